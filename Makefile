@@ -1,0 +1,52 @@
+# iamd: `make run` serves IAM and STS on 127.0.0.1:4599; `make test` runs lint and the
+# whole suite on SQLite and then on a throwaway PostgreSQL cluster.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+RUN_STAMP := $(VENV)/.iamd-run
+DEV_STAMP := $(VENV)/.iamd-dev
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite test-postgres lint format bench install dev clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+dev: $(DEV_STAMP)
+
+run: $(RUN_STAMP)
+	$(VENV)/bin/iamd serve --host 127.0.0.1 --port 4599 --data-dir ./iamd-data
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check src tests scripts bench
+	$(VENV)/bin/ruff format --check src tests scripts bench
+	$(VENV)/bin/mypy
+
+test-sqlite: $(DEV_STAMP)
+	env -u IAMD_TEST_DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(DEV_STAMP)
+	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+test: lint test-sqlite test-postgres
+
+format: $(DEV_STAMP)
+	$(VENV)/bin/ruff check --fix src tests scripts bench
+	$(VENV)/bin/ruff format src tests scripts bench
+
+bench: $(DEV_STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,84 @@
+"""``iamd serve``: open the store, bootstrap the first account, run uvicorn."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import click
+import uvicorn
+from starlette.applications import Starlette
+
+from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
+from iamd.cli.settings import Settings, open_store
+from iamd.clock import SystemClock
+from iamd.server.app import create_app
+from iamd.server.pipeline import Server
+
+# Worker processes rebuild the app from these (uvicorn imports a factory by name).
+_ENV_DATA_DIR = "IAMD__DATA_DIR"
+_ENV_DATABASE_URL = "IAMD__DATABASE_URL"
+
+log = logging.getLogger("iamd")
+
+
+def run_server(
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    bootstrap: tuple[str | None, str | None, str | None] | None,
+    log_level: str,
+) -> None:
+    db, sealer = open_store(settings)
+    clock = SystemClock()
+    if bootstrap is not None:
+        account_id, key_id, secret = bootstrap
+        assert account_id and key_id and secret
+        ensure_root_key(db, sealer, clock, RootCredential(account_id, key_id, secret))
+        click.echo(f"iamd: account {account_id} ready with the root access key {key_id}")
+    elif not has_accounts(db):
+        _announce(create_account(db, sealer, clock, email="root@iamd.local"), host, port)
+    db.dispose()
+    os.environ[_ENV_DATA_DIR] = str(settings.data_dir)
+    os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
+    click.echo(f"iamd: serving IAM and STS on http://{host}:{port}")
+    uvicorn.run(
+        "iamd.cli.serve:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if workers > 1 else None,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker process, configured by `run_server` through the environment."""
+    settings = Settings(
+        data_dir=Path(os.environ[_ENV_DATA_DIR]),
+        database_url=os.environ.get(_ENV_DATABASE_URL) or None,
+    )
+    db, sealer = open_store(settings)
+    return create_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+
+
+def _announce(credential: RootCredential, host: str, port: int) -> None:
+    """Print the new root credential once; it is stored only sealed."""
+    click.echo(
+        "\n".join(
+            [
+                "iamd: created account " + credential.account_id + " with a root access key.",
+                "  Account id:             " + credential.account_id,
+                "  Root access key id:     " + credential.access_key_id,
+                "  Root secret access key: " + credential.secret_access_key,
+                "This secret is shown once and stored only encrypted. To use it:",
+                "  aws configure --profile iamd-root",
+                f"  aws configure set endpoint_url http://{host}:{port} --profile iamd-root",
+                "  aws --profile iamd-root sts get-caller-identity",
+            ]
+        )
+    )

@@ -1,0 +1,7 @@
+"""IAM inline policies: operations of this resource family (being built)."""
+
+from __future__ import annotations
+
+from iamd.operation import OperationTable
+
+OPERATIONS: OperationTable = {}

@@ -1,0 +1,175 @@
+"""IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser and user tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iamd import ids
+from iamd.arn import iam_arn
+from iamd.errors import ValidationError
+from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.store import accounts, tags, users
+from iamd.store.users import User
+
+TAG_KIND = "user"
+DEFAULT_MAX_ITEMS = 100
+
+
+def user_arn(ctx: OperationContext, user: User) -> str:
+    return iam_arn(user.account_id, "user", user.path, user.name, partition=ctx.partition)
+
+
+def user_output(ctx: OperationContext, user: User, *, with_details: bool = False) -> Output:
+    """The ``User`` shape; GetUser and CreateUser add tags and the boundary."""
+    output: Output = {
+        "Path": user.path,
+        "UserName": user.name,
+        "UserId": user.user_id,
+        "Arn": user_arn(ctx, user),
+        "CreateDate": user.created_at,
+    }
+    if user.password_last_used is not None:
+        output["PasswordLastUsed"] = user.password_last_used
+    if with_details:
+        if user.boundary_arn:
+            output["PermissionsBoundary"] = boundary_output(user.boundary_arn)
+        user_tags = tags.tags_of(ctx.conn, TAG_KIND, user.user_id)
+        if user_tags:
+            output["Tags"] = tags_output(user_tags)
+    return output
+
+
+def boundary_output(policy_arn: str) -> Output:
+    return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": policy_arn}
+
+
+def tags_output(pairs: list[tags.Tag]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in pairs]
+
+
+def tags_input(params: Params) -> list[tags.Tag]:
+    return [(tag["Key"], tag["Value"]) for tag in params.get("Tags") or []]
+
+
+def target_user(ctx: OperationContext, params: Params) -> User:
+    """The named user, or — with no UserName — the calling IAM user itself."""
+    name = params.get("UserName")
+    if name is not None:
+        return users.get_user(ctx.conn, ctx.account_id, name)
+    if ctx.caller.is_user and ctx.caller.name:
+        return users.get_user(ctx.conn, ctx.account_id, ctx.caller.name)
+    raise ValidationError("Must specify userName when calling with non-User credentials")
+
+
+def create_user(ctx: OperationContext, params: Params) -> Output:
+    new_tags = tags_input(params)
+    tags.check_unique_keys(new_tags)
+    boundary = params.get("PermissionsBoundary")
+    if boundary is not None:
+        from iamd.iam.boundaries import check_boundary_policy
+
+        check_boundary_policy(ctx, boundary)
+    user = User(
+        user_id=ids.entity_id(ids.USER),
+        account_id=ctx.account_id,
+        name=params["UserName"],
+        path=params.get("Path") or "/",
+        created_at=ctx.now,
+        password_last_used=None,
+        boundary_arn=boundary,
+    )
+    users.insert_user(ctx.conn, user)
+    if new_tags:
+        tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
+    accounts.bump_authz_version(ctx.conn, ctx.account_id)
+    return {"User": user_output(ctx, user, with_details=True)}
+
+
+def get_user(ctx: OperationContext, params: Params) -> Output:
+    if params.get("UserName") is None and ctx.caller.is_root:
+        return {"User": root_user_output(ctx)}
+    return {"User": user_output(ctx, target_user(ctx, params), with_details=True)}
+
+
+def root_user_output(ctx: OperationContext) -> Output:
+    account = accounts.get_account(ctx.conn, ctx.account_id)
+    output: Output = {"UserId": ctx.account_id, "Arn": ctx.caller.arn}
+    if account is not None:
+        output["CreateDate"] = account.created_at
+    return output
+
+
+def list_users(ctx: OperationContext, params: Params) -> Output:
+    page = users.list_users(
+        ctx.conn,
+        ctx.account_id,
+        path_prefix=params.get("PathPrefix") or "/",
+        marker=params.get("Marker"),
+        limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
+    )
+    output: Output = {
+        "Users": [user_output(ctx, user) for user in page.items],
+        "IsTruncated": page.is_truncated,
+    }
+    if page.next_marker:
+        output["Marker"] = page.next_marker
+    return output
+
+
+def update_user(ctx: OperationContext, params: Params) -> Output:
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
+    users.update_user(
+        ctx.conn, user, new_name=params.get("NewUserName"), new_path=params.get("NewPath")
+    )
+    accounts.bump_authz_version(ctx.conn, ctx.account_id)
+    return {}
+
+
+def delete_user(ctx: OperationContext, params: Params) -> Output:
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
+    users.delete_user(ctx.conn, user)
+    tags.drop_all_tags(ctx.conn, TAG_KIND, user.user_id)
+    accounts.bump_authz_version(ctx.conn, ctx.account_id)
+    return {}
+
+
+def tag_user(ctx: OperationContext, params: Params) -> Output:
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
+    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, tags_input(params))
+    accounts.bump_authz_version(ctx.conn, ctx.account_id)
+    return {}
+
+
+def untag_user(ctx: OperationContext, params: Params) -> Output:
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
+    tags.remove_tags(ctx.conn, TAG_KIND, user.user_id, params["TagKeys"])
+    accounts.bump_authz_version(ctx.conn, ctx.account_id)
+    return {}
+
+
+def list_user_tags(ctx: OperationContext, params: Params) -> Output:
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
+    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, user.user_id), params)
+
+
+def paged_tags(pairs: list[tags.Tag], params: Params) -> Output:
+    """Tag lists are short (fifty at most): a marker here is the index to resume at."""
+    start = int(params.get("Marker") or 0) if str(params.get("Marker") or "0").isdigit() else 0
+    limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
+    chunk = pairs[start : start + limit]
+    output: dict[str, Any] = {"Tags": tags_output(chunk), "IsTruncated": start + limit < len(pairs)}
+    if output["IsTruncated"]:
+        output["Marker"] = str(start + limit)
+    return output
+
+
+OPERATIONS: OperationTable = {
+    "CreateUser": create_user,
+    "GetUser": get_user,
+    "ListUsers": list_users,
+    "UpdateUser": update_user,
+    "DeleteUser": delete_user,
+    "TagUser": tag_user,
+    "UntagUser": untag_user,
+    "ListUserTags": list_user_tags,
+}

@@ -1,0 +1,50 @@
+"""What every operation receives: the validated input and this context.
+
+An operation is a plain function ``(OperationContext, params) -> output`` where
+``params`` is keyed by the input shape's member names and the output dict by the
+output shape's. Each resource-family module lists its functions in ``OPERATIONS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from iamd.auth.caller import Caller
+from iamd.store.sealing import Sealer
+
+Params = Mapping[str, Any]
+Output = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OperationContext:
+    conn: Connection
+    caller: Caller
+    now: datetime
+    sealer: Sealer
+    region: str
+    request_id: str
+
+    @property
+    def account_id(self) -> str:
+        return self.caller.account_id
+
+    @property
+    def partition(self) -> str:
+        return self.caller.partition
+
+
+Operation = Callable[[OperationContext, Params], Output]
+OperationTable = Mapping[str, Operation]
+
+# Operations that only read: on SQLite they run without taking the write lock.
+READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")
+
+
+def is_read_only(operation_name: str) -> bool:
+    return operation_name.startswith(READ_PREFIXES) and operation_name != "GenerateCredentialReport"

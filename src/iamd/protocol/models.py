@@ -1,0 +1,36 @@
+"""botocore's service models for IAM and STS: the protocol's whole specification.
+
+`service_model("iam")` loads the model shipped with the installed botocore once per
+process; everything else in `iamd.protocol` reads shapes, constraints and XML names
+from it rather than from tables of our own.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
+
+SERVICES = ("iam", "sts")
+
+
+@functools.cache
+def service_model(name: str) -> ServiceModel:
+    """The botocore model of ``iam`` or ``sts``, loaded once."""
+    if name not in SERVICES:
+        raise ValueError(f"iamd serves only {', '.join(SERVICES)}, not {name!r}")
+    description = Loader().load_service_model(name, "service-2")
+    return ServiceModel(description, service_name=name)
+
+
+@functools.cache
+def operation_names(service: ServiceModel) -> frozenset[str]:
+    """The service's operation names, as a set for the per-request lookup."""
+    return frozenset(service.operation_names)
+
+
+def xml_namespace(service: ServiceModel) -> str:
+    """The namespace of the service's XML answers, e.g. IAM's ``.../doc/2010-05-08/``."""
+    namespace: str = service.metadata["xmlNamespace"]
+    return namespace

@@ -1,0 +1,157 @@
+"""One request, end to end: bytes in → parse → authenticate → authorize → operate → XML out.
+
+Plain function calls over plain data (DESIGN.md, "One request, end to end"). Every
+`ServiceError` raised on the way is turned into AWS's error envelope here, once;
+anything else is a bug, logged without secrets and answered as InternalFailure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from iamd import ids
+from iamd.auth.authenticate import authenticate
+from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
+from iamd.clock import Clock
+from iamd.errors import (
+    InternalFailure,
+    MissingAuthenticationToken,
+    NotImplementedOperation,
+    RequestEntityTooLarge,
+    ServiceError,
+)
+from iamd.iam.registry import IAM_OPERATIONS
+from iamd.operation import Operation, OperationContext, is_read_only
+from iamd.protocol import decode_form, parse_request, serialize_error, serialize_result
+from iamd.protocol.models import service_model
+from iamd.server.authorize import authorize
+from iamd.store import access_keys
+from iamd.store.database import Database
+from iamd.store.sealing import Sealer
+from iamd.sts.registry import STS_OPERATIONS
+
+log = logging.getLogger("iamd.request")
+
+# Big enough for the largest modelled input (a SAML metadata document of up to ten
+# million characters), small enough that one request cannot exhaust memory.
+MAX_BODY_BYTES = 12 * 1024 * 1024
+
+# STS actions AWS accepts without a signature: the token in the request is the proof.
+UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+
+OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
+    "iam": IAM_OPERATIONS,
+    "sts": STS_OPERATIONS,
+}
+
+XML_CONTENT_TYPE = "text/xml"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    request_id: str
+    content_type: str = XML_CONTENT_TYPE
+
+
+@dataclass(frozen=True)
+class Server:
+    """What every request shares: the store, the master key and the clock."""
+
+    db: Database
+    sealer: Sealer
+    clock: Clock
+
+
+def handle(server: Server, request: HttpRequest) -> Response:
+    request_id = ids.request_id()
+    try:
+        return Response(200, _handle(server, request, request_id), request_id)
+    except ServiceError as error:
+        status, body = serialize_error(error, request_id)
+        return Response(status, body, request_id)
+    except Exception:
+        log.exception("request %s failed", request_id)
+        status, body = serialize_error(InternalFailure("An internal error occurred."), request_id)
+        return Response(status, body, request_id)
+
+
+def _handle(server: Server, request: HttpRequest, request_id: str) -> bytes:
+    if len(request.body) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
+    signed = read_signature(request)
+    form = _form_of(request)
+    service = signed.service if signed is not None else "sts"
+    if signed is not None and signed.service not in OPERATIONS:
+        service = "iam"  # authenticate() answers the mis-scoped credential
+    parsed = parse_request(service_model(service), form)
+    name = parsed.operation.name
+    if signed is None and not (service == "sts" and name in UNSIGNED_STS_ACTIONS):
+        raise MissingAuthenticationToken("Request is missing Authentication Token")
+    operation = OPERATIONS[service].get(name)
+    if operation is None:
+        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
+    output = _run(server, request, signed, service, name, operation, parsed.params, request_id)
+    return serialize_result(parsed.operation, output, request_id)
+
+
+def _run(
+    server: Server,
+    request: HttpRequest,
+    signed: SignedRequest | None,
+    service: str,
+    name: str,
+    operation: Operation,
+    params: Mapping[str, Any],
+    request_id: str,
+) -> dict[str, Any]:
+    now = server.clock.now()
+    if signed is None:  # the unsigned STS federation actions authenticate themselves
+        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
+    key: access_keys.AccessKey | None = None
+    try:
+        with server.db.transaction(write=not is_read_only(name)) as conn:
+            authenticated = authenticate(conn, server.sealer, request, signed, now)
+            key = authenticated.key
+            ctx = OperationContext(
+                conn=conn,
+                caller=authenticated.caller,
+                now=now,
+                sealer=server.sealer,
+                region=signed.region,
+                request_id=request_id,
+            )
+            authorize(ctx, service, name, params)
+            return operation(ctx, params)
+    finally:
+        # A key that signed a request was used, whether or not the call succeeded.
+        _record_key_use(server, key, now, service, signed.region)
+
+
+def _record_key_use(
+    server: Server, key: access_keys.AccessKey | None, now: datetime, service: str, region: str
+) -> None:
+    if key is None or not access_keys.needs_last_used_update(key, now, service, region):
+        return
+    try:
+        with server.db.transaction() as conn:
+            access_keys.record_use(
+                conn, key.access_key_id, when=now, service=service, region=region
+            )
+    except Exception:  # bookkeeping must never turn an answered request into an error
+        log.exception("could not record the use of an access key")
+
+
+def _form_of(request: HttpRequest) -> list[tuple[str, str]]:
+    """The Query parameters: the form body of a POST, the query string of a GET."""
+    raw = request.body if request.method == "POST" else request.query_string.encode()
+    pairs = decode_form(raw)
+    if request.method == "POST" and request.query_string:
+        pairs = decode_form(request.query_string.encode()) + pairs
+    # A presigned URL's own X-Amz-* parameters are the signature, not operation input.
+    return [(key, value) for key, value in pairs if not key.startswith("X-Amz-")]

@@ -1,0 +1,50 @@
+"""Keyset pagination: AWS's opaque ``Marker`` as the sort key of the last item sent.
+
+A marker that names a position by key, not by offset, stays correct while other
+requests insert and delete: the next page starts after that key, whatever moved.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from iamd.errors import ValidationError
+
+T = TypeVar("T")
+
+DEFAULT_MAX_ITEMS = 100
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_marker: str | None
+
+    @property
+    def is_truncated(self) -> bool:
+        return self.next_marker is not None
+
+
+def encode_marker(sort_key: str) -> str:
+    return base64.urlsafe_b64encode(sort_key.encode()).decode()
+
+
+def decode_marker(marker: str | None) -> str | None:
+    """The sort key a marker names; a marker we did not issue is the caller's error."""
+    if marker is None:
+        return None
+    try:
+        return base64.urlsafe_b64decode(marker.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError("Invalid Marker.") from None
+
+
+def page_of(rows: Sequence[T], limit: int, sort_key_of: Callable[[T], str]) -> Page[T]:
+    """Cut a page from rows fetched with ``limit + 1``: the extra row proves there is more."""
+    if len(rows) <= limit:
+        return Page(rows, None)
+    kept = rows[:limit]
+    return Page(kept, encode_marker(sort_key_of(kept[-1])))

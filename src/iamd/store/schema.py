@@ -1,0 +1,334 @@
+"""The store's tables, as SQLAlchemy Core metadata.
+
+Alembic migrations under `migrations/versions` create and change these tables; this
+module is what the repositories query. The same definitions run on SQLite and
+PostgreSQL.
+
+# INVARIANT: IAM names are unique case-insensitively per account. Every named entity
+# keeps a ``name_lower`` column under a unique constraint, so the database (not a
+# read-then-write race) refuses the second of two concurrent creates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+Timestamp = DateTime(timezone=True)
+
+
+def _account_fk() -> Column[str]:
+    return Column(
+        "account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
+    )
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", String(12), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("email_lower", String(320), nullable=False, unique=True),
+    Column("root_password_hash", String(255)),
+    Column("root_user_id", String(32), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    # Bumped by every write that can change a decision, so compiled policy caches
+    # know when to reload (DESIGN: "cache invalidated by a version number").
+    Column("authz_version", Integer, nullable=False, default=0),
+)
+
+account_aliases = Table(
+    "account_aliases",
+    metadata,
+    Column("alias", String(63), primary_key=True),
+    _account_fk(),
+    UniqueConstraint("account_id", name="uq_account_aliases_account"),
+)
+
+password_policies = Table(
+    "password_policies",
+    metadata,
+    Column(
+        "account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("settings", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("name", String(64), nullable=False),
+    Column("name_lower", String(64), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("password_last_used", Timestamp),
+    Column("boundary_arn", String(2048)),
+    UniqueConstraint("account_id", "name_lower", name="uq_users_account_name"),
+)
+
+access_keys = Table(
+    "access_keys",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    _account_fk(),
+    # NULL for the account's root user.
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("secret_sealed", LargeBinary, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_used_at", Timestamp),
+    Column("last_used_service", String(64)),
+    Column("last_used_region", String(64)),
+    Index("ix_access_keys_user", "user_id"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    _account_fk(),
+    # The tagged entity: "user", "role", "policy", "instance-profile", "mfa", "oidc", ...
+    Column("entity_kind", String(32), nullable=False),
+    Column("entity_id", String(2048), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("key_lower", String(128), nullable=False),
+    Column("value", String(256), nullable=False),
+    Column("position", Integer, nullable=False),
+    PrimaryKeyConstraint("entity_kind", "entity_id", "key_lower"),
+)
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_groups_account_name"),
+)
+
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("group_id", String(32), ForeignKey("groups.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("added_at", Timestamp, nullable=False),
+    PrimaryKeyConstraint("group_id", "user_id"),
+    Index("ix_group_members_user", "user_id"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("name", String(64), nullable=False),
+    Column("name_lower", String(64), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("trust_policy", Text, nullable=False),
+    Column("description", String(1000)),
+    Column("max_session_duration", Integer, nullable=False),
+    Column("boundary_arn", String(2048)),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_used_at", Timestamp),
+    Column("last_used_region", String(64)),
+    UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
+)
+
+managed_policies = Table(
+    "managed_policies",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("arn", String(2048), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("description", String(1000)),
+    Column("default_version_id", String(16), nullable=False),
+    Column("next_version", Integer, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_managed_policies_account_name"),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column(
+        "policy_id",
+        String(32),
+        ForeignKey("managed_policies.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("version_id", String(16), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    PrimaryKeyConstraint("policy_id", "version_id"),
+)
+
+# Managed-policy attachments and permissions boundaries point at a policy ARN, which
+# may be an AWS managed policy from the catalog (not stored here) or a customer one.
+policy_attachments = Table(
+    "policy_attachments",
+    metadata,
+    _account_fk(),
+    Column("principal_kind", String(8), nullable=False),
+    Column("principal_id", String(32), nullable=False),
+    Column("policy_arn", String(2048), nullable=False),
+    Column("attached_at", Timestamp, nullable=False),
+    PrimaryKeyConstraint("principal_kind", "principal_id", "policy_arn"),
+    Index("ix_policy_attachments_arn", "policy_arn"),
+)
+
+inline_policies = Table(
+    "inline_policies",
+    metadata,
+    _account_fk(),
+    Column("principal_kind", String(8), nullable=False),
+    Column("principal_id", String(32), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("document", Text, nullable=False),
+    PrimaryKeyConstraint("principal_kind", "principal_id", "name_lower"),
+)
+
+login_profiles = Table(
+    "login_profiles",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("reset_required", Boolean, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("password_changed_at", Timestamp, nullable=False),
+)
+
+password_history = Table(
+    "password_history",
+    metadata,
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_password_history_user", "user_id"),
+)
+
+mfa_devices = Table(
+    "mfa_devices",
+    metadata,
+    Column("serial", String(2048), primary_key=True),
+    _account_fk(),
+    Column("name", String(226), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("seed_sealed", LargeBinary, nullable=False),
+    # NULL while unassigned; the root user is recorded as the account's root marker.
+    Column("user_id", String(32)),
+    Column("enabled_at", Timestamp),
+    Column("created_at", Timestamp, nullable=False),
+    Column("last_counter", Integer, nullable=False, default=0),
+)
+
+instance_profiles = Table(
+    "instance_profiles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_instance_profiles_account_name"),
+)
+
+instance_profile_roles = Table(
+    "instance_profile_roles",
+    metadata,
+    Column(
+        "profile_id",
+        String(32),
+        ForeignKey("instance_profiles.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role_id", String(32), ForeignKey("roles.id", ondelete="CASCADE"), nullable=False),
+)
+
+oidc_providers = Table(
+    "oidc_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    _account_fk(),
+    Column("url", String(255), nullable=False),
+    Column("client_ids", Text, nullable=False),
+    Column("thumbprints", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+saml_providers = Table(
+    "saml_providers",
+    metadata,
+    Column("arn", String(2048), primary_key=True),
+    _account_fk(),
+    Column("name", String(128), nullable=False),
+    Column("metadata_document", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("valid_until", Timestamp),
+)
+
+user_credentials = Table(
+    "user_credentials",
+    metadata,
+    # SSH public keys, signing certificates and service-specific credentials.
+    Column("id", String(128), primary_key=True),
+    _account_fk(),
+    Column("kind", String(16), nullable=False),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(128)),
+    Column("service_name", String(128)),
+    Column("service_user_name", String(200)),
+    Column("secret_sealed", LargeBinary),
+    Column("status", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_user_credentials_user", "user_id", "kind"),
+)
+
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    _account_fk(),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("chain", Text),
+    Column("uploaded_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    UniqueConstraint("account_id", "name_lower", name="uq_server_certificates_account_name"),
+)

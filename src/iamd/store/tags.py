@@ -1,0 +1,84 @@
+"""Tags of any taggable entity, kept in the order they were given.
+
+# INVARIANT: tag keys are unique case-insensitively per entity (AWS: "Tag keys are
+# case insensitive"); a new value for an existing key replaces it in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from iamd.errors import InvalidInput, LimitExceeded
+from iamd.store.schema import tags
+
+MAX_TAGS = 50
+
+Tag = tuple[str, str]
+
+
+def tags_of(conn: Connection, entity_kind: str, entity_id: str) -> list[Tag]:
+    query = (
+        select(tags.c.key, tags.c.value)
+        .where(tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
+        .order_by(tags.c.position)
+    )
+    return [(row.key, row.value) for row in conn.execute(query)]
+
+
+def check_unique_keys(new_tags: Sequence[Tag]) -> None:
+    lowered = [key.lower() for key, _ in new_tags]
+    if len(set(lowered)) != len(lowered):
+        raise InvalidInput(
+            "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+        )
+
+
+def add_tags(
+    conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
+) -> None:
+    """Add or replace tags; more than fifty in all is AWS's LimitExceeded."""
+    check_unique_keys(new_tags)
+    current = {key.lower(): key for key, _ in tags_of(conn, entity_kind, entity_id)}
+    added = [t for t in new_tags if t[0].lower() not in current]
+    if len(current) + len(added) > MAX_TAGS:
+        raise LimitExceeded("The number of tags has reached the maximum limit.")
+    where = (tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
+    position = conn.execute(select(func.coalesce(func.max(tags.c.position), 0)).where(*where))
+    next_position = int(position.scalar_one()) + 1
+    for key, value in new_tags:
+        if key.lower() in current:
+            conn.execute(
+                update(tags).where(*where, tags.c.key_lower == key.lower()).values(value=value)
+            )
+            continue
+        conn.execute(
+            insert(tags).values(
+                account_id=account_id,
+                entity_kind=entity_kind,
+                entity_id=entity_id,
+                key=key,
+                key_lower=key.lower(),
+                value=value,
+                position=next_position,
+            )
+        )
+        next_position += 1
+
+
+def remove_tags(conn: Connection, entity_kind: str, entity_id: str, keys: Sequence[str]) -> None:
+    lowered = [key.lower() for key in keys]
+    conn.execute(
+        delete(tags).where(
+            tags.c.entity_kind == entity_kind,
+            tags.c.entity_id == entity_id,
+            tags.c.key_lower.in_(lowered),
+        )
+    )
+
+
+def drop_all_tags(conn: Connection, entity_kind: str, entity_id: str) -> None:
+    conn.execute(
+        delete(tags).where(tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
+    )

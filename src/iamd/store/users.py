@@ -1,0 +1,161 @@
+"""Users: create, read, rename, list by path, delete — and what blocks a delete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from iamd.clock import as_utc
+from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.schema import (
+    access_keys,
+    group_members,
+    inline_policies,
+    login_profiles,
+    mfa_devices,
+    policy_attachments,
+    user_credentials,
+    users,
+)
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    account_id: str
+    name: str
+    path: str
+    created_at: datetime
+    password_last_used: datetime | None
+    boundary_arn: str | None
+
+
+def _user(row: Any) -> User:
+    last_used = row.password_last_used
+    return User(
+        user_id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        path=row.path,
+        created_at=as_utc(row.created_at),
+        password_last_used=as_utc(last_used) if last_used else None,
+        boundary_arn=row.boundary_arn,
+    )
+
+
+def not_found(name: str) -> NoSuchEntity:
+    return NoSuchEntity(f"The user with name {name} cannot be found.")
+
+
+def insert_user(conn: Connection, user: User) -> User:
+    row = {
+        "id": user.user_id,
+        "account_id": user.account_id,
+        "name": user.name,
+        "name_lower": user.name.lower(),
+        "path": user.path,
+        "created_at": user.created_at,
+        "boundary_arn": user.boundary_arn,
+    }
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(users).values(row))
+    except IntegrityError:
+        raise EntityAlreadyExists(f"User with name {user.name} already exists.") from None
+    return user
+
+
+def find_user(conn: Connection, account_id: str, name: str) -> User | None:
+    query = select(users).where(
+        users.c.account_id == account_id, users.c.name_lower == name.lower()
+    )
+    row = conn.execute(query).first()
+    return _user(row) if row else None
+
+
+def get_user(conn: Connection, account_id: str, name: str) -> User:
+    user = find_user(conn, account_id, name)
+    if user is None:
+        raise not_found(name)
+    return user
+
+
+def get_user_by_id(conn: Connection, user_id: str) -> User | None:
+    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    return _user(row) if row else None
+
+
+def list_users(
+    conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
+) -> Page[User]:
+    after = decode_marker(marker)
+    query = select(users).where(users.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(users.c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        query = query.where(users.c.name_lower > after)
+    rows = conn.execute(query.order_by(users.c.name_lower).limit(limit + 1)).all()
+    return page_of([_user(r) for r in rows], limit, lambda u: u.name.lower())
+
+
+def count_users(conn: Connection, account_id: str) -> int:
+    query = select(func.count()).select_from(users).where(users.c.account_id == account_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def update_user(
+    conn: Connection, user: User, *, new_name: str | None, new_path: str | None
+) -> User:
+    values: dict[str, str] = {}
+    if new_name is not None:
+        values.update(name=new_name, name_lower=new_name.lower())
+    if new_path is not None:
+        values["path"] = new_path
+    if not values:
+        return user
+    try:
+        with conn.begin_nested():
+            conn.execute(update(users).where(users.c.id == user.user_id).values(values))
+    except IntegrityError:
+        raise EntityAlreadyExists(f"User with name {new_name} already exists.") from None
+    return get_user_by_id(conn, user.user_id) or user
+
+
+def set_user_boundary(conn: Connection, user_id: str, boundary_arn: str | None) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(boundary_arn=boundary_arn))
+
+
+def record_password_use(conn: Connection, user_id: str, when: datetime) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=when))
+
+
+# What must go before a user can: checked in AWS's order, with AWS's message for each.
+_DEPENDENTS = (
+    (login_profiles, login_profiles.c.user_id, "must delete login profile first."),
+    (access_keys, access_keys.c.user_id, "must delete access keys first."),
+    (user_credentials, user_credentials.c.user_id, "must delete credentials first."),
+    (mfa_devices, mfa_devices.c.user_id, "must delete MFA device first."),
+    (group_members, group_members.c.user_id, "must remove user from all groups first."),
+)
+
+
+def delete_user(conn: Connection, user: User) -> None:
+    for table, column, reason in _DEPENDENTS:
+        if conn.execute(select(column).select_from(table).where(column == user.user_id)).first():
+            raise DeleteConflict(f"Cannot delete entity, {reason}")
+    policies = (
+        (inline_policies, inline_policies.c, "must delete policies first."),
+        (policy_attachments, policy_attachments.c, "must detach all policies first."),
+    )
+    for table, columns, reason in policies:
+        owned = select(columns.principal_id).where(
+            columns.principal_kind == "user", columns.principal_id == user.user_id
+        )
+        if conn.execute(owned).first():
+            raise DeleteConflict(f"Cannot delete entity, {reason}")
+    conn.execute(delete(users).where(users.c.id == user.user_id))

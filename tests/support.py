@@ -1,0 +1,166 @@
+"""Shared test helpers: a real ``iamd serve`` on a loopback port, boto3 clients.
+
+Tests talk to the server as a user would. The backend is SQLite unless
+``IAMD_TEST_DATABASE_URL`` names a PostgreSQL cluster (``make test`` runs the suite
+once each way); then every server gets a database of its own in that cluster.
+Each test gets a fresh account in the session's server, so tests never see each
+other's users.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from iamd.accounts import RootCredential, create_account
+from iamd.clock import SystemClock
+from iamd.store.database import Database
+from iamd.store.sealing import Sealer, load_master_key
+
+BOOTSTRAP = RootCredential(
+    "111122223333", "AKIAIAMDTESTROOT0001", "iamd-test-root-secret/0123456789abcdefghi"
+)
+REGION = "us-east-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_database_url() -> str | None:
+    """A new, empty PostgreSQL database when testing on PostgreSQL; else None (SQLite)."""
+    admin_url = os.environ.get("IAMD_TEST_DATABASE_URL")
+    if not admin_url:
+        return None
+    name = "iamd_" + secrets.token_hex(6)
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class IamdServer:
+    """A running ``iamd serve`` subprocess."""
+
+    data_dir: Path
+    database_url: str | None
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        args = [
+            sys.executable,
+            "-m",
+            "iamd.cli.main",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--account-id",
+            BOOTSTRAP.account_id,
+            "--root-access-key-id",
+            BOOTSTRAP.access_key_id,
+            "--root-secret-access-key",
+            BOOTSTRAP.secret_access_key,
+            "--log-level",
+            "warning",
+        ]
+        if self.database_url:
+            args += ["--database-url", self.database_url]
+        return args
+
+    def start(self) -> IamdServer:
+        self.log_path = self.data_dir.parent / f"server-{self.port}.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT)
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"iamd serve exited early:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.endpoint + "/healthz", timeout=1) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"iamd serve did not become ready:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def open_store(self) -> tuple[Database, Sealer]:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'iamd.sqlite3'}"
+        return Database(url), Sealer(load_master_key(self.data_dir))
+
+    def new_account(self, email: str | None = None) -> RootCredential:
+        db, sealer = self.open_store()
+        try:
+            return create_account(
+                db, sealer, SystemClock(), email=email or f"{secrets.token_hex(6)}@example.com"
+            )
+        finally:
+            db.dispose()
+
+    def client(self, service: str, key_id: str, secret: str, token: str | None = None) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=key_id,
+            aws_secret_access_key=secret,
+            aws_session_token=token,
+        )
+
+
+def start_server(directory: Path, *, database_url: str | None = None) -> IamdServer:
+    data_dir = directory / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return IamdServer(data_dir, database_url or fresh_database_url()).start()
+
+
+def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
+    """(code, message, HTTP status) of an AWS error answer."""
+    response = excinfo.value.response
+    return (
+        response["Error"]["Code"],
+        response["Error"]["Message"],
+        response["ResponseMetadata"]["HTTPStatusCode"],
+    )
