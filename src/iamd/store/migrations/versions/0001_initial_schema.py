@@ -2,14 +2,13 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 09:34:42.205732
+Create Date: 2026-11-25 09:39:37.785229
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = "0001"
 down_revision = None
