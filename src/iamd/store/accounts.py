@@ -47,7 +47,9 @@ def create_account(
         with conn.begin_nested():
             conn.execute(insert(accounts).values(row))
     except IntegrityError:
-        raise EntityAlreadyExists(f"An account with id {account_id} or email already exists.")
+        raise EntityAlreadyExists(
+            f"An account with id {account_id} or email already exists."
+        ) from None
     return Account(account_id, name, email, root_user_id, created_at, root_password_hash)
 
 

@@ -149,10 +149,10 @@ def delete_user(conn: Connection, user: User) -> None:
         if conn.execute(select(column).select_from(table).where(column == user.user_id)).first():
             raise DeleteConflict(f"Cannot delete entity, {reason}")
     policies = (
-        (inline_policies, inline_policies.c, "must delete policies first."),
-        (policy_attachments, policy_attachments.c, "must detach all policies first."),
+        (inline_policies.c, "must delete policies first."),
+        (policy_attachments.c, "must detach all policies first."),
     )
-    for table, columns, reason in policies:
+    for columns, reason in policies:
         owned = select(columns.principal_id).where(
             columns.principal_kind == "user", columns.principal_id == user.user_id
         )
