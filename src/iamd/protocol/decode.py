@@ -45,10 +45,16 @@ class Node:
         self.children: dict[str, Node] = {}
 
 
-def build_tree(fields: dict[str, str]) -> Node:
-    """The parameters as a tree keyed by the segments of their dotted names."""
+def build_tree(shape: Shape, fields: dict[str, str]) -> Node:
+    """The parameters as a tree keyed by the segments of their dotted names.
+
+    Only keys under a member of ``shape`` are kept: the rest would be ignored anyway.
+    """
     root = Node()
+    names = _root_names(shape)
     for key, value in fields.items():
+        if key.partition(".")[0] not in names:
+            continue
         node = root
         for segment in key.split("."):
             child = node.children.get(segment)
@@ -103,6 +109,11 @@ def _structure(
 def _wire_members(shape: Shape) -> tuple[tuple[str, str, Shape], ...]:
     """(member name, key segment, shape) for each member, as botocore's serializer names them."""
     return tuple((name, _wire_name(member, name), member) for name, member in shape.members.items())
+
+
+@functools.cache
+def _root_names(shape: Shape) -> frozenset[str]:
+    return frozenset(wire_name for _, wire_name, _ in _wire_members(shape))
 
 
 def _wire_name(member: Shape, name: str) -> str:

@@ -20,7 +20,12 @@ def service_model(name: str) -> ServiceModel:
     """The botocore model of ``iam`` or ``sts``, loaded once."""
     if name not in SERVICES:
         raise ValueError(f"iamd serves only {', '.join(SERVICES)}, not {name!r}")
-    description = Loader().load_service_model(name, "service-2")
+    # Only the models shipped inside botocore: a ~/.aws/models on the server's host
+    # must not change what the server accepts.
+    loader = Loader(
+        extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False
+    )
+    description = loader.load_service_model(name, "service-2")
     return ServiceModel(description, service_name=name)
 
 

@@ -19,7 +19,7 @@ from iamd.errors import InvalidAction, InvalidParameterValue, MissingAction
 from iamd.protocol.decode import build_tree, read_input
 from iamd.protocol.models import operation_names
 from iamd.protocol.validate import reveals_values, validate
-from iamd.protocol.violations import raise_violations
+from iamd.protocol.violations import Violation, raise_violations
 
 # AWS's words for a Version that is absent: "Could not find operation ListUsers for
 # version NO_VERSION_SPECIFIED".
@@ -40,8 +40,8 @@ def parse_request(service: ServiceModel, form: Iterable[tuple[str, str]]) -> Par
     if shape is None:
         return ParsedRequest(operation, {})
     reveal = reveals_values(service.service_name)
-    violations: list[Any] = []
-    params = read_input(shape, build_tree(fields), reveal=reveal, sink=violations)
+    violations: list[Violation] = []
+    params = read_input(shape, build_tree(shape, fields), reveal=reveal, sink=violations)
     violations += validate(shape, params, reveal_values=reveal)
     raise_violations(violations)
     return ParsedRequest(operation, params)

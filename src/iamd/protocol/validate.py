@@ -198,6 +198,8 @@ def _string_rules(shape: Shape, reveal: bool) -> tuple[_Rule, ...]:
     if enum:
         allowed = frozenset(enum)
         text = "Member must satisfy enum value set"
+        # IAM's recorded text stops here; services that quote values (STS) also list
+        # the set, as AWS's other Coral services do: "…enum value set: [A, B]".
         if reveal:
             text += ": [" + ", ".join(enum) + "]"
         rules.append(_Rule(lambda v: v not in allowed, text))
