@@ -1,0 +1,239 @@
+"""Does one statement apply to a request? Compiled once, asked per request.
+
+`compile_policy` turns a parsed document into a `Policy`: every statement's action,
+resource, principal and condition elements compiled (globs to regular expressions,
+condition values to typed matchers, policy variables to templates), and the
+statements indexed by the service prefix of the actions they can match, so a request
+for `s3:GetObject` never looks at statements that only name `iam:` actions.
+
+`applicability(statement, request)` answers `APPLIES`, a `not-applies` outcome naming
+the element that did not match, or an error (a condition that cannot be evaluated):
+whether the statement's Allow or Deny then counts is `decide`'s business.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from iamd.policy.conditions import CompiledCondition, compile_condition
+from iamd.policy.context import RequestContext
+from iamd.policy.document import PolicyDocument, Statement
+from iamd.policy.match import (
+    NameSet,
+    compile_actions,
+    compile_regex,
+    compile_resources,
+)
+from iamd.policy.principals import PrincipalMatcher, compile_principal
+from iamd.policy.variables import Template, parse_template
+
+
+@dataclass(frozen=True, slots=True)
+class Applicability:
+    """The answer for one statement: applies, does not (and why), or is erroneous."""
+
+    applies: bool
+    reason: str
+    is_error: bool = False
+    principal_match: str | None = None  # how a resource policy's Principal named the caller
+
+
+APPLIES = Applicability(True, "all elements match")
+NO_ACTION = Applicability(False, "action does not match")
+NO_RESOURCE = Applicability(False, "resource does not match")
+NO_PRINCIPAL = Applicability(False, "principal does not match")
+NO_CONDITION = Applicability(False, "condition is not met")
+CONDITION_ERROR = Applicability(False, "condition cannot be evaluated", is_error=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceMatcher:
+    """Resource/NotResource patterns: variable-free ones compiled, the rest templated."""
+
+    static: NameSet
+    templates: tuple[Template, ...]
+
+    def matches(self, request: RequestContext) -> bool:
+        if self.static.matches(request.resource):
+            return True
+        return any(_template_matches(template, request) for template in self.templates)
+
+
+def _template_matches(template: Template, request: RequestContext) -> bool:
+    """Does a templated Resource pattern match? Remembered for the rest of the request."""
+    memo = request.memo
+    found = memo.get(template.serial)
+    if found is None:
+        source = template.render_regex(request.variable)
+        found = (
+            source is not None
+            and compile_regex(source, False).fullmatch(request.resource) is not None
+        )
+        memo[template.serial] = found
+    return bool(found)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    statement: Statement
+    index: int
+    is_allow: bool
+    actions: NameSet | None
+    not_actions: NameSet | None
+    resources: ResourceMatcher | None
+    not_resources: ResourceMatcher | None
+    principal: PrincipalMatcher | None
+    not_principal: PrincipalMatcher | None
+    conditions: tuple[CompiledCondition, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A compiled, cacheable policy: its id, its type as AWS names it, its statements."""
+
+    policy_id: str
+    policy_type: str
+    document: PolicyDocument
+    statements: tuple[CompiledStatement, ...]
+    by_service: dict[str, tuple[CompiledStatement, ...]]
+    any_service: tuple[CompiledStatement, ...]
+
+    def candidates(self, request: RequestContext) -> tuple[CompiledStatement, ...]:
+        """The statements that can match the request's action, in document order."""
+        return self.by_service.get(request.service, self.any_service)
+
+
+def compile_policy(
+    document: PolicyDocument, *, policy_id: str, policy_type: str = "IAM Policy"
+) -> Policy:
+    """Compile a parsed document once; the result is immutable and safe to share."""
+    variables = document.supports_variables
+    statements = tuple(
+        _compile_statement(s, i, variables) for i, s in enumerate(document.statements)
+    )
+    by_service, any_service = _index(statements)
+    return Policy(policy_id, policy_type, document, statements, by_service, any_service)
+
+
+def _compile_statement(statement: Statement, index: int, variables: bool) -> CompiledStatement:
+    return CompiledStatement(
+        statement=statement,
+        index=index,
+        is_allow=statement.is_allow,
+        actions=None if statement.action is None else compile_actions(statement.action),
+        not_actions=None if statement.not_action is None else compile_actions(statement.not_action),
+        resources=_compile_resources(statement.resource, variables),
+        not_resources=_compile_resources(statement.not_resource, variables),
+        principal=None if statement.principal is None else compile_principal(statement.principal),
+        not_principal=None
+        if statement.not_principal is None
+        else compile_principal(statement.not_principal),
+        conditions=tuple(compile_condition(c, variables=variables) for c in statement.condition),
+    )
+
+
+def _compile_resources(patterns: tuple[str, ...] | None, variables: bool) -> ResourceMatcher | None:
+    if patterns is None:
+        return None
+    templates = [parse_template(p, enabled=variables) for p in patterns]
+    static = [t.source for t in templates if not t.has_variables]
+    dynamic = tuple(t for t in templates if t.has_variables)
+    return ResourceMatcher(compile_resources(static), dynamic)
+
+
+def _index(
+    statements: tuple[CompiledStatement, ...],
+) -> tuple[dict[str, tuple[CompiledStatement, ...]], tuple[CompiledStatement, ...]]:
+    specific: dict[str, list[CompiledStatement]] = defaultdict(list)
+    generic: list[CompiledStatement] = []
+    for statement in statements:
+        services = _services_of(statement)
+        if services is None:
+            generic.append(statement)
+        for service in services or ():
+            specific[service].append(statement)
+    by_service = {service: _in_order(found, generic) for service, found in specific.items()}
+    return by_service, tuple(generic)
+
+
+def _in_order(*groups: list[CompiledStatement]) -> tuple[CompiledStatement, ...]:
+    merged = {statement.index: statement for group in groups for statement in group}
+    return tuple(merged[index] for index in sorted(merged))
+
+
+def _services_of(statement: CompiledStatement) -> set[str] | None:
+    """The services a statement's Action can name, or None when it may match any."""
+    actions = statement.statement.action
+    if actions is None:
+        return None
+    services = set()
+    for action in actions:
+        service, colon, _ = action.partition(":")
+        if not colon or "*" in service or "?" in service:
+            return None
+        services.add(service.lower())
+    return services
+
+
+def applicability(
+    statement: CompiledStatement, request: RequestContext, *, check_principal: bool
+) -> Applicability:
+    """Does `statement` apply to `request`? Principal elements count only when asked."""
+    if not _action_matches(statement, request):
+        return NO_ACTION
+    if not _resource_matches(statement, request):
+        return NO_RESOURCE
+    principal_match = None
+    if check_principal:
+        principal_match = _principal_match(statement, request)
+        if principal_match is None:
+            return NO_PRINCIPAL
+    for condition in statement.conditions:
+        result = condition.holds(request)
+        if result is None:
+            return CONDITION_ERROR
+        if not result:
+            return NO_CONDITION
+    if principal_match is None:
+        return APPLIES
+    return Applicability(True, APPLIES.reason, principal_match=principal_match)
+
+
+def _action_matches(statement: CompiledStatement, request: RequestContext) -> bool:
+    if statement.actions is not None:
+        return statement.actions.matches(request.action)
+    if statement.not_actions is not None:
+        return not statement.not_actions.matches(request.action)
+    return False  # a statement without actions grants and denies nothing
+
+
+def _resource_matches(statement: CompiledStatement, request: RequestContext) -> bool:
+    if statement.resources is not None:
+        return statement.resources.matches(request)
+    if statement.not_resources is not None:
+        return not statement.not_resources.matches(request)
+    return True  # trust policies name no resource: the role itself is implied
+
+
+def _principal_match(statement: CompiledStatement, request: RequestContext) -> str | None:
+    principal = request.principal
+    if statement.principal is not None:
+        return statement.principal.match(principal)
+    if statement.not_principal is not None:
+        return _not_principal_match(statement.not_principal, statement.is_allow, request)
+    return None
+
+
+def _not_principal_match(
+    matcher: PrincipalMatcher, is_allow: bool, request: RequestContext
+) -> str | None:
+    # Fail closed both ways: a Deny spares only a caller whose whole identity chain
+    # (session, role, account) is listed; an Allow excludes a caller if any link is.
+    principal = request.principal
+    excluded = (
+        matcher.names_any_identity_of(principal)
+        if is_allow
+        else matcher.names_every_identity_of(principal)
+    )
+    return None if excluded else "not-principal"
