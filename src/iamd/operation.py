@@ -22,6 +22,15 @@ Output = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class RequestMeta:
+    """What the HTTP request tells about its origin, for condition keys."""
+
+    source_ip: str = "127.0.0.1"
+    user_agent: str = ""
+    secure_transport: bool = False
+
+
+@dataclass(frozen=True)
 class OperationContext:
     conn: Connection
     caller: Caller
@@ -29,6 +38,7 @@ class OperationContext:
     sealer: Sealer
     region: str
     request_id: str
+    meta: RequestMeta = RequestMeta()
 
     @property
     def account_id(self) -> str:

@@ -1,7 +1,10 @@
 """The ASGI application: one endpoint for IAM and STS, plus a health check.
 
-Starlette hands each request's bytes to `pipeline.handle`, which is synchronous
-(SQLAlchemy Core, argon2) and so runs in the thread pool, never on the event loop.
+Starlette hands each request's bytes to `pipeline.handle`, which is synchronous.
+Most operations take well under a millisecond (SQLite in process, a few indexed
+queries), and handing them to a worker thread costs more than running them: they
+run on the event loop. Operations that hash passwords (argon2 takes tens of
+milliseconds by design) go to the thread pool so they never stall the loop.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from starlette.routing import Route
 
 from iamd.auth.sigv4 import HttpRequest
 from iamd.errors import RequestEntityTooLarge
+from iamd.operation import RequestMeta
 from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
 
 
@@ -26,7 +30,12 @@ def create_app(server: Server) -> Starlette:
         if body is None:
             error = RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
             return PlainTextResponse(error.message, status_code=error.status)
-        answer = await run_in_threadpool(handle, server, _http_request(request, body))
+        http_request = _http_request(request, body)
+        meta = _request_meta(request)
+        if _is_slow(http_request):
+            answer = await run_in_threadpool(handle, server, http_request, meta)
+        else:
+            answer = handle(server, http_request, meta)
         return Response(
             answer.body,
             status_code=answer.status,
@@ -50,6 +59,20 @@ def create_app(server: Server) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
+# Operations that hash a password with argon2.
+SLOW_ACTIONS = (
+    b"Action=CreateLoginProfile",
+    b"Action=UpdateLoginProfile",
+    b"Action=ChangePassword",
+)
+
+
+def _is_slow(request: HttpRequest) -> bool:
+    """Whether the request names a slow action (a false positive only costs a thread hop)."""
+    raw = request.body + request.query_string.encode()
+    return any(action in raw for action in SLOW_ACTIONS)
+
+
 async def _read_body(request: Request) -> bytes | None:
     """The body, or None once it grows past the cap (read no further than that)."""
     chunks: list[bytes] = []
@@ -60,6 +83,14 @@ async def _read_body(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _request_meta(request: Request) -> RequestMeta:
+    return RequestMeta(
+        source_ip=request.client.host if request.client else "127.0.0.1",
+        user_agent=request.headers.get("user-agent", ""),
+        secure_transport=request.url.scheme == "https",
+    )
 
 
 def _http_request(request: Request, body: bytes) -> HttpRequest:

@@ -25,7 +25,7 @@ from iamd.errors import (
     ServiceError,
 )
 from iamd.iam.registry import IAM_OPERATIONS
-from iamd.operation import Operation, OperationContext, is_read_only
+from iamd.operation import Operation, OperationContext, RequestMeta, is_read_only
 from iamd.protocol import decode_form, parse_request, serialize_error, serialize_result
 from iamd.protocol.models import service_model
 from iamd.server.authorize import authorize
@@ -68,54 +68,77 @@ class Server:
     clock: Clock
 
 
-def handle(server: Server, request: HttpRequest) -> Response:
+def handle(server: Server, request: HttpRequest, meta: RequestMeta | None = None) -> Response:
     request_id = ids.request_id()
+    service = "iam"
     try:
-        return Response(200, _handle(server, request, request_id), request_id)
+        if len(request.body) > MAX_BODY_BYTES:
+            raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
+        signed = read_signature(request)
+        form = _form_of(request)
+        service = _service_of(signed, form)
+        body = _handle(server, request, signed, form, service, meta or RequestMeta(), request_id)
+        return Response(200, body, request_id)
     except ServiceError as error:
-        status, body = serialize_error(error, request_id)
+        status, body = serialize_error(error, request_id, service=service)
         return Response(status, body, request_id)
     except Exception:
         log.exception("request %s failed", request_id)
-        status, body = serialize_error(InternalFailure("An internal error occurred."), request_id)
+        failure = InternalFailure("An internal error occurred.")
+        status, body = serialize_error(failure, request_id, service=service)
         return Response(status, body, request_id)
 
 
-def _handle(server: Server, request: HttpRequest, request_id: str) -> bytes:
-    if len(request.body) > MAX_BODY_BYTES:
-        raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
-    signed = read_signature(request)
-    form = _form_of(request)
-    service = signed.service if signed is not None else "sts"
-    if signed is not None and signed.service not in OPERATIONS:
-        service = "iam"  # authenticate() answers the mis-scoped credential
-    parsed = parse_request(service_model(service), form)
-    name = parsed.operation.name
-    if signed is None and not (service == "sts" and name in UNSIGNED_STS_ACTIONS):
-        raise MissingAuthenticationToken("Request is missing Authentication Token")
-    operation = OPERATIONS[service].get(name)
-    if operation is None:
-        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
-    output = _run(server, request, signed, service, name, operation, parsed.params, request_id)
-    return serialize_result(parsed.operation, output, request_id)
+def _service_of(signed: SignedRequest | None, form: list[tuple[str, str]]) -> str:
+    """IAM or STS: by the credential scope; unsigned, only STS's federation actions."""
+    if signed is not None:
+        return signed.service
+    actions = [value for key, value in form if key == "Action"]
+    if actions and actions[0] in UNSIGNED_STS_ACTIONS:
+        return "sts"
+    raise MissingAuthenticationToken("Request is missing Authentication Token")
 
 
-def _run(
+def _handle(
     server: Server,
     request: HttpRequest,
     signed: SignedRequest | None,
+    form: list[tuple[str, str]],
     service: str,
-    name: str,
-    operation: Operation,
-    params: Mapping[str, Any],
+    meta: RequestMeta,
     request_id: str,
+) -> bytes:
+    parsed = parse_request(service_model(service), form)
+    name = parsed.operation.name
+    operation = OPERATIONS[service].get(name)
+    if operation is None:
+        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
+    call = Call(service, name, operation, parsed.params, meta, request_id)
+    output = _run(server, request, signed, call)
+    return serialize_result(parsed.operation, output, request_id)
+
+
+@dataclass(frozen=True)
+class Call:
+    """One parsed call: which operation, its input, and where it came from."""
+
+    service: str
+    name: str
+    operation: Operation
+    params: Mapping[str, Any]
+    meta: RequestMeta
+    request_id: str
+
+
+def _run(
+    server: Server, request: HttpRequest, signed: SignedRequest | None, call: Call
 ) -> dict[str, Any]:
     now = server.clock.now()
     if signed is None:  # the unsigned STS federation actions authenticate themselves
-        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
+        raise NotImplementedOperation(f"iamd does not implement {call.service}:{call.name} yet.")
     key: access_keys.AccessKey | None = None
     try:
-        with server.db.transaction(write=not is_read_only(name)) as conn:
+        with server.db.transaction(write=not is_read_only(call.name)) as conn:
             authenticated = authenticate(conn, server.sealer, request, signed, now)
             key = authenticated.key
             ctx = OperationContext(
@@ -124,13 +147,14 @@ def _run(
                 now=now,
                 sealer=server.sealer,
                 region=signed.region,
-                request_id=request_id,
+                request_id=call.request_id,
+                meta=call.meta,
             )
-            authorize(ctx, service, name, params)
-            return operation(ctx, params)
+            authorize(ctx, call.service, call.name, call.params)
+            return call.operation(ctx, call.params)
     finally:
         # A key that signed a request was used, whether or not the call succeeded.
-        _record_key_use(server, key, now, service, signed.region)
+        _record_key_use(server, key, now, call.service, signed.region)
 
 
 def _record_key_use(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from iamd.clock import as_utc
 from iamd.errors import NoSuchEntity
@@ -81,8 +81,12 @@ def insert_key(
     )
 
 
+# Built once: authentication runs this on every request.
+_FIND_KEY = select(access_keys).where(access_keys.c.id == bindparam("key_id"))
+
+
 def find_key(conn: Connection, access_key_id: str) -> AccessKey | None:
-    row = conn.execute(select(access_keys).where(access_keys.c.id == access_key_id)).first()
+    row = conn.execute(_FIND_KEY, {"key_id": access_key_id}).first()
     return _key(row) if row else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -71,11 +71,12 @@ def list_account_ids(conn: Connection) -> list[str]:
     return list(conn.execute(select(accounts.c.id).order_by(accounts.c.id)).scalars())
 
 
+_AUTHZ_VERSION = select(accounts.c.authz_version).where(accounts.c.id == bindparam("account_id"))
+
+
 def authz_version(conn: Connection, account_id: str) -> int:
     """The counter that compiled-policy caches compare against."""
-    value = conn.execute(
-        select(accounts.c.authz_version).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
+    value = conn.execute(_AUTHZ_VERSION, {"account_id": account_id}).scalar_one_or_none()
     return int(value or 0)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from iamd.store.migrate import upgrade_to_head
 
@@ -52,11 +52,14 @@ def sqlite_url(path: str) -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    is_memory = ":memory:" in url or url.rstrip("/") == "sqlite:"
+    # A pool of connections reused across requests: opening a SQLite connection and
+    # setting its pragmas costs more than most operations.
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        poolclass=NullPool if not is_memory else None,
+        poolclass=QueuePool,
+        pool_size=8,
+        max_overflow=16,
     )
 
     @event.listens_for(engine, "connect")

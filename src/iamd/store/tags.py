@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from iamd.errors import InvalidInput, LimitExceeded
 from iamd.store.schema import tags
@@ -18,13 +18,16 @@ MAX_TAGS = 50
 Tag = tuple[str, str]
 
 
+_TAGS_OF = (
+    select(tags.c.key, tags.c.value)
+    .where(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == bindparam("entity_id"))
+    .order_by(tags.c.position)
+)
+
+
 def tags_of(conn: Connection, entity_kind: str, entity_id: str) -> list[Tag]:
-    query = (
-        select(tags.c.key, tags.c.value)
-        .where(tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
-        .order_by(tags.c.position)
-    )
-    return [(row.key, row.value) for row in conn.execute(query)]
+    rows = conn.execute(_TAGS_OF, {"kind": entity_kind, "entity_id": entity_id})
+    return [(row.key, row.value) for row in rows]
 
 
 def check_unique_keys(new_tags: Sequence[Tag]) -> None:
