@@ -1,4 +1,10 @@
-"""Groups and their members."""
+"""Groups and their members: create, read, rename, list by path, delete.
+
+In: `Group` values and user ids. Out: `Group` values and keyset `Page`s of groups
+(by name) or of a group's users (by user name).
+
+# INVARIANT: group names are unique case-insensitively per account (``name_lower``).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
-from iamd.errors import EntityAlreadyExists, NoSuchEntity
-from iamd.store.schema import group_members, groups
+from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
+from iamd.store.users import User
+
+# AWS's quota of groups one user can be a member of.
+MAX_GROUPS_PER_USER = 10
 
 
 @dataclass(frozen=True)
@@ -31,6 +42,10 @@ def not_found(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The group with name {name} cannot be found.")
 
 
+def already_exists(name: str) -> EntityAlreadyExists:
+    return EntityAlreadyExists(f"Group with name {name} already exists.")
+
+
 def insert_group(conn: Connection, group: Group) -> Group:
     row = {
         "id": group.group_id,
@@ -44,7 +59,7 @@ def insert_group(conn: Connection, group: Group) -> Group:
         with conn.begin_nested():
             conn.execute(insert(groups).values(row))
     except IntegrityError:
-        raise EntityAlreadyExists(f"Group with name {group.name} already exists.") from None
+        raise already_exists(group.name) from None
     return group
 
 
@@ -63,6 +78,24 @@ def get_group(conn: Connection, account_id: str, name: str) -> Group:
     return group
 
 
+def get_group_by_id(conn: Connection, group_id: str) -> Group | None:
+    row = conn.execute(select(groups).where(groups.c.id == group_id)).first()
+    return _group(row) if row else None
+
+
+def list_groups(
+    conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
+) -> Page[Group]:
+    after = decode_marker(marker)
+    query = select(groups).where(groups.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(groups.c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        query = query.where(groups.c.name_lower > after)
+    rows = conn.execute(query.order_by(groups.c.name_lower).limit(limit + 1)).all()
+    return page_of([_group(r) for r in rows], limit, lambda g: g.name.lower())
+
+
 def groups_of_user(conn: Connection, user_id: str) -> list[Group]:
     query = (
         select(groups)
@@ -71,3 +104,113 @@ def groups_of_user(conn: Connection, user_id: str) -> list[Group]:
         .order_by(groups.c.name_lower)
     )
     return [_group(row) for row in conn.execute(query)]
+
+
+def groups_of_user_page(
+    conn: Connection, user_id: str, *, marker: str | None, limit: int
+) -> Page[Group]:
+    after = decode_marker(marker)
+    query = (
+        select(groups)
+        .join(group_members, group_members.c.group_id == groups.c.id)
+        .where(group_members.c.user_id == user_id)
+    )
+    if after is not None:
+        query = query.where(groups.c.name_lower > after)
+    rows = conn.execute(query.order_by(groups.c.name_lower).limit(limit + 1)).all()
+    return page_of([_group(r) for r in rows], limit, lambda g: g.name.lower())
+
+
+def members_page(conn: Connection, group_id: str, *, marker: str | None, limit: int) -> Page[User]:
+    """A group's users, by name."""
+    after = decode_marker(marker)
+    query = (
+        select(users)
+        .join(group_members, group_members.c.user_id == users.c.id)
+        .where(group_members.c.group_id == group_id)
+    )
+    if after is not None:
+        query = query.where(users.c.name_lower > after)
+    rows = conn.execute(query.order_by(users.c.name_lower).limit(limit + 1)).all()
+    return page_of([_member(r) for r in rows], limit, lambda u: u.name.lower())
+
+
+def _member(row: Any) -> User:
+    last_used = row.password_last_used
+    return User(
+        user_id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        path=row.path,
+        created_at=as_utc(row.created_at),
+        password_last_used=as_utc(last_used) if last_used else None,
+        boundary_arn=row.boundary_arn,
+    )
+
+
+def update_group(
+    conn: Connection, group: Group, *, new_name: str | None, new_path: str | None
+) -> Group:
+    values: dict[str, str] = {}
+    if new_name is not None:
+        values.update(name=new_name, name_lower=new_name.lower())
+    if new_path is not None:
+        values["path"] = new_path
+    if not values:
+        return group
+    try:
+        with conn.begin_nested():
+            conn.execute(update(groups).where(groups.c.id == group.group_id).values(values))
+    except IntegrityError:
+        raise already_exists(new_name or group.name) from None
+    return get_group_by_id(conn, group.group_id) or group
+
+
+def add_member(conn: Connection, group_id: str, user_id: str, when: datetime) -> None:
+    """Add a user to a group; adding a member again changes nothing (as AWS).
+
+    The user's row is locked first, so concurrent adds cannot pass the quota together.
+    """
+    conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update()).first()
+    memberships = select(group_members.c.group_id).where(group_members.c.user_id == user_id)
+    current = set(conn.execute(memberships).scalars())
+    if group_id in current:
+        return
+    if len(current) >= MAX_GROUPS_PER_USER:
+        raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
+    conn.execute(insert(group_members).values(group_id=group_id, user_id=user_id, added_at=when))
+
+
+def remove_member(conn: Connection, group_id: str, user_id: str) -> None:
+    """Remove a user from a group; removing a non-member changes nothing (as AWS)."""
+    conn.execute(
+        delete(group_members).where(
+            group_members.c.group_id == group_id, group_members.c.user_id == user_id
+        )
+    )
+
+
+# What must go before a group can: checked in this order, with AWS's message for each.
+_DEPENDENTS = (
+    (group_members.c.group_id, None, "must remove users from group first."),
+    (
+        inline_policies.c.principal_id,
+        inline_policies.c.principal_kind,
+        "must delete policies first.",
+    ),
+    (
+        policy_attachments.c.principal_id,
+        policy_attachments.c.principal_kind,
+        "must detach all policies first.",
+    ),
+)
+
+
+def delete_group(conn: Connection, group: Group) -> None:
+    for owner, kind, reason in _DEPENDENTS:
+        query = select(owner).where(owner == group.group_id)
+        if kind is not None:
+            query = query.where(kind == "group")
+        if conn.execute(query.limit(1)).first():
+            raise DeleteConflict(f"Cannot delete entity, {reason}")
+    conn.execute(delete(groups).where(groups.c.id == group.group_id))

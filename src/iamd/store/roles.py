@@ -1,17 +1,19 @@
-"""Roles: create, read, list by path, update, delete."""
+"""Roles: create, read, list by path, update, delete — and what blocks a delete."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
-from iamd.errors import EntityAlreadyExists, NoSuchEntity
-from iamd.store.schema import roles
+from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Role:
     created_at: datetime
     last_used_at: datetime | None
     last_used_region: str | None
+    max_signin_session_duration: int | None = None
 
 
 def _role(row: Any) -> Role:
@@ -42,6 +45,7 @@ def _role(row: Any) -> Role:
         created_at=as_utc(row.created_at),
         last_used_at=as_utc(row.last_used_at) if row.last_used_at else None,
         last_used_region=row.last_used_region,
+        max_signin_session_duration=row.max_signin_session_duration,
     )
 
 
@@ -59,6 +63,7 @@ def insert_role(conn: Connection, role: Role) -> Role:
         "trust_policy": role.trust_policy,
         "description": role.description,
         "max_session_duration": role.max_session_duration,
+        "max_signin_session_duration": role.max_signin_session_duration,
         "boundary_arn": role.boundary_arn,
         "created_at": role.created_at,
     }
@@ -88,3 +93,87 @@ def get_role(conn: Connection, account_id: str, name: str) -> Role:
 def get_role_by_id(conn: Connection, role_id: str) -> Role | None:
     row = conn.execute(select(roles).where(roles.c.id == role_id)).first()
     return _role(row) if row else None
+
+
+def roles_by_ids(conn: Connection, role_ids: Sequence[str]) -> dict[str, Role]:
+    if not role_ids:
+        return {}
+    rows = conn.execute(select(roles).where(roles.c.id.in_(role_ids)))
+    return {row.id: _role(row) for row in rows}
+
+
+def list_roles(
+    conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
+) -> Page[Role]:
+    after = decode_marker(marker)
+    query = select(roles).where(roles.c.account_id == account_id)
+    if path_prefix != "/":
+        query = query.where(roles.c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        query = query.where(roles.c.name_lower > after)
+    rows = conn.execute(query.order_by(roles.c.name_lower).limit(limit + 1)).all()
+    return page_of([_role(r) for r in rows], limit, lambda r: r.name.lower())
+
+
+# What UpdateRole and UpdateRoleDescription may change.
+UPDATABLE = frozenset({"description", "max_session_duration", "max_signin_session_duration"})
+
+
+def update_role(conn: Connection, role: Role, changes: Mapping[str, Any]) -> Role:
+    """Set these columns (a None clears one); answer the role as it now is."""
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    if changes:
+        conn.execute(update(roles).where(roles.c.id == role.role_id).values(dict(changes)))
+    return get_role_by_id(conn, role.role_id) or role
+
+
+def set_trust_policy(conn: Connection, role_id: str, document: str) -> None:
+    conn.execute(update(roles).where(roles.c.id == role_id).values(trust_policy=document))
+
+
+def set_role_boundary(conn: Connection, role_id: str, boundary_arn: str | None) -> None:
+    conn.execute(update(roles).where(roles.c.id == role_id).values(boundary_arn=boundary_arn))
+
+
+def record_role_use(conn: Connection, role_id: str, when: datetime, region: str) -> None:
+    """What GetRole reports as ``RoleLastUsed``: set when the role is assumed."""
+    values = {"last_used_at": when, "last_used_region": region}
+    conn.execute(update(roles).where(roles.c.id == role_id).values(values))
+
+
+def _has_instance_profiles(conn: Connection, role_id: str) -> bool:
+    query = select(instance_profile_roles.c.profile_id).where(
+        instance_profile_roles.c.role_id == role_id
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def _owns(conn: Connection, table: Table, role_id: str) -> bool:
+    query = select(table.c.principal_id).where(
+        table.c.principal_kind == "role", table.c.principal_id == role_id
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def delete_role(conn: Connection, role: Role) -> None:
+    """Delete a role that nothing holds on to; else AWS's DeleteConflict, in AWS's order."""
+    if _has_instance_profiles(conn, role.role_id):
+        raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
+    if _owns(conn, policy_attachments, role.role_id):
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+    if _owns(conn, inline_policies, role.role_id):
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    conn.execute(delete(roles).where(roles.c.id == role.role_id))
+
+
+def delete_role_with_policies(conn: Connection, role: Role) -> None:
+    """Delete a role and the policies it holds, as a service deletes its linked role."""
+    for table in (policy_attachments, inline_policies):
+        owned = (table.c.principal_kind == "role", table.c.principal_id == role.role_id)
+        conn.execute(delete(table).where(*owned))
+    conn.execute(
+        delete(instance_profile_roles).where(instance_profile_roles.c.role_id == role.role_id)
+    )
+    conn.execute(delete(roles).where(roles.c.id == role.role_id))

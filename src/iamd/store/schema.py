@@ -155,6 +155,8 @@ roles = Table(
     Column("trust_policy", Text, nullable=False),
     Column("description", String(1000)),
     Column("max_session_duration", Integer, nullable=False),
+    # AWS Sign-In session limit for the role, in seconds; NULL while unset.
+    Column("max_signin_session_duration", Integer),
     Column("boundary_arn", String(2048)),
     Column("created_at", Timestamp, nullable=False),
     Column("last_used_at", Timestamp),
@@ -252,6 +254,10 @@ mfa_devices = Table(
     Column("enabled_at", Timestamp),
     Column("created_at", Timestamp, nullable=False),
     Column("last_counter", Integer, nullable=False, default=0),
+    # How many 30-second steps the device's clock runs ahead (negative: behind),
+    # learned when it is enabled or resynchronized.
+    Column("drift_steps", Integer, nullable=False, default=0),
+    Index("ix_mfa_devices_user", "user_id"),
 )
 
 instance_profiles = Table(
@@ -298,6 +304,10 @@ saml_providers = Table(
     Column("metadata_document", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("valid_until", Timestamp),
+    Column("uuid", String(64), nullable=False),
+    Column("encryption_mode", String(16), nullable=False),
+    # The assertion-decryption private keys: a sealed JSON list, NULL when none.
+    Column("private_keys_sealed", LargeBinary),
 )
 
 user_credentials = Table(
@@ -331,4 +341,15 @@ server_certificates = Table(
     Column("uploaded_at", Timestamp, nullable=False),
     Column("expires_at", Timestamp, nullable=False),
     UniqueConstraint("account_id", "name_lower", name="uq_server_certificates_account_name"),
+)
+
+credential_reports = Table(
+    "credential_reports",
+    metadata,
+    # The account's latest credential report (GenerateCredentialReport), as its CSV.
+    Column(
+        "account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("generated_at", Timestamp, nullable=False),
+    Column("content", Text, nullable=False),
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -70,11 +70,15 @@ def insert_user(conn: Connection, user: User) -> User:
     return user
 
 
+# Built once: these lookups run on most requests.
+_FIND_USER = select(users).where(
+    users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name")
+)
+_USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+
+
 def find_user(conn: Connection, account_id: str, name: str) -> User | None:
-    query = select(users).where(
-        users.c.account_id == account_id, users.c.name_lower == name.lower()
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_FIND_USER, {"account_id": account_id, "name": name.lower()}).first()
     return _user(row) if row else None
 
 
@@ -86,7 +90,7 @@ def get_user(conn: Connection, account_id: str, name: str) -> User:
 
 
 def get_user_by_id(conn: Connection, user_id: str) -> User | None:
-    row = conn.execute(select(users).where(users.c.id == user_id)).first()
+    row = conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
     return _user(row) if row else None
 
 
@@ -134,13 +138,20 @@ def record_password_use(conn: Connection, user_id: str, when: datetime) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=when))
 
 
+# Signing certificates have a message of their own; for SSH public keys and
+# service-specific credentials AWS answers "must remove referenced objects first."
+_is_certificate = user_credentials.c.kind == "signing-cert"
+_certificates = select(user_credentials).where(_is_certificate).subquery()
+_other_credentials = select(user_credentials).where(~_is_certificate).subquery()
+
 # What must go before a user can: checked in AWS's order, with AWS's message for each.
 _DEPENDENTS = (
     (login_profiles, login_profiles.c.user_id, "must delete login profile first."),
     (access_keys, access_keys.c.user_id, "must delete access keys first."),
-    (user_credentials, user_credentials.c.user_id, "must delete credentials first."),
+    (_certificates, _certificates.c.user_id, "must delete certificates first."),
     (mfa_devices, mfa_devices.c.user_id, "must delete MFA device first."),
     (group_members, group_members.c.user_id, "must remove user from all groups first."),
+    (_other_credentials, _other_credentials.c.user_id, "must remove referenced objects first."),
 )
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 09:39:37.785229
+Create Date: 2026-11-25 09:49:05.119390
 """
 
 from __future__ import annotations
@@ -43,6 +43,19 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("alias", name=op.f("pk_account_aliases")),
         sa.UniqueConstraint("account_id", name="uq_account_aliases_account"),
+    )
+    op.create_table(
+        "credential_reports",
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("generated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_credential_reports_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_credential_reports")),
     )
     op.create_table(
         "groups",
@@ -130,6 +143,7 @@ def upgrade() -> None:
         sa.Column("enabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_counter", sa.Integer(), nullable=False),
+        sa.Column("drift_steps", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
@@ -138,6 +152,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("serial", name=op.f("pk_mfa_devices")),
     )
+    with op.batch_alter_table("mfa_devices", schema=None) as batch_op:
+        batch_op.create_index("ix_mfa_devices_user", ["user_id"], unique=False)
+
     op.create_table(
         "oidc_providers",
         sa.Column("arn", sa.String(length=2048), nullable=False),
@@ -196,6 +213,7 @@ def upgrade() -> None:
         sa.Column("trust_policy", sa.Text(), nullable=False),
         sa.Column("description", sa.String(length=1000), nullable=True),
         sa.Column("max_session_duration", sa.Integer(), nullable=False),
+        sa.Column("max_signin_session_duration", sa.Integer(), nullable=True),
         sa.Column("boundary_arn", sa.String(length=2048), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
@@ -217,6 +235,9 @@ def upgrade() -> None:
         sa.Column("metadata_document", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("uuid", sa.String(length=64), nullable=False),
+        sa.Column("encryption_mode", sa.String(length=16), nullable=False),
+        sa.Column("private_keys_sealed", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
@@ -455,11 +476,15 @@ def downgrade() -> None:
     op.drop_table("policy_attachments")
     op.drop_table("password_policies")
     op.drop_table("oidc_providers")
+    with op.batch_alter_table("mfa_devices", schema=None) as batch_op:
+        batch_op.drop_index("ix_mfa_devices_user")
+
     op.drop_table("mfa_devices")
     op.drop_table("managed_policies")
     op.drop_table("instance_profiles")
     op.drop_table("inline_policies")
     op.drop_table("groups")
+    op.drop_table("credential_reports")
     op.drop_table("account_aliases")
     op.drop_table("accounts")
     # ### end Alembic commands ###

@@ -1,0 +1,170 @@
+"""IAM OpenID Connect providers: create, read, list, change audiences and thumbprints, tag.
+
+A provider is named by its issuer URL: ``https://host/path`` becomes the ARN
+``arn:aws:iam::<acct>:oidc-provider/host/path``, and GetOpenIDConnectProvider answers
+the URL without its scheme, as AWS does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity, ValidationError
+from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.store import providers, tags
+from iamd.store.providers import OidcProvider
+
+TAG_KIND = "oidc-provider"
+MAX_CLIENT_IDS = 100
+MAX_THUMBPRINTS = 5
+MAX_PROVIDERS = 100
+_SCHEME = "https://"
+
+
+def provider_arn(ctx: OperationContext, url: str) -> str:
+    return f"arn:{ctx.partition}:iam::{ctx.account_id}:oidc-provider/{url[len(_SCHEME) :]}"
+
+
+def get_provider(ctx: OperationContext, arn: str) -> OidcProvider:
+    """The account's provider with this ARN, or AWS's NoSuchEntity."""
+    provider = providers.oidc_provider_for(ctx.conn, arn)
+    if provider is None or provider.account_id != ctx.account_id:
+        raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+    return provider
+
+
+def check_url(url: str) -> None:
+    """An issuer URL is ``https://`` and a host, optionally a path; nothing else."""
+    parts = urlsplit(url)
+    valid = url.lower().startswith(_SCHEME) and bool(parts.hostname)
+    if not valid or parts.query or parts.fragment:
+        raise ValidationError("Invalid Open ID Connect Provider URL")
+
+
+def check_thumbprints(thumbprints: list[str]) -> None:
+    if len(thumbprints) > MAX_THUMBPRINTS:
+        raise InvalidInput(f"Thumbprint list must contain fewer than {MAX_THUMBPRINTS} entries.")
+
+
+def check_client_ids(client_ids: list[str]) -> None:
+    if len(client_ids) > MAX_CLIENT_IDS:
+        raise LimitExceeded(
+            f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}"
+        )
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """The values in their first order, each once (AWS keeps one copy of a repeat)."""
+    return list(dict.fromkeys(values))
+
+
+def create_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    url = params["Url"]
+    check_url(url)
+    thumbprints = unique(params.get("ThumbprintList") or [])
+    check_thumbprints(thumbprints)
+    client_ids = unique(params.get("ClientIDList") or [])
+    check_client_ids(client_ids)
+    new_tags = tags_input(params)
+    tags.check_unique_keys(new_tags)
+    if providers.count_oidc_providers(ctx.conn, ctx.account_id) >= MAX_PROVIDERS:
+        raise LimitExceeded(
+            f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS}"
+        )
+    provider = OidcProvider(
+        arn=provider_arn(ctx, url),
+        account_id=ctx.account_id,
+        url=url,
+        client_ids=tuple(client_ids),
+        thumbprints=tuple(thumbprints),
+        created_at=ctx.now,
+    )
+    providers.insert_oidc_provider(ctx.conn, provider)
+    output: Output = {"OpenIDConnectProviderArn": provider.arn}
+    if new_tags:
+        tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, provider.arn, new_tags)
+        output["Tags"] = tags_output(new_tags)
+    return output
+
+
+def get_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    return {
+        "Url": provider.url[len(_SCHEME) :],
+        "ClientIDList": list(provider.client_ids),
+        "ThumbprintList": list(provider.thumbprints),
+        "CreateDate": provider.created_at,
+        "Tags": tags_output(tags.tags_of(ctx.conn, TAG_KIND, provider.arn)),
+    }
+
+
+def list_open_id_connect_providers(ctx: OperationContext, params: Params) -> Output:
+    listed = providers.list_oidc_providers(ctx.conn, ctx.account_id)
+    return {"OpenIDConnectProviderList": [{"Arn": provider.arn} for provider in listed]}
+
+
+def delete_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    arn = params["OpenIDConnectProviderArn"]
+    provider = providers.oidc_provider_for(ctx.conn, arn)
+    if provider is None or provider.account_id != ctx.account_id:
+        raise NoSuchEntity(f"OpenId connect Provider {arn} cannot be found.")
+    providers.delete_oidc_provider(ctx.conn, arn)
+    tags.drop_all_tags(ctx.conn, TAG_KIND, arn)
+    return {}
+
+
+def add_client_id_to_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    client_ids = unique([*provider.client_ids, params["ClientID"]])
+    check_client_ids(client_ids)
+    providers.set_oidc_client_ids(ctx.conn, provider.arn, client_ids)
+    return {}
+
+
+def remove_client_id_from_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    """Removing a client id the provider does not have is no error (AWS: idempotent)."""
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    client_ids = [client for client in provider.client_ids if client != params["ClientID"]]
+    providers.set_oidc_client_ids(ctx.conn, provider.arn, client_ids)
+    return {}
+
+
+def update_open_id_connect_provider_thumbprint(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    thumbprints = unique(params["ThumbprintList"])
+    check_thumbprints(thumbprints)
+    providers.set_oidc_thumbprints(ctx.conn, provider.arn, thumbprints)
+    return {}
+
+
+def tag_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, provider.arn, tags_input(params))
+    return {}
+
+
+def untag_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    tags.remove_tags(ctx.conn, TAG_KIND, provider.arn, params["TagKeys"])
+    return {}
+
+
+def list_open_id_connect_provider_tags(ctx: OperationContext, params: Params) -> Output:
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, provider.arn), params)
+
+
+OPERATIONS: OperationTable = {
+    "CreateOpenIDConnectProvider": create_open_id_connect_provider,
+    "GetOpenIDConnectProvider": get_open_id_connect_provider,
+    "ListOpenIDConnectProviders": list_open_id_connect_providers,
+    "DeleteOpenIDConnectProvider": delete_open_id_connect_provider,
+    "AddClientIDToOpenIDConnectProvider": add_client_id_to_open_id_connect_provider,
+    "RemoveClientIDFromOpenIDConnectProvider": remove_client_id_from_open_id_connect_provider,
+    "UpdateOpenIDConnectProviderThumbprint": update_open_id_connect_provider_thumbprint,
+    "TagOpenIDConnectProvider": tag_open_id_connect_provider,
+    "UntagOpenIDConnectProvider": untag_open_id_connect_provider,
+    "ListOpenIDConnectProviderTags": list_open_id_connect_provider_tags,
+}

@@ -1,0 +1,284 @@
+"""Managed policies attached to users, groups and roles, and permissions boundaries.
+
+In: a principal as (kind, id) with kind ``user``, ``group`` or ``role``, and policy ARNs
+(AWS managed or the account's own). Out: attached ARNs, usage counts per ARN, the
+entities that use a policy, and a principal's policy documents for the policy engine.
+
+# INVARIANT: at most ``MAX_ATTACHED`` policies per principal. Writers lock the
+# principal's row first, so concurrent attaches cannot both take the last place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Table, delete, exists, func, insert, or_, select
+
+from iamd.errors import LimitExceeded, NoSuchEntity
+from iamd.store.groups import groups_of_user
+from iamd.store.pages import Page, decode_marker, encode_marker
+from iamd.store.policies import aws_policy, default_document
+from iamd.store.schema import (
+    groups,
+    inline_policies,
+    managed_policies,
+    policy_attachments,
+    roles,
+    users,
+)
+
+MAX_ATTACHED = 10
+PRINCIPAL_TABLES: dict[str, Table] = {"user": users, "group": groups, "role": roles}
+QUOTA_NAMES = {"user": "PoliciesPerUser", "group": "PoliciesPerGroup", "role": "PoliciesPerRole"}
+# The principals that can have a permissions boundary.
+BOUNDARY_TABLES = (users, roles)
+PERMISSIONS = "PermissionsPolicy"
+BOUNDARY = "PermissionsBoundary"
+
+
+def lock_principal(conn: Connection, kind: str, principal_id: str) -> None:
+    """Hold the principal's row until the transaction ends (SQLite: writers are serial)."""
+    table = PRINCIPAL_TABLES[kind]
+    conn.execute(select(table.c.id).where(table.c.id == principal_id).with_for_update()).first()
+
+
+def _owned_by(kind: str, principal_id: str) -> ColumnElement[bool]:
+    columns = policy_attachments.c
+    return (columns.principal_kind == kind) & (columns.principal_id == principal_id)
+
+
+def attached_arns(conn: Connection, kind: str, principal_id: str) -> list[str]:
+    query = select(policy_attachments.c.policy_arn).where(_owned_by(kind, principal_id))
+    return list(conn.execute(query).scalars())
+
+
+def attach(
+    conn: Connection, account_id: str, kind: str, principal_id: str, policy_arn: str, when: datetime
+) -> None:
+    """Attach a policy; attaching it again changes nothing (as AWS)."""
+    lock_principal(conn, kind, principal_id)
+    current = attached_arns(conn, kind, principal_id)
+    if policy_arn in current:
+        return
+    if len(current) >= MAX_ATTACHED:
+        raise LimitExceeded(f"Cannot exceed quota for {QUOTA_NAMES[kind]}: {MAX_ATTACHED}")
+    row = {"account_id": account_id, "principal_kind": kind, "principal_id": principal_id}
+    conn.execute(
+        insert(policy_attachments).values({**row, "policy_arn": policy_arn, "attached_at": when})
+    )
+
+
+def detach(conn: Connection, kind: str, principal_id: str, policy_arn: str) -> None:
+    query = delete(policy_attachments).where(
+        _owned_by(kind, principal_id), policy_attachments.c.policy_arn == policy_arn
+    )
+    if conn.execute(query).rowcount == 0:
+        raise NoSuchEntity(f"Policy {policy_arn} was not found.")
+
+
+# --- usage of a policy ------------------------------------------------------------------
+
+
+def attachment_counts(conn: Connection, account_id: str, arns: Iterable[str]) -> dict[str, int]:
+    """How many principals of the account each policy is attached to."""
+    column = policy_attachments.c.policy_arn
+    query = (
+        select(column, func.count())
+        .where(policy_attachments.c.account_id == account_id, column.in_(list(arns)))
+        .group_by(column)
+    )
+    return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+
+def boundary_counts(conn: Connection, account_id: str, arns: Iterable[str]) -> dict[str, int]:
+    """How many users and roles of the account have each policy as their boundary."""
+    counts: dict[str, int] = {}
+    for table in BOUNDARY_TABLES:
+        column = table.c.boundary_arn
+        query = (
+            select(column, func.count())
+            .where(table.c.account_id == account_id, column.in_(list(arns)))
+            .group_by(column)
+        )
+        for arn, count in conn.execute(query).tuples():
+            counts[arn] = counts.get(arn, 0) + int(count)
+    return counts
+
+
+def is_in_use(conn: Connection, account_id: str, policy_arn: str) -> bool:
+    """Whether any principal of the account has the policy attached or as boundary."""
+    return bool(
+        attachment_counts(conn, account_id, [policy_arn])
+        or boundary_counts(conn, account_id, [policy_arn])
+    )
+
+
+def used_arns(conn: Connection, account_id: str, usages: set[str]) -> set[str]:
+    """Every policy ARN the account uses in the given ways (permissions, boundary)."""
+    found: set[str] = set()
+    if PERMISSIONS in usages:
+        query = select(policy_attachments.c.policy_arn).where(
+            policy_attachments.c.account_id == account_id
+        )
+        found.update(conn.execute(query.distinct()).scalars())
+    if BOUNDARY in usages:
+        for table in BOUNDARY_TABLES:
+            query = select(table.c.boundary_arn).where(
+                table.c.account_id == account_id, table.c.boundary_arn.is_not(None)
+            )
+            found.update(conn.execute(query.distinct()).scalars())
+    return found
+
+
+def in_use_condition(account_id: str, usages: set[str]) -> ColumnElement[bool]:
+    """SQL: the managed policy row is used in one of the given ways."""
+    arn = managed_policies.c.arn
+    conditions: list[ColumnElement[bool]] = []
+    if PERMISSIONS in usages:
+        attached = policy_attachments.c
+        conditions.append(
+            exists().where(attached.account_id == account_id, attached.policy_arn == arn)
+        )
+    if BOUNDARY in usages:
+        for table in BOUNDARY_TABLES:
+            conditions.append(
+                exists().where(table.c.account_id == account_id, table.c.boundary_arn == arn)
+            )
+    return or_(*conditions)
+
+
+# --- the entities that use a policy -----------------------------------------------------
+
+ENTITY_KINDS = ("group", "role", "user")
+
+
+@dataclass(frozen=True)
+class Entity:
+    kind: str
+    name: str
+    entity_id: str
+
+
+def entities_for_policy(
+    conn: Connection,
+    account_id: str,
+    policy_arn: str,
+    *,
+    kinds: tuple[str, ...],
+    usages: set[str],
+    path_prefix: str,
+    marker: str | None,
+    limit: int,
+) -> Page[Entity]:
+    """Groups, then roles, then users using the policy, each by name (keyset paged)."""
+    after_kind, after_name = _entity_key(marker)
+    found: list[Entity] = []
+    for kind in kinds:
+        if after_kind and ENTITY_KINDS.index(kind) < ENTITY_KINDS.index(after_kind):
+            continue
+        after = after_name if kind == after_kind else None
+        query = _entity_query(account_id, policy_arn, kind, usages, path_prefix, after)
+        if query is None:
+            continue
+        rows = conn.execute(query.limit(limit + 1 - len(found))).all()
+        found += [Entity(kind, row.name, row.id) for row in rows]
+        if len(found) > limit:
+            break
+    if len(found) <= limit:
+        return Page(found, None)
+    last = found[limit - 1]
+    return Page(found[:limit], encode_marker(f"{last.kind}\n{last.name.lower()}"))
+
+
+def _entity_key(marker: str | None) -> tuple[str | None, str | None]:
+    key = decode_marker(marker)
+    if key is None or "\n" not in key:
+        return None, None
+    kind, name = key.split("\n", 1)
+    return (kind, name) if kind in ENTITY_KINDS else (None, None)
+
+
+def _entity_query(
+    account_id: str,
+    policy_arn: str,
+    kind: str,
+    usages: set[str],
+    path_prefix: str,
+    after: str | None,
+) -> Any:
+    table = PRINCIPAL_TABLES[kind]
+    uses: list[ColumnElement[bool]] = []
+    if PERMISSIONS in usages:
+        attached = select(policy_attachments.c.principal_id).where(
+            policy_attachments.c.principal_kind == kind,
+            policy_attachments.c.policy_arn == policy_arn,
+        )
+        uses.append(table.c.id.in_(attached))
+    if BOUNDARY in usages and kind != "group":
+        uses.append(table.c.boundary_arn == policy_arn)
+    if not uses:
+        return None
+    query = select(table.c.id, table.c.name).where(table.c.account_id == account_id, or_(*uses))
+    if path_prefix != "/":
+        query = query.where(table.c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        query = query.where(table.c.name_lower > after)
+    return query.order_by(table.c.name_lower)
+
+
+# --- a principal's policy documents -----------------------------------------------------
+
+PolicyDocumentEntry = tuple[str, str, str]
+
+
+def identity_policy_documents(
+    conn: Connection, account_id: str, principal_kind: str, principal_id: str
+) -> list[PolicyDocumentEntry]:
+    """(policy id or inline name, "inline" or "managed", document) of every identity policy.
+
+    A user's are its own inline and attached policies and its groups'; a role's are its
+    inline and attached policies. AWS managed documents come from the catalog.
+    """
+    owners = [(principal_kind, principal_id)]
+    if principal_kind == "user":
+        owners += [("group", group.group_id) for group in groups_of_user(conn, principal_id)]
+    found: list[PolicyDocumentEntry] = []
+    for kind, owner_id in owners:
+        found += _inline_documents(conn, kind, owner_id)
+        found += _managed_documents(conn, account_id, kind, owner_id)
+    return found
+
+
+def _inline_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
+    query = (
+        select(inline_policies.c.name, inline_policies.c.document)
+        .where(inline_policies.c.principal_kind == kind, inline_policies.c.principal_id == owner_id)
+        .order_by(inline_policies.c.name_lower)
+    )
+    return [(row.name, "inline", row.document) for row in conn.execute(query)]
+
+
+def _managed_documents(
+    conn: Connection, account_id: str, kind: str, owner_id: str
+) -> list[PolicyDocumentEntry]:
+    found: list[PolicyDocumentEntry] = []
+    for policy_arn in sorted(attached_arns(conn, kind, owner_id)):
+        document = default_document(conn, policy_arn)
+        policy_id = _policy_id(conn, account_id, policy_arn)
+        if document is not None and policy_id is not None:
+            found.append((policy_id, "managed", document))
+    return found
+
+
+def _policy_id(conn: Connection, account_id: str, policy_arn: str) -> str | None:
+    aws = aws_policy(policy_arn)
+    if aws is not None:
+        return aws.policy_id
+    query = select(managed_policies.c.id).where(
+        managed_policies.c.account_id == account_id, managed_policies.c.arn == policy_arn
+    )
+    value = conn.execute(query).scalar_one_or_none()
+    return str(value) if value is not None else None
