@@ -9,10 +9,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from sqlalchemy import insert
 
 from iamd.store.roles import record_role_use
-from iamd.store.schema import inline_policies, policy_attachments
 from support import IamdServer, error_of
 
 EC2_TRUST: dict[str, Any] = {
@@ -347,24 +345,6 @@ def test_role_last_used_is_reported(iam: Any, server: IamdServer) -> None:
     assert last_used == {"LastUsedDate": when, "Region": "eu-west-1"}
 
 
-def insert_policy_row(server: IamdServer, account: Any, role_id: str, *, inline: bool) -> None:
-    """Stand in for AttachRolePolicy / PutRolePolicy, which another family serves."""
-    common = {"account_id": account.account_id, "principal_kind": "role", "principal_id": role_id}
-    if inline:
-        row = {**common, "name": "inline", "name_lower": "inline", "document": "{}"}
-        statement = insert(inline_policies).values(row)
-    else:
-        arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-        row = {**common, "policy_arn": arn, "attached_at": datetime.now(UTC)}
-        statement = insert(policy_attachments).values(row)
-    db, _ = server.open_store()
-    try:
-        with db.transaction() as conn:
-            conn.execute(statement)
-    finally:
-        db.dispose()
-
-
 @pytest.mark.parametrize(
     ("inline", "message"),
     [
@@ -372,11 +352,14 @@ def insert_policy_row(server: IamdServer, account: Any, role_id: str, *, inline:
         (True, "Cannot delete entity, must delete policies first."),
     ],
 )
-def test_delete_role_with_policies(
-    iam: Any, account: Any, server: IamdServer, inline: bool, message: str
-) -> None:
-    role_id = make_role(iam, "held")["Role"]["RoleId"]
-    insert_policy_row(server, account, role_id, inline=inline)
+def test_delete_role_with_policies(iam: Any, inline: bool, message: str) -> None:
+    make_role(iam, "held")
+    if inline:
+        statement = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+        document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+        iam.put_role_policy(RoleName="held", PolicyName="inline", PolicyDocument=document)
+    else:
+        iam.attach_role_policy(RoleName="held", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
     assert error_from(lambda: iam.delete_role(RoleName="held")) == ("DeleteConflict", message, 409)
 
 
