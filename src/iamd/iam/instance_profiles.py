@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from iamd import ids
 from iamd.arn import iam_arn
 from iamd.iam.roles import check_modifiable, role_summary
-from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import accounts, roles, tags
 from iamd.store import instance_profiles as profiles
@@ -138,25 +138,6 @@ def remove_role_from_instance_profile(ctx: OperationContext, params: Params) -> 
     return {}
 
 
-def tag_instance_profile(ctx: OperationContext, params: Params) -> Output:
-    profile = target_profile(ctx, params)
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, profile.profile_id, tags_input(params))
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def untag_instance_profile(ctx: OperationContext, params: Params) -> Output:
-    profile = target_profile(ctx, params)
-    tags.remove_tags(ctx.conn, TAG_KIND, profile.profile_id, params["TagKeys"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def list_instance_profile_tags(ctx: OperationContext, params: Params) -> Output:
-    profile = target_profile(ctx, params)
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, profile.profile_id), params)
-
-
 OPERATIONS: OperationTable = {
     "CreateInstanceProfile": create_instance_profile,
     "GetInstanceProfile": get_instance_profile,
@@ -165,7 +146,7 @@ OPERATIONS: OperationTable = {
     "DeleteInstanceProfile": delete_instance_profile,
     "AddRoleToInstanceProfile": add_role_to_instance_profile,
     "RemoveRoleFromInstanceProfile": remove_role_from_instance_profile,
-    "TagInstanceProfile": tag_instance_profile,
-    "UntagInstanceProfile": untag_instance_profile,
-    "ListInstanceProfileTags": list_instance_profile_tags,
+    **tag_operations(
+        "InstanceProfile", TAG_KIND, lambda ctx, params: target_profile(ctx, params).profile_id
+    ),
 }

@@ -21,7 +21,8 @@ from iamd.errors import (
     InvalidAuthenticationCode,
     LimitExceeded,
 )
-from iamd.iam.users import paged_tags, tags_input, tags_output, target_user, user_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
+from iamd.iam.users import target_user, user_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import accounts, mfa_devices, tags, users
 from iamd.store.mfa_devices import MfaDevice
@@ -251,23 +252,6 @@ def owner_output(ctx: OperationContext, owner_id: str) -> Output:
 # --- Tags ----------------------------------------------------------------------------
 
 
-def tag_mfa_device(ctx: OperationContext, params: Params) -> Output:
-    device = mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"])
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, device.serial, tags_input(params))
-    return {}
-
-
-def untag_mfa_device(ctx: OperationContext, params: Params) -> Output:
-    device = mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"])
-    tags.remove_tags(ctx.conn, TAG_KIND, device.serial, params["TagKeys"])
-    return {}
-
-
-def list_mfa_device_tags(ctx: OperationContext, params: Params) -> Output:
-    device = mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"])
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, device.serial), params)
-
-
 OPERATIONS: OperationTable = {
     "CreateVirtualMFADevice": create_virtual_mfa_device,
     "DeleteVirtualMFADevice": delete_virtual_mfa_device,
@@ -277,7 +261,11 @@ OPERATIONS: OperationTable = {
     "GetMFADevice": get_mfa_device,
     "ListMFADevices": list_mfa_devices,
     "ListVirtualMFADevices": list_virtual_mfa_devices,
-    "TagMFADevice": tag_mfa_device,
-    "UntagMFADevice": untag_mfa_device,
-    "ListMFADeviceTags": list_mfa_device_tags,
+    **tag_operations(
+        "MFADevice",
+        TAG_KIND,
+        lambda ctx, params: (
+            mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"]).serial
+        ),
+    ),
 }

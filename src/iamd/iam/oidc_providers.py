@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity, ValidationError
-from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import providers, tags
 from iamd.store.providers import OidcProvider
@@ -139,23 +139,6 @@ def update_open_id_connect_provider_thumbprint(ctx: OperationContext, params: Pa
     return {}
 
 
-def tag_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, provider.arn, tags_input(params))
-    return {}
-
-
-def untag_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
-    tags.remove_tags(ctx.conn, TAG_KIND, provider.arn, params["TagKeys"])
-    return {}
-
-
-def list_open_id_connect_provider_tags(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, provider.arn), params)
-
-
 OPERATIONS: OperationTable = {
     "CreateOpenIDConnectProvider": create_open_id_connect_provider,
     "GetOpenIDConnectProvider": get_open_id_connect_provider,
@@ -164,7 +147,9 @@ OPERATIONS: OperationTable = {
     "AddClientIDToOpenIDConnectProvider": add_client_id_to_open_id_connect_provider,
     "RemoveClientIDFromOpenIDConnectProvider": remove_client_id_from_open_id_connect_provider,
     "UpdateOpenIDConnectProviderThumbprint": update_open_id_connect_provider_thumbprint,
-    "TagOpenIDConnectProvider": tag_open_id_connect_provider,
-    "UntagOpenIDConnectProvider": untag_open_id_connect_provider,
-    "ListOpenIDConnectProviderTags": list_open_id_connect_provider_tags,
+    **tag_operations(
+        "OpenIDConnectProvider",
+        TAG_KIND,
+        lambda ctx, params: get_provider(ctx, params["OpenIDConnectProviderArn"]).arn,
+    ),
 }

@@ -12,7 +12,7 @@ from iamd import ids
 from iamd.arn import parse_arn
 from iamd.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
 from iamd.iam.policy_listing import list_policies, policy_output
-from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.iam.tagging import paged_tags, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import policy_size, validate_policy
 from iamd.store import accounts

@@ -21,7 +21,8 @@ from iamd import ids
 from iamd.arn import iam_arn
 from iamd.errors import InvalidInput, LimitExceeded, UnmodifiableEntity
 from iamd.iam.boundaries import check_boundary_policy
-from iamd.iam.users import boundary_output, paged_tags, tags_input, tags_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
+from iamd.iam.users import boundary_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import policy_size, validate_policy
 from iamd.store import accounts, roles, tags
@@ -235,25 +236,6 @@ def delete_role(ctx: OperationContext, params: Params) -> Output:
     return {}
 
 
-def tag_role(ctx: OperationContext, params: Params) -> Output:
-    role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, tags_input(params))
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def untag_role(ctx: OperationContext, params: Params) -> Output:
-    role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
-    tags.remove_tags(ctx.conn, TAG_KIND, role.role_id, params["TagKeys"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def list_role_tags(ctx: OperationContext, params: Params) -> Output:
-    role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, role.role_id), params)
-
-
 OPERATIONS: OperationTable = {
     "CreateRole": create_role,
     "GetRole": get_role,
@@ -262,7 +244,9 @@ OPERATIONS: OperationTable = {
     "UpdateRoleDescription": update_role_description,
     "UpdateAssumeRolePolicy": update_assume_role_policy,
     "DeleteRole": delete_role,
-    "TagRole": tag_role,
-    "UntagRole": untag_role,
-    "ListRoleTags": list_role_tags,
+    **tag_operations(
+        "Role",
+        TAG_KIND,
+        lambda ctx, params: roles.get_role(ctx.conn, ctx.account_id, params["RoleName"]).role_id,
+    ),
 }

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity
 from iamd.iam.saml_metadata import parse_metadata
-from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import providers, tags
 from iamd.store.providers import SamlProvider
@@ -193,30 +193,15 @@ def delete_saml_provider(ctx: OperationContext, params: Params) -> Output:
     return {}
 
 
-def tag_saml_provider(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["SAMLProviderArn"])
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, provider.arn, tags_input(params))
-    return {}
-
-
-def untag_saml_provider(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["SAMLProviderArn"])
-    tags.remove_tags(ctx.conn, TAG_KIND, provider.arn, params["TagKeys"])
-    return {}
-
-
-def list_saml_provider_tags(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["SAMLProviderArn"])
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, provider.arn), params)
-
-
 OPERATIONS: OperationTable = {
     "CreateSAMLProvider": create_saml_provider,
     "GetSAMLProvider": get_saml_provider,
     "ListSAMLProviders": list_saml_providers,
     "UpdateSAMLProvider": update_saml_provider,
     "DeleteSAMLProvider": delete_saml_provider,
-    "TagSAMLProvider": tag_saml_provider,
-    "UntagSAMLProvider": untag_saml_provider,
-    "ListSAMLProviderTags": list_saml_provider_tags,
+    **tag_operations(
+        "SAMLProvider",
+        TAG_KIND,
+        lambda ctx, params: get_provider(ctx, params["SAMLProviderArn"]).arn,
+    ),
 }

@@ -20,7 +20,7 @@ from iamd import ids
 from iamd.arn import iam_arn
 from iamd.errors import KeyPairMismatch, LimitExceeded, MalformedCertificate
 from iamd.iam.signing_certificates import EXPIRED_MESSAGE
-from iamd.iam.users import paged_tags, tags_input, tags_output
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import server_certificates, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
@@ -188,31 +188,13 @@ def delete_server_certificate(ctx: OperationContext, params: Params) -> Output:
     return {}
 
 
-def tag_server_certificate(ctx: OperationContext, params: Params) -> Output:
-    certificate = _named(ctx, params)
-    new_tags = tags_input(params)
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, certificate.certificate_id, new_tags)
-    return {}
-
-
-def untag_server_certificate(ctx: OperationContext, params: Params) -> Output:
-    certificate = _named(ctx, params)
-    tags.remove_tags(ctx.conn, TAG_KIND, certificate.certificate_id, params["TagKeys"])
-    return {}
-
-
-def list_server_certificate_tags(ctx: OperationContext, params: Params) -> Output:
-    certificate = _named(ctx, params)
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, certificate.certificate_id), params)
-
-
 OPERATIONS: OperationTable = {
     "UploadServerCertificate": upload_server_certificate,
     "GetServerCertificate": get_server_certificate,
     "ListServerCertificates": list_server_certificates,
     "UpdateServerCertificate": update_server_certificate,
     "DeleteServerCertificate": delete_server_certificate,
-    "TagServerCertificate": tag_server_certificate,
-    "UntagServerCertificate": untag_server_certificate,
-    "ListServerCertificateTags": list_server_certificate_tags,
+    **tag_operations(
+        "ServerCertificate", TAG_KIND, lambda ctx, params: _named(ctx, params).certificate_id
+    ),
 }

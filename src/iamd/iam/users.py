@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from iamd import ids
 from iamd.arn import iam_arn
 from iamd.errors import ValidationError
+from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import accounts, tags, users
 from iamd.store.users import User
@@ -41,14 +40,6 @@ def user_output(ctx: OperationContext, user: User, *, with_details: bool = False
 
 def boundary_output(policy_arn: str) -> Output:
     return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": policy_arn}
-
-
-def tags_output(pairs: list[tags.Tag]) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": value} for key, value in pairs]
-
-
-def tags_input(params: Params) -> list[tags.Tag]:
-    return [(tag["Key"], tag["Value"]) for tag in params.get("Tags") or []]
 
 
 def target_user(ctx: OperationContext, params: Params) -> User:
@@ -133,43 +124,15 @@ def delete_user(ctx: OperationContext, params: Params) -> Output:
     return {}
 
 
-def tag_user(ctx: OperationContext, params: Params) -> Output:
-    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
-    tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, tags_input(params))
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def untag_user(ctx: OperationContext, params: Params) -> Output:
-    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
-    tags.remove_tags(ctx.conn, TAG_KIND, user.user_id, params["TagKeys"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
-    return {}
-
-
-def list_user_tags(ctx: OperationContext, params: Params) -> Output:
-    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
-    return paged_tags(tags.tags_of(ctx.conn, TAG_KIND, user.user_id), params)
-
-
-def paged_tags(pairs: list[tags.Tag], params: Params) -> Output:
-    """Tag lists are short (fifty at most): a marker here is the index to resume at."""
-    start = int(params.get("Marker") or 0) if str(params.get("Marker") or "0").isdigit() else 0
-    limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
-    chunk = pairs[start : start + limit]
-    output: dict[str, Any] = {"Tags": tags_output(chunk), "IsTruncated": start + limit < len(pairs)}
-    if output["IsTruncated"]:
-        output["Marker"] = str(start + limit)
-    return output
-
-
 OPERATIONS: OperationTable = {
     "CreateUser": create_user,
     "GetUser": get_user,
     "ListUsers": list_users,
     "UpdateUser": update_user,
     "DeleteUser": delete_user,
-    "TagUser": tag_user,
-    "UntagUser": untag_user,
-    "ListUserTags": list_user_tags,
+    **tag_operations(
+        "User",
+        TAG_KIND,
+        lambda ctx, params: users.get_user(ctx.conn, ctx.account_id, params["UserName"]).user_id,
+    ),
 }
