@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
-from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
-from iamd.store.users import User
+from iamd.store.users import User, user_from_row
 
 # AWS's quota of groups one user can be a member of.
 MAX_GROUPS_PER_USER = 10
@@ -86,14 +86,10 @@ def get_group_by_id(conn: Connection, group_id: str) -> Group | None:
 def list_groups(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[Group]:
-    after = decode_marker(marker)
     query = select(groups).where(groups.c.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(groups.c.path.startswith(path_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(groups.c.name_lower > after)
-    rows = conn.execute(query.order_by(groups.c.name_lower).limit(limit + 1)).all()
-    return page_of([_group(r) for r in rows], limit, lambda g: g.name.lower())
+    return page_by_name(
+        conn, query, groups, _group, marker=marker, limit=limit, path_prefix=path_prefix
+    )
 
 
 def groups_of_user(conn: Connection, user_id: str) -> list[Group]:
@@ -109,43 +105,22 @@ def groups_of_user(conn: Connection, user_id: str) -> list[Group]:
 def groups_of_user_page(
     conn: Connection, user_id: str, *, marker: str | None, limit: int
 ) -> Page[Group]:
-    after = decode_marker(marker)
     query = (
         select(groups)
         .join(group_members, group_members.c.group_id == groups.c.id)
         .where(group_members.c.user_id == user_id)
     )
-    if after is not None:
-        query = query.where(groups.c.name_lower > after)
-    rows = conn.execute(query.order_by(groups.c.name_lower).limit(limit + 1)).all()
-    return page_of([_group(r) for r in rows], limit, lambda g: g.name.lower())
+    return page_by_name(conn, query, groups, _group, marker=marker, limit=limit)
 
 
 def members_page(conn: Connection, group_id: str, *, marker: str | None, limit: int) -> Page[User]:
     """A group's users, by name."""
-    after = decode_marker(marker)
     query = (
         select(users)
         .join(group_members, group_members.c.user_id == users.c.id)
         .where(group_members.c.group_id == group_id)
     )
-    if after is not None:
-        query = query.where(users.c.name_lower > after)
-    rows = conn.execute(query.order_by(users.c.name_lower).limit(limit + 1)).all()
-    return page_of([_member(r) for r in rows], limit, lambda u: u.name.lower())
-
-
-def _member(row: Any) -> User:
-    last_used = row.password_last_used
-    return User(
-        user_id=row.id,
-        account_id=row.account_id,
-        name=row.name,
-        path=row.path,
-        created_at=as_utc(row.created_at),
-        password_last_used=as_utc(last_used) if last_used else None,
-        boundary_arn=row.boundary_arn,
-    )
+    return page_by_name(conn, query, users, user_from_row, marker=marker, limit=limit)
 
 
 def update_group(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
-from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.pages import Page, page_by_name
 from iamd.store.roles import Role, roles_by_ids
 from iamd.store.schema import instance_profile_roles, instance_profiles
 
@@ -81,29 +81,27 @@ def get_profile(conn: Connection, account_id: str, name: str) -> InstanceProfile
 def list_profiles(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[InstanceProfile]:
-    after = decode_marker(marker)
     query = select(instance_profiles).where(instance_profiles.c.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(instance_profiles.c.path.startswith(path_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(instance_profiles.c.name_lower > after)
-    rows = conn.execute(query.order_by(instance_profiles.c.name_lower).limit(limit + 1)).all()
-    return page_of([_profile(r) for r in rows], limit, lambda p: p.name.lower())
+    return page_by_name(
+        conn,
+        query,
+        instance_profiles,
+        _profile,
+        marker=marker,
+        limit=limit,
+        path_prefix=path_prefix,
+    )
 
 
 def list_profiles_for_role(
     conn: Connection, role_id: str, *, marker: str | None, limit: int
 ) -> Page[InstanceProfile]:
-    after = decode_marker(marker)
     query = (
         select(instance_profiles)
         .join(instance_profile_roles, instance_profile_roles.c.profile_id == instance_profiles.c.id)
         .where(instance_profile_roles.c.role_id == role_id)
     )
-    if after is not None:
-        query = query.where(instance_profiles.c.name_lower > after)
-    rows = conn.execute(query.order_by(instance_profiles.c.name_lower).limit(limit + 1)).all()
-    return page_of([_profile(r) for r in rows], limit, lambda p: p.name.lower())
+    return page_by_name(conn, query, instance_profiles, _profile, marker=marker, limit=limit)
 
 
 def roles_of(conn: Connection, profile_ids: Sequence[str]) -> dict[str, Role]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Select, Table
 
 from iamd.errors import ValidationError
 
@@ -48,3 +50,27 @@ def page_of(rows: Sequence[T], limit: int, sort_key_of: Callable[[T], str]) -> P
         return Page(rows, None)
     kept = rows[:limit]
     return Page(kept, encode_marker(sort_key_of(kept[-1])))
+
+
+def page_by_name(
+    conn: Connection,
+    query: Select[Any],
+    table: Table,
+    to_item: Callable[[Any], T],
+    *,
+    marker: str | None,
+    limit: int,
+    path_prefix: str = "/",
+) -> Page[T]:
+    """One page of a query over a named entity's table, by name, optionally under a path.
+
+    # INVARIANT: the table has ``name_lower`` and ``path`` columns (every IAM entity does).
+    """
+    after = decode_marker(marker)
+    if path_prefix != "/":
+        query = query.where(table.c.path.startswith(path_prefix, autoescape=True))
+    if after is not None:
+        query = query.where(table.c.name_lower > after)
+    rows = conn.execute(query.order_by(table.c.name_lower).limit(limit + 1)).all()
+    next_marker = encode_marker(rows[limit - 1].name_lower) if len(rows) > limit else None
+    return Page([to_item(row) for row in rows[:limit]], next_marker)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
-from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
 
@@ -105,14 +105,10 @@ def roles_by_ids(conn: Connection, role_ids: Sequence[str]) -> dict[str, Role]:
 def list_roles(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[Role]:
-    after = decode_marker(marker)
     query = select(roles).where(roles.c.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(roles.c.path.startswith(path_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(roles.c.name_lower > after)
-    rows = conn.execute(query.order_by(roles.c.name_lower).limit(limit + 1)).all()
-    return page_of([_role(r) for r in rows], limit, lambda r: r.name.lower())
+    return page_by_name(
+        conn, query, roles, _role, marker=marker, limit=limit, path_prefix=path_prefix
+    )
 
 
 # What UpdateRole and UpdateRoleDescription may change.

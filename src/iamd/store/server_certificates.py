@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import EntityAlreadyExists, NoSuchEntity
-from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import server_certificates
 
 
@@ -89,15 +89,16 @@ def get_certificate(conn: Connection, account_id: str, name: str) -> ServerCerti
 def list_certificates(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[ServerCertificate]:
-    column = server_certificates.c
-    after = decode_marker(marker)
-    query = select(server_certificates).where(column.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(column.path.startswith(path_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(column.name_lower > after)
-    rows = conn.execute(query.order_by(column.name_lower).limit(limit + 1)).all()
-    return page_of([_certificate(r) for r in rows], limit, lambda c: c.name.lower())
+    query = select(server_certificates).where(server_certificates.c.account_id == account_id)
+    return page_by_name(
+        conn,
+        query,
+        server_certificates,
+        _certificate,
+        marker=marker,
+        limit=limit,
+        path_prefix=path_prefix,
+    )
 
 
 def count_certificates(conn: Connection, account_id: str) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
-from iamd.store.pages import Page, decode_marker, page_of
+from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import (
     access_keys,
     group_members,
@@ -35,7 +35,7 @@ class User:
     boundary_arn: str | None
 
 
-def _user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
     last_used = row.password_last_used
     return User(
         user_id=row.id,
@@ -79,7 +79,7 @@ _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 def find_user(conn: Connection, account_id: str, name: str) -> User | None:
     row = conn.execute(_FIND_USER, {"account_id": account_id, "name": name.lower()}).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def get_user(conn: Connection, account_id: str, name: str) -> User:
@@ -91,20 +91,16 @@ def get_user(conn: Connection, account_id: str, name: str) -> User:
 
 def get_user_by_id(conn: Connection, user_id: str) -> User | None:
     row = conn.execute(_USER_BY_ID, {"user_id": user_id}).first()
-    return _user(row) if row else None
+    return user_from_row(row) if row else None
 
 
 def list_users(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[User]:
-    after = decode_marker(marker)
     query = select(users).where(users.c.account_id == account_id)
-    if path_prefix != "/":
-        query = query.where(users.c.path.startswith(path_prefix, autoescape=True))
-    if after is not None:
-        query = query.where(users.c.name_lower > after)
-    rows = conn.execute(query.order_by(users.c.name_lower).limit(limit + 1)).all()
-    return page_of([_user(r) for r in rows], limit, lambda u: u.name.lower())
+    return page_by_name(
+        conn, query, users, user_from_row, marker=marker, limit=limit, path_prefix=path_prefix
+    )
 
 
 def count_users(conn: Connection, account_id: str) -> int:
