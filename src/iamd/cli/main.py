@@ -1,4 +1,4 @@
-"""The ``iamd`` command: ``serve``, ``account create`` and the admin tasks."""
+"""The ``iamd`` command: ``serve``, ``account create``, ``simulate`` and the admin tasks."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from iamd.cli.settings import Settings, open_store
+from iamd.cli.simulate import simulate
 
 
 @click.group()
@@ -93,6 +94,9 @@ def account_create(email: str, name: str | None, data_dir: Path, database_url: s
     click.echo(f"Root access key id:    {credential.access_key_id}")
     click.echo(f"Root secret access key: {credential.secret_access_key}")
     click.echo("The secret is shown once; iamd keeps it only encrypted.")
+
+
+main.add_command(simulate)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,7 @@ from iamd.iam import (
     service_credentials,
     service_linked_roles,
     signing_certificates,
+    simulate,
     ssh_public_keys,
     users,
 )
@@ -43,6 +44,7 @@ _FAMILIES = (
     signing_certificates,
     service_credentials,
     server_certificates,
+    simulate,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {
