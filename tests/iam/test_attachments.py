@@ -299,9 +299,9 @@ def test_identity_policy_documents(iam: Any, account: Any, server: Any) -> None:
         db.dispose()
     assert user_docs == [
         ("mine", "inline", POLICY),
-        (own["PolicyId"], "managed", POLICY),
+        (own["Arn"], "managed", POLICY),
         ("ours", "inline", POLICY),
-        (aws.policy_id, "managed", aws.document),
+        (AWS_POLICY, "managed", aws.document),
     ]
     assert role_docs == [("job", "inline", POLICY)]
 

@@ -3,17 +3,22 @@
 In: the operation context (clock, caller, HTTP origin), the action and its input,
 and the resource ARN. Out: a mapping of key name → value(s) for
 `iamd.policy.RequestContext`. Keys derived from the principal (`aws:username`,
-`aws:PrincipalTag/…`, …) are added by the policy library itself.
+`aws:PrincipalTag/…`, …) are added by the policy library itself; the keys of
+temporary credentials (`aws:TokenIssueTime`, `aws:MultiFactorAuthPresent`,
+`aws:MultiFactorAuthAge`, `aws:SourceIdentity`, `aws:FederatedProvider`) come from
+the caller's session, see `session_keys`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from iamd.arn import parse_arn
+from iamd.auth.caller import Caller
 from iamd.operation import OperationContext
 from iamd.store import tags as tag_store
 from iamd.store.schema import managed_policies, roles, users
@@ -37,13 +42,14 @@ def request_keys(
     with_resource_tags: bool,
 ) -> ContextKeys:
     keys: ContextKeys = {
-        "aws:CurrentTime": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": iso_time(ctx.now),
         "aws:EpochTime": str(int(ctx.now.timestamp())),
         "aws:SourceIp": ctx.meta.source_ip,
         "aws:SecureTransport": "true" if ctx.meta.secure_transport else "false",
         "aws:UserAgent": ctx.meta.user_agent,
         "aws:RequestedRegion": ctx.region,
     }
+    keys.update(session_keys(ctx.caller, ctx.now))
     for member, key in _MEMBER_KEYS.items():
         if params.get(member):
             keys[key] = str(params[member])
@@ -51,6 +57,29 @@ def request_keys(
     if with_resource_tags:
         keys.update(_resource_tag_keys(ctx, resource))
     return keys
+
+
+def session_keys(caller: Caller, now: datetime) -> ContextKeys:
+    """The keys temporary credentials add; long-term keys have none of them (AWS)."""
+    session = caller.session
+    if session is None:
+        return {}
+    keys: ContextKeys = {
+        "aws:TokenIssueTime": iso_time(session.issued_at),
+        "aws:MultiFactorAuthPresent": "true" if session.mfa_at is not None else "false",
+    }
+    if session.mfa_at is not None:
+        keys["aws:MultiFactorAuthAge"] = str(max(0, int((now - session.mfa_at).total_seconds())))
+    if session.source_identity:
+        keys["aws:SourceIdentity"] = session.source_identity
+    if session.provider_arn:
+        keys["aws:FederatedProvider"] = session.provider_arn
+    return keys
+
+
+def iso_time(value: datetime) -> str:
+    """A date as AWS writes it in the request context: ``2014-05-07T23:47:00Z``."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _request_tag_keys(params: Mapping[str, Any]) -> ContextKeys:

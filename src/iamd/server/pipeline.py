@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from iamd import ids
+from iamd.arn import partition_for_region
 from iamd.auth.authenticate import authenticate
+from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.clock import Clock
 from iamd.errors import (
@@ -42,6 +44,10 @@ MAX_BODY_BYTES = 12 * 1024 * 1024
 
 # STS actions AWS accepts without a signature: the token in the request is the proof.
 UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
+# The region an unsigned request is taken to be for (it names none).
+UNSIGNED_REGION = "us-east-1"
+# Operations named like reads that write: GetSessionToken spends an MFA code.
+WRITING_READS = frozenset({"GetSessionToken"})
 
 OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "iam": IAM_OPERATIONS,
@@ -135,10 +141,11 @@ def _run(
 ) -> dict[str, Any]:
     now = server.clock.now()
     if signed is None:  # the unsigned STS federation actions authenticate themselves
-        raise NotImplementedOperation(f"iamd does not implement {call.service}:{call.name} yet.")
+        return _run_unsigned(server, call, now)
     key: access_keys.AccessKey | None = None
+    write = not is_read_only(call.name) or call.name in WRITING_READS
     try:
-        with server.db.transaction(write=not is_read_only(call.name)) as conn:
+        with server.db.transaction(write=write) as conn:
             authenticated = authenticate(conn, server.sealer, request, signed, now)
             key = authenticated.key
             ctx = OperationContext(
@@ -155,6 +162,22 @@ def _run(
     finally:
         # A key that signed a request was used, whether or not the call succeeded.
         _record_key_use(server, key, now, call.service, signed.region)
+
+
+def _run_unsigned(server: Server, call: Call, now: datetime) -> dict[str, Any]:
+    """AssumeRoleWithWebIdentity/SAML: an anonymous caller, the token decides."""
+    with server.db.transaction() as conn:
+        ctx = OperationContext(
+            conn=conn,
+            caller=anonymous_caller(partition=partition_for_region(UNSIGNED_REGION)),
+            now=now,
+            sealer=server.sealer,
+            region=UNSIGNED_REGION,
+            request_id=call.request_id,
+            meta=call.meta,
+        )
+        authorize(ctx, call.service, call.name, call.params)
+        return call.operation(ctx, call.params)
 
 
 def _record_key_use(

@@ -1,8 +1,14 @@
 """The compiled policies of a principal, cached until the store says they changed.
 
 In: the caller. Out: `PrincipalPolicies` — its identity policies (a user's inline and
-attached policies and its groups'; a role's), its permissions boundary and its tags,
-compiled once. The cache is keyed by principal and checked against the account's
+attached policies and its groups'; a role's), its permissions boundary, its tags
+and, for temporary credentials, its session policies, compiled once. A role session
+gets the role's policies and boundary, the role's tags overridden by the session's,
+and the session policies it was issued with; a federated user gets the policies of
+the IAM user it came from (everything, for the root user's) and its session
+policies, which it cannot do without (no session policy, no permission).
+
+The cache is keyed by principal and checked against the account's
 ``authz_version``, which every write that can change a decision bumps, so a cached
 entry is never trusted across such a write (DESIGN: "caches are invalidated through
 the store, never trusted across writes"), and any number of server processes agree.
@@ -18,18 +24,15 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, select
 
-from iamd.auth.caller import Caller
-from iamd.iam.catalog import aws_managed_policies
+from iamd.auth.caller import Caller, Session
 from iamd.operation import OperationContext
 from iamd.policy import Policy, Principal, compile_policy, parse_policy
+from iamd.policy.context import PrincipalKind
 from iamd.store import accounts
 from iamd.store import tags as tag_store
+from iamd.store.attachments import identity_policy_documents
+from iamd.store.policies import default_document
 from iamd.store.schema import (
-    group_members,
-    inline_policies,
-    managed_policies,
-    policy_attachments,
-    policy_versions,
     roles,
     users,
 )
@@ -43,9 +46,12 @@ class PrincipalPolicies:
     boundary: Policy | None
     tags: tuple[tuple[str, str], ...]
     uses_resource_tags: bool  # only then does a request look up its resource's tags
+    session: tuple[Policy, ...] | None = None  # None: no session policies were passed
 
 
 NO_POLICIES = PrincipalPolicies((), None, (), False)
+# What the root user's own side allows, for its federated users: everything.
+_ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
 class _Cache:
@@ -77,51 +83,95 @@ _cache = _Cache(CACHE_SIZE)
 
 def policies_for(ctx: OperationContext) -> PrincipalPolicies:
     caller = ctx.caller
-    if caller.entity_id is None or caller.kind != "user":
-        return NO_POLICIES
+    match caller.kind:
+        case "user" if caller.entity_id is not None:
+            return _cached(ctx, "user", caller.entity_id)
+        case "assumed-role" if caller.entity_id is not None and caller.session is not None:
+            return _with_session(ctx, _cached(ctx, "role", caller.entity_id), caller.session)
+        case "federated-user" if caller.session is not None:
+            parent = _federating_policies(ctx, caller.entity_id)
+            return _with_session(ctx, parent, caller.session)
+        case _:
+            return NO_POLICIES
+
+
+def _cached(ctx: OperationContext, kind: str, entity_id: str) -> PrincipalPolicies:
     version = accounts.authz_version(ctx.conn, ctx.account_id)
-    key = (caller.kind, caller.entity_id)
+    key = (kind, entity_id)
     cached = _cache.get(key, version)
     if cached is None:
-        cached = _load_user(ctx.conn, caller.entity_id)
+        cached = _load(ctx.conn, ctx.account_id, kind, entity_id)
         _cache.put(key, version, cached)
     return cached
 
 
+def _federating_policies(ctx: OperationContext, user_id: str | None) -> PrincipalPolicies:
+    """The own side of a federated user: its IAM user's, or the root user's (all)."""
+    if user_id is not None:
+        return _cached(ctx, "user", user_id)
+    return PrincipalPolicies((_compile(_ALLOW_ALL, "root", "IAM Policy"),), None, (), False)
+
+
+def _with_session(
+    ctx: OperationContext, own: PrincipalPolicies, session: Session
+) -> PrincipalPolicies:
+    """The principal's policies limited by its session: session tags win over IAM tags."""
+    texts = [(text, "session-policy") for text in session.policy_texts]
+    for policy_arn in session.policy_arns:
+        text = default_document(ctx.conn, policy_arn)
+        if text is not None:  # a managed session policy deleted since grants nothing
+            texts.append((text, policy_arn))
+    policies = tuple(_compile(text, policy_id, "Session Policy") for text, policy_id in texts)
+    uses_tags = own.uses_resource_tags or any("resourcetag" in t.lower() for t, _ in texts)
+    return PrincipalPolicies(
+        identity=own.identity,
+        boundary=own.boundary,
+        tags=merged_tags(own.tags, session.tags),
+        uses_resource_tags=uses_tags,
+        session=policies if session.has_policies else None,
+    )
+
+
+def merged_tags(
+    iam_tags: Sequence[tuple[str, str]], session_tags: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, str], ...]:
+    """IAM tags overridden, key by key (case-insensitively), by session tags."""
+    overridden = {key.lower() for key, _ in session_tags}
+    kept = [(key, value) for key, value in iam_tags if key.lower() not in overridden]
+    return tuple(kept) + tuple(session_tags)
+
+
+_PRINCIPAL_KINDS: dict[str, PrincipalKind] = {
+    "root": "root",
+    "user": "user",
+    "assumed-role": "assumed-role",
+    "federated-user": "federated-user",
+    "anonymous": "anonymous",
+}
+
+
 def principal_of(caller: Caller, tags: Sequence[tuple[str, str]] = ()) -> Principal:
     """The policy library's view of the caller."""
+    session = caller.session
     return Principal(
         arn=caller.arn,
         account_id=caller.account_id,
-        kind="root" if caller.is_root else "user",
+        kind=_PRINCIPAL_KINDS.get(caller.kind, "anonymous"),
         user_id=caller.user_id,
-        user_name=caller.name,
+        user_name=caller.name if caller.is_user else None,
         tags=tuple(tags),
+        parent_arn=session.parent_arn if session is not None else None,
     )
 
 
-def _load_user(conn: Connection, user_id: str) -> PrincipalPolicies:
-    group_ids = list(
-        conn.execute(
-            select(group_members.c.group_id).where(group_members.c.user_id == user_id)
-        ).scalars()
+def _load(conn: Connection, account_id: str, kind: str, entity_id: str) -> PrincipalPolicies:
+    """A user's (with its groups') or a role's policies, boundary and tags."""
+    documents = identity_policy_documents(conn, account_id, kind, entity_id)
+    table = users if kind == "user" else roles
+    boundary_arn = conn.execute(select(table.c.boundary_arn).where(table.c.id == entity_id))
+    return _compiled(
+        conn, documents, boundary_arn.scalar(), tag_store.tags_of(conn, kind, entity_id)
     )
-    owners = [("user", user_id)] + [("group", group_id) for group_id in group_ids]
-    documents: list[tuple[str, str, str]] = []
-    for kind, owner_id in owners:
-        documents += _inline_documents(conn, kind, owner_id)
-        documents += _attached_documents(conn, kind, owner_id)
-    boundary_arn = conn.execute(select(users.c.boundary_arn).where(users.c.id == user_id)).scalar()
-    return _compiled(conn, documents, boundary_arn, tag_store.tags_of(conn, "user", user_id))
-
-
-def role_policies(conn: Connection, role_id: str) -> PrincipalPolicies:
-    """A role's policies, for role sessions."""
-    documents = _inline_documents(conn, "role", role_id) + _attached_documents(
-        conn, "role", role_id
-    )
-    boundary_arn = conn.execute(select(roles.c.boundary_arn).where(roles.c.id == role_id)).scalar()
-    return _compiled(conn, documents, boundary_arn, tag_store.tags_of(conn, "role", role_id))
 
 
 def _compiled(
@@ -130,52 +180,14 @@ def _compiled(
     boundary_arn: str | None,
     principal_tags: list[tuple[str, str]],
 ) -> PrincipalPolicies:
-    identity = tuple(
-        _compile(text, policy_id, policy_type) for policy_id, policy_type, text in documents
-    )
+    identity = tuple(_compile(text, policy_id, "IAM Policy") for policy_id, _, text in documents)
     boundary = None
     if boundary_arn:
-        text = managed_document(conn, boundary_arn)
+        text = default_document(conn, boundary_arn)
         boundary = _compile(text, boundary_arn, "IAM Policy") if text else None
     texts = [text.lower() for _, _, text in documents]
     uses_tags = any("resourcetag" in text for text in texts)
     return PrincipalPolicies(identity, boundary, tuple(principal_tags), uses_tags)
-
-
-def _inline_documents(conn: Connection, kind: str, owner_id: str) -> list[tuple[str, str, str]]:
-    query = select(inline_policies.c.name, inline_policies.c.document).where(
-        inline_policies.c.principal_kind == kind, inline_policies.c.principal_id == owner_id
-    )
-    return [(row.name, "IAM Policy", row.document) for row in conn.execute(query)]
-
-
-def _attached_documents(conn: Connection, kind: str, owner_id: str) -> list[tuple[str, str, str]]:
-    query = select(policy_attachments.c.policy_arn).where(
-        policy_attachments.c.principal_kind == kind, policy_attachments.c.principal_id == owner_id
-    )
-    found: list[tuple[str, str, str]] = []
-    for policy_arn in conn.execute(query).scalars():
-        text = managed_document(conn, policy_arn)
-        if text is not None:
-            found.append((policy_arn, "IAM Policy", text))
-    return found
-
-
-def managed_document(conn: Connection, policy_arn: str) -> str | None:
-    """The default version's document of an AWS or customer managed policy."""
-    aws_policy = aws_managed_policies().get(policy_arn)
-    if aws_policy is not None:
-        return aws_policy.document
-    query = (
-        select(policy_versions.c.document)
-        .join(managed_policies, managed_policies.c.id == policy_versions.c.policy_id)
-        .where(
-            managed_policies.c.arn == policy_arn,
-            policy_versions.c.version_id == managed_policies.c.default_version_id,
-        )
-    )
-    value = conn.execute(query).scalar_one_or_none()
-    return str(value) if value is not None else None
 
 
 @lru_cache(maxsize=4096)

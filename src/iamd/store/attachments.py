@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, Connection, Table, delete, exists, func, i
 from iamd.errors import LimitExceeded, NoSuchEntity
 from iamd.store.groups import groups_of_user
 from iamd.store.pages import Page, decode_marker, encode_marker
-from iamd.store.policies import aws_policy, default_document
+from iamd.store.policies import default_document
 from iamd.store.schema import (
     groups,
     inline_policies,
@@ -237,7 +237,7 @@ PolicyDocumentEntry = tuple[str, str, str]
 def identity_policy_documents(
     conn: Connection, account_id: str, principal_kind: str, principal_id: str
 ) -> list[PolicyDocumentEntry]:
-    """(policy id or inline name, "inline" or "managed", document) of every identity policy.
+    """(inline name or policy ARN, "inline" or "managed", document) of every identity policy.
 
     A user's are its own inline and attached policies and its groups'; a role's are its
     inline and attached policies. AWS managed documents come from the catalog.
@@ -248,7 +248,7 @@ def identity_policy_documents(
     found: list[PolicyDocumentEntry] = []
     for kind, owner_id in owners:
         found += _inline_documents(conn, kind, owner_id)
-        found += _managed_documents(conn, account_id, kind, owner_id)
+        found += _managed_documents(conn, kind, owner_id)
     return found
 
 
@@ -261,24 +261,10 @@ def _inline_documents(conn: Connection, kind: str, owner_id: str) -> list[Policy
     return [(row.name, "inline", row.document) for row in conn.execute(query)]
 
 
-def _managed_documents(
-    conn: Connection, account_id: str, kind: str, owner_id: str
-) -> list[PolicyDocumentEntry]:
+def _managed_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
     found: list[PolicyDocumentEntry] = []
     for policy_arn in sorted(attached_arns(conn, kind, owner_id)):
         document = default_document(conn, policy_arn)
-        policy_id = _policy_id(conn, account_id, policy_arn)
-        if document is not None and policy_id is not None:
-            found.append((policy_id, "managed", document))
+        if document is not None:
+            found.append((policy_arn, "managed", document))
     return found
-
-
-def _policy_id(conn: Connection, account_id: str, policy_arn: str) -> str | None:
-    aws = aws_policy(policy_arn)
-    if aws is not None:
-        return aws.policy_id
-    query = select(managed_policies.c.id).where(
-        managed_policies.c.account_id == account_id, managed_policies.c.arn == policy_arn
-    )
-    value = conn.execute(query).scalar_one_or_none()
-    return str(value) if value is not None else None

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from iamd.operation import Operation
-from iamd.sts import caller_identity
+from iamd.sts import (
+    assume_role,
+    authorization_message,
+    caller_identity,
+    federation,
+    saml,
+    session_token,
+    web_identity,
+)
 
 STS_OPERATIONS: dict[str, Operation] = {
     **caller_identity.OPERATIONS,
+    **assume_role.OPERATIONS,
+    **session_token.OPERATIONS,
+    **federation.OPERATIONS,
+    **web_identity.OPERATIONS,
+    **saml.OPERATIONS,
+    **authorization_message.OPERATIONS,
 }
