@@ -595,11 +595,6 @@ def test_simulating_needs_permission_like_any_call(
     assert only(answer)["EvalDecision"] == "allowed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding for the enforcement owners: SimulatePrincipalPolicy and "
-    "GetContextKeysForPrincipalPolicy are authorized on '*', not on PolicySourceArn",
-)
 def test_simulating_a_principal_is_authorized_on_that_principal(
     iam: Any, alice: str, make_client: Any, account: Any
 ) -> None:

@@ -203,6 +203,6 @@ def test_get_user_without_name_as_user(iam: Any, make_client: Any, account: Any)
     assert (code, status) == ("AccessDenied", 403)
     assert message == (
         f"User: arn:aws:iam::{account.account_id}:user/self is not authorized to perform: "
-        f"iam:GetUser on resource: arn:aws:iam::{account.account_id}:user/self because no "
+        "iam:GetUser on resource: user self because no "
         "identity-based policy allows the iam:GetUser action"
     )

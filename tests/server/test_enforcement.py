@@ -257,11 +257,6 @@ def test_request_tags_and_tag_keys_control_create_user(acct: Account) -> None:
     assert denied(acct.iam.get_user, UserName="nope")[0] == "NoSuchEntity"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding for the enforcement owners: tags on CreateUser are not authorized as "
-    "iam:TagUser, which AWS requires besides iam:CreateUser (CreateRole: iam:TagRole)",
-)
 def test_create_user_with_tags_needs_tag_user_too(acct: Account) -> None:
     alice = acct.user("alice", allow("iam:CreateUser"))
     alice.create_user(UserName="untagged")
@@ -423,19 +418,10 @@ def test_a_denied_caller_cannot_tell_existing_roles_or_policies(acct: Account) -
     assert len(set(policy_answers.values())) == 1
 
 
-# AWS names an existing IAM user or role it was asked about by name as "user <name>"
-# ("… iam:ListAccessKeys on resource: user bob because …"), not by its ARN: recorded
-# AWS answers for GetUser, GetUserPolicy, ListAccessKeys, GetRole and UpdateRole all
-# read so, while CreateUser and CreateRole name the new ARN. iamd names the ARN, path
-# included, so a denied caller learns that a user exists and where.
-NAMED_BY_TYPE = pytest.mark.xfail(
-    strict=True,
-    reason="finding for the enforcement owners: AccessDenied names the entity's ARN "
-    "(with its stored path) where AWS says 'user <name>'",
-)
-
-
-@NAMED_BY_TYPE
+# AWS names an IAM user or role it was asked about by name as "user <name>"
+# ("… iam:ListAccessKeys on resource: user bob because …"), not by its ARN, while
+# CreateUser and CreateRole name the new ARN: a denied caller learns nothing of
+# whether, or under which path, the entity exists.
 @pytest.mark.parametrize(
     ("method", "action"),
     [
@@ -453,7 +439,6 @@ def test_denials_name_a_user_asked_about_by_name_as_aws_does(
     assert message == acct.denial("alice", action, "user bob", no_identity_allows(action))
 
 
-@NAMED_BY_TYPE
 def test_a_path_does_not_betray_an_existing_user(acct: Account) -> None:
     """A user under /team/ answers a denied GetUser exactly as a missing user does."""
     acct.iam.create_user(UserName="hidden", Path="/team/")

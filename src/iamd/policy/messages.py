@@ -29,14 +29,19 @@ _IMPLICIT = {
 }
 
 
-def access_denied_message(decision: Decision) -> str:
-    """The AccessDenied message AWS would give for a denied `decision`."""
+def access_denied_message(decision: Decision, *, resource_label: str | None = None) -> str:
+    """The AccessDenied message AWS would give for a denied `decision`.
+
+    `resource_label` replaces the resource's ARN where AWS names it otherwise
+    ("user bob" for a user asked about by name).
+    """
     request = decision.request
     principal = request.principal
     caller = "anonymous" if principal.kind == "anonymous" else principal.arn
     head = f"User: {caller} is not authorized to perform: {request.action}"
-    if request.resource and request.resource != "*":
-        head += f" on resource: {request.resource}"
+    resource = resource_label or request.resource
+    if resource and resource != "*":
+        head += f" on resource: {resource}"
     tail = _tail(decision.kind, decision.deciding_policy_type, request.action)
     return f"{head} {tail}" if tail else head
 

