@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.iamd-run
 DEV_STAMP := $(VENV)/.iamd-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench install dev clean
+.PHONY: run test test-sqlite test-postgres lint format bench install dev clean browser
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ test-sqlite: $(DEV_STAMP)
 test-postgres: $(DEV_STAMP)
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
-test: lint test-sqlite test-postgres
+# The console's browser tests drive Debian's Chromium; install it when it is missing.
+browser:
+	sh scripts/install_browser.sh
+
+test: lint browser test-sqlite test-postgres
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix src tests scripts bench

@@ -15,10 +15,11 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
 
 from iamd.auth.sigv4 import HttpRequest
+from iamd.console.app import create_console_app
 from iamd.errors import RequestEntityTooLarge
 from iamd.operation import RequestMeta
 from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
@@ -46,8 +47,13 @@ def create_app(server: Server) -> Starlette:
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def console_home(request: Request) -> Response:
+        return RedirectResponse("/console/", status_code=308)
+
     routes = [
         Route("/healthz", health, methods=["GET"]),
+        Route("/console", console_home, methods=["GET"]),
+        Mount("/console", app=create_console_app(server)),
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
     ]
 
@@ -59,11 +65,12 @@ def create_app(server: Server) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-# Operations that hash a password with argon2.
+# Operations that hash a password with argon2, or may fetch an OIDC issuer's keys.
 SLOW_ACTIONS = (
     b"Action=CreateLoginProfile",
     b"Action=UpdateLoginProfile",
     b"Action=ChangePassword",
+    b"Action=AssumeRoleWithWebIdentity",
 )
 
 

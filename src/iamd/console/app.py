@@ -1,0 +1,63 @@
+"""The console as a Starlette app, mounted by `iamd.server.app` at ``/console``.
+
+Pages are rendered on the server (Jinja2 templates in ``templates/``); the stylesheet
+and a little optional JavaScript are served from ``static/``, both shipped inside the
+package.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from iamd.console.console import Console, create_console
+from iamd.console.page import Page
+from iamd.console.views import (
+    attach,
+    dashboard,
+    groups,
+    inline_policies,
+    own_account,
+    policies,
+    providers,
+    roles,
+    settings,
+    signin,
+    signup,
+    switch_role,
+    user_access,
+    user_wizard,
+    users,
+)
+from iamd.console.web import PUBLIC, endpoint
+from iamd.server.pipeline import Server
+
+
+def create_console_app(server: Server) -> Starlette:
+    console = create_console(server)
+    return Starlette(routes=console_routes(console))
+
+
+def console_routes(console: Console) -> list[BaseRoute]:
+    async def home(request: Request) -> Response:
+        return RedirectResponse(str(request.scope.get("root_path", "")) + "/iam", status_code=303)
+
+    static = StaticFiles(packages=[("iamd.console", "static")])
+    routes: list[BaseRoute] = [
+        Route("/", home, methods=["GET"]),
+        Mount("/static", app=static, name="static"),
+    ]
+    # INVARIANT: /iam/users/new is listed before /iam/users/{name}.
+    areas = [signup, signin, dashboard, user_wizard, own_account, users, user_access, attach]
+    areas += [inline_policies, groups, roles, policies, providers, settings, switch_role]
+    for area in areas:
+        routes += area.routes(console)
+    not_found = endpoint(console, _not_found, access=PUBLIC)
+    return [*routes, Route("/{path:path}", not_found, methods=["GET", "POST"])]
+
+
+def _not_found(page: Page) -> Response:
+    return page.render("not_found.html", status=404)

@@ -1,0 +1,56 @@
+"""Form and query fields as a browser sends them (``application/x-www-form-urlencoded``).
+
+In: the raw body or query string. Out: `Fields`, the ordered (name, value) pairs with
+`get` and `getlist`. Bodies past `MAX_BODY_BYTES` or with more than `MAX_FIELDS`
+fields are refused before parsing, so one request cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_FIELDS = 2000
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+class FormTooLarge(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Fields:
+    pairs: tuple[tuple[str, str], ...] = ()
+
+    def get(self, name: str, default: str = "") -> str:
+        for key, value in self.pairs:
+            if key == name:
+                return value
+        return default
+
+    def getlist(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+    def has(self, name: str) -> bool:
+        return any(key == name for key, _ in self.pairs)
+
+    def stripped(self, name: str) -> str:
+        return self.get(name).strip()
+
+
+def parse_fields(raw: str) -> Fields:
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:
+        raise FormTooLarge("too many fields") from None
+    return Fields(tuple(pairs))
+
+
+def parse_body(body: bytes, content_type: str) -> Fields:
+    """The fields of a form POST; any other kind of body has none."""
+    if len(body) > MAX_BODY_BYTES:
+        raise FormTooLarge("body too large")
+    if content_type.split(";")[0].strip().lower() != FORM_TYPE:
+        return Fields()
+    return parse_fields(body.decode("utf-8", errors="replace"))

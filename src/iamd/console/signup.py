@@ -1,0 +1,87 @@
+"""Creating an account from the console: an email, a root password, an account name.
+
+In: what the person typed. Out: the new `Account` (its 12-digit id, its root user with
+an argon2id password hash, no access key) or the problems to show, one per field.
+The password must pass AWS's default password policy for root users: at least eight
+characters, three of the four kinds, not the email or the account name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from iamd import ids
+from iamd.auth import passwords
+from iamd.console import principals
+from iamd.errors import EntityAlreadyExists
+from iamd.store import accounts
+from iamd.store.accounts import Account
+
+MAX_EMAIL = 320
+MAX_ACCOUNT_NAME = 50
+MAX_PASSWORD = 128
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+PASSWORD_RULES = (
+    "At least 8 characters, with at least three of: uppercase letters, lowercase letters, "
+    "numbers and symbols (! @ # $ % ^ & * ( ) _ + - = [ ] { } | '); "
+    "not your email address or account name."
+)
+EMAIL_TAKEN = "An account with this email address already exists."
+
+
+@dataclass(frozen=True)
+class SignUp:
+    email: str
+    password: str
+    confirm: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    account: Account | None = None
+    problems: dict[str, str] = field(default_factory=dict)
+
+
+def problems_of(request: SignUp) -> dict[str, str]:
+    """What is wrong with the form, by field name (empty: nothing)."""
+    problems: dict[str, str] = {}
+    if not _EMAIL.match(request.email) or len(request.email) > MAX_EMAIL:
+        problems["email"] = "Enter a valid email address."
+    if not request.account_name or len(request.account_name) > MAX_ACCOUNT_NAME:
+        problems["account_name"] = f"Enter an account name of 1 to {MAX_ACCOUNT_NAME} characters."
+    broken = passwords.default_policy_violations(
+        request.password, account_name=request.account_name, email=request.email
+    )
+    if broken or len(request.password) > MAX_PASSWORD:
+        problems["password"] = "The password does not meet the requirements: " + PASSWORD_RULES
+    elif request.password != request.confirm:
+        problems["confirm"] = "The passwords do not match."
+    return problems
+
+
+def sign_up(conn: Connection, request: SignUp, now: datetime) -> Outcome:
+    problems = problems_of(request)
+    if not problems and principals.account_by_email(conn, request.email) is not None:
+        problems["email"] = EMAIL_TAKEN
+    if problems:
+        return Outcome(problems=problems)
+    account_id = ids.account_id()
+    try:
+        account = accounts.create_account(
+            conn,
+            account_id=account_id,
+            name=request.account_name,
+            email=request.email,
+            root_user_id=account_id,
+            created_at=now,
+            root_password_hash=passwords.hash_password(request.password),
+        )
+    except EntityAlreadyExists:  # the same email, an instant earlier
+        return Outcome(problems={"email": EMAIL_TAKEN})
+    return Outcome(account=account)

@@ -1,0 +1,112 @@
+"""Roles: the list, a role's page (its trust policy pretty-printed, its permissions),
+creating one from a trust policy, and deleting it. "Switch role" is in `switch_role`."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from iamd.console import documents
+from iamd.console.actions import attempt, is_implemented
+from iamd.console.console import Console
+from iamd.console.listing import all_items, paginate, search
+from iamd.console.page import Page
+from iamd.console.web import endpoint
+from iamd.errors import MalformedPolicyDocument, ServiceError
+
+TRUST_TEMPLATE = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Principal": {"AWS": "arn:aws:iam::%s:root"},
+      "Action": "sts:AssumeRole"
+    }
+  ]
+}"""
+
+
+def role_list(page: Page) -> Response:
+    query = page.query.get("q")
+    roles = all_items(page.actor, "ListRoles", "Roles")
+    found = search(roles, query, lambda role: f"{role['RoleName']} {role.get('Description', '')}")
+    return page.render(
+        "roles.html",
+        section="roles",
+        query=query,
+        pagination=paginate(found, page.query.get("page")),
+    )
+
+
+def role_detail(page: Page) -> Response:
+    name = page.param("name")
+    act = page.actor
+    role = act("GetRole", {"RoleName": name})["Role"]
+    return page.render(
+        "role.html",
+        section="roles",
+        role=role,
+        trust=documents.pretty(role["AssumeRolePolicyDocument"]),
+        attached=attempt(act, "ListAttachedRolePolicies", {"RoleName": name}),
+        inline=attempt(act, "ListRolePolicies", {"RoleName": name}),
+        can_switch=is_implemented("sts", "AssumeRole") and not _is_root(page),
+    )
+
+
+def _is_root(page: Page) -> bool:
+    return page.session is None or page.session.is_root  # AWS: root may not assume roles
+
+
+def new_role(page: Page) -> Response:
+    assert page.caller is not None
+    name = page.form.stripped("role_name")
+    trust = page.form.get("trust") or TRUST_TEMPLATE % page.caller.account_id
+    description = page.form.stripped("description")
+    problem: documents.Problem | None = None
+    if page.is_post:
+        params = {"RoleName": name, "AssumeRolePolicyDocument": trust}
+        if description:
+            params["Description"] = description
+        try:
+            page.actor("CreateRole", params)
+        except MalformedPolicyDocument as error:
+            problem = documents.problem_in(trust, error, "trust")
+        except ServiceError as error:
+            problem = documents.Problem(error.message, None, error.code)
+        else:
+            return page.redirect(f"/iam/roles/{quote(name, safe='')}", notice="changed", name=name)
+    return page.render(
+        "role_new.html",
+        status=400 if problem else 200,
+        section="roles",
+        role_name=name,
+        trust=trust,
+        description=description,
+        problem=problem,
+        lines=documents.numbered(trust),
+    )
+
+
+def delete_role(page: Page) -> Response:
+    name = page.param("name")
+    page.actor("DeleteRole", {"RoleName": name})
+    return page.redirect("/iam/roles", notice="changed", name=name)
+
+
+def detach_policy(page: Page) -> Response:
+    name = page.param("name")
+    page.actor("DetachRolePolicy", {"RoleName": name, "PolicyArn": page.form.get("policy_arn")})
+    return page.redirect(f"/iam/roles/{quote(name, safe='')}", notice="changed", name=name)
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    post = ["POST"]
+    return [
+        Route("/iam/roles", endpoint(console, role_list), methods=["GET"]),
+        Route("/iam/roles/new", endpoint(console, new_role), methods=["GET", "POST"]),
+        Route("/iam/roles/{name}", endpoint(console, role_detail), methods=["GET"]),
+        Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=post),
+        Route("/iam/roles/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
+    ]

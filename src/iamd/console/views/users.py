@@ -1,0 +1,110 @@
+"""Users: the list (search, pages), a user's page, and deleting a user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from iamd.console.actions import Actor, Attempt, attempt
+from iamd.console.console import Console
+from iamd.console.listing import all_items, paginate, search
+from iamd.console.page import Page
+from iamd.console.web import endpoint
+from iamd.errors import NoSuchEntity, ServiceError
+
+
+def user_list(page: Page) -> Response:
+    query = page.query.get("q")
+    users = all_items(page.actor, "ListUsers", "Users")
+    found = search(users, query, lambda user: f"{user['UserName']} {user['Path']}")
+    return page.render(
+        "users.html",
+        section="users",
+        query=query,
+        pagination=paginate(found, page.query.get("page")),
+    )
+
+
+def user_detail(page: Page) -> Response:
+    name = page.param("name")
+    act = page.actor
+    user = act("GetUser", {"UserName": name})["User"]
+    return page.render(
+        "user.html",
+        section="users",
+        user=user,
+        **permissions_of(act, name),
+        **credentials_of(act, name),
+    )
+
+
+def permissions_of(act: Actor, name: str) -> dict[str, Any]:
+    who = {"UserName": name}
+    return {
+        "groups": attempt(act, "ListGroupsForUser", who),
+        "attached": attempt(act, "ListAttachedUserPolicies", who),
+        "inline": attempt(act, "ListUserPolicies", who),
+    }
+
+
+def credentials_of(act: Actor, name: str) -> dict[str, Any]:
+    who = {"UserName": name}
+    keys = attempt(act, "ListAccessKeys", who)
+    last_used = {}
+    for key in keys.value["AccessKeyMetadata"] if keys.value else []:
+        used = attempt(act, "GetAccessKeyLastUsed", {"AccessKeyId": key["AccessKeyId"]})
+        last_used[key["AccessKeyId"]] = used.value["AccessKeyLastUsed"] if used.value else {}
+    return {
+        "keys": keys,
+        "last_used": last_used,
+        "login_profile": _login_profile(act, name),
+        "mfa": attempt(act, "ListMFADevices", who),
+    }
+
+
+def _login_profile(act: Actor, name: str) -> Attempt[Any]:
+    """The console password's profile; a user without one is no error."""
+    try:
+        return Attempt(value=act("GetLoginProfile", {"UserName": name})["LoginProfile"])
+    except NoSuchEntity:
+        return Attempt(value=None)
+    except ServiceError as error:
+        return Attempt(error=error)
+
+
+def delete_user(page: Page) -> Response:
+    """DeleteUser, with the API's conflict rules: what still hangs on the user is named."""
+    name = page.param("name")
+    if page.form.get("confirm") != name:
+        return page.render(
+            "user_delete.html", status=400, section="users", name=name, mismatch=True, error=None
+        )
+    try:
+        page.actor("DeleteUser", {"UserName": name})
+    except ServiceError as error:  # DeleteConflict names what must go first
+        return page.render(
+            "user_delete.html",
+            status=error.status,
+            section="users",
+            name=name,
+            mismatch=False,
+            error=error,
+        )
+    return page.redirect("/iam/users", notice="user-deleted", name=name)
+
+
+def confirm_delete(page: Page) -> Response:
+    name = page.param("name")
+    page.actor("GetUser", {"UserName": name})
+    return page.render("user_delete.html", section="users", name=name, mismatch=False, error=None)
+
+
+def routes(console: Console) -> list[BaseRoute]:
+    return [
+        Route("/iam/users", endpoint(console, user_list), methods=["GET"]),
+        Route("/iam/users/{name}", endpoint(console, user_detail), methods=["GET"]),
+        Route("/iam/users/{name}/delete", endpoint(console, confirm_delete), methods=["GET"]),
+        Route("/iam/users/{name}/delete", endpoint(console, delete_user), methods=["POST"]),
+    ]

@@ -1,0 +1,75 @@
+"""What a person does in the console, step by step, for the browser tests to reuse."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    email: str
+    password: str
+    user_signin_url: str
+
+
+def sign_up(page: Any, console_url: str, password: str, shots: Any = None) -> Account:
+    email = f"founder-{secrets.token_hex(4)}@example.com"
+    page.goto(console_url + "/signup")
+    page.get_by_label("Root user email address").fill(email)
+    page.get_by_label("Account name").fill("seed-account")
+    page.get_by_label("Root user password", exact=True).fill(password)
+    page.get_by_label("Confirm root user password").fill(password)
+    if shots:
+        shots.take(page, "signup")
+    page.get_by_role("button", name="Create account").click()
+    account_id = page.get_by_test_id("account-id").inner_text().strip()
+    url = page.get_by_test_id("user-signin-url").inner_text().strip()
+    if shots:
+        shots.take(page, "account-created")
+    return Account(account_id, email, password, url)
+
+
+def sign_in_root(page: Any, console_url: str, email: str, password: str) -> None:
+    page.goto(console_url + "/signin")
+    page.get_by_label("Root user email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_in_user(page: Any, signin_url: str, user_name: str, password: str) -> None:
+    page.goto(signin_url)
+    page.get_by_label("IAM user name").fill(user_name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_out(page: Any) -> None:
+    page.get_by_role("button", name="Sign out").click()
+
+
+def open_section(page: Any, name: str) -> None:
+    page.get_by_role("navigation", name="IAM").get_by_role("link", name=name, exact=True).click()
+
+
+def add_console_user(page: Any, user_name: str, password: str, policy: str | None = None) -> None:
+    """The add-user wizard: console access with a custom password, no reset, one policy."""
+    open_section(page, "Users")
+    page.get_by_role("link", name="Add users").click()
+    page.get_by_label("User name").fill(user_name)
+    page.get_by_label("Console access").check()
+    page.get_by_role("radio", name="Custom password").check()
+    page.get_by_label("Custom password to set").fill(password)
+    page.get_by_label("Require password reset").uncheck()
+    page.get_by_role("button", name="Next: Permissions").click()
+    if policy is not None:
+        page.get_by_role("radio", name="Attach existing policies directly").check()
+        page.get_by_label("Filter policies").fill(policy)
+        page.get_by_role("button", name="Search").click()
+        page.get_by_label(policy, exact=True).check()
+    page.get_by_role("button", name="Next: Tags").click()
+    page.get_by_role("button", name="Next: Review").click()
+    page.get_by_role("button", name="Create user").click()
+    page.get_by_text("last time").wait_for()

@@ -1,0 +1,198 @@
+"""The console over plain HTTP: cookies, CSRF, security headers, throttling, sessions."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from support import IamdServer
+
+PASSWORD = "Corr3ct-Horse-Battery!"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+@dataclass
+class Browser:
+    """A cookie jar and no JavaScript: what curl with cookies would see."""
+
+    base: str
+    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+        try:
+            with opener.open(request, timeout=30) as answer:
+                return answer.status, dict(answer.headers), answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def get(self, path: str) -> tuple[int, dict[str, str], str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(
+        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})
+        return self._open(request)
+
+    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """GET the page for its form token, then POST the form as a browser would."""
+        _, _, html = self.get(path)
+        token = _TOKEN.search(html)
+        assert token is not None, html
+        return self.post(path, {**fields, "csrf_token": token.group(1)})
+
+    def cookie(self, name: str) -> http.cookiejar.Cookie | None:
+        return next((cookie for cookie in self.jar if cookie.name == name), None)
+
+
+@pytest.fixture
+def browser(server: IamdServer) -> Browser:
+    return Browser(server.endpoint + "/console")
+
+
+def sign_up(browser: Browser) -> str:
+    email = f"http-{secrets.token_hex(4)}@example.com"
+    fields = {"email": email, "account_name": "http", "password": PASSWORD, "confirm": PASSWORD}
+    status, _, html = browser.submit("/signup", fields)
+    assert status == 200, html
+    return email
+
+
+def test_every_page_sends_security_headers_and_a_strict_csrf_cookie(browser: Browser) -> None:
+    status, headers, _ = browser.get("/signin")
+    assert status == 200
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["cache-control"] == "no-store"
+    cookie = headers["set-cookie"]
+    assert "iamd-console-csrf=" in cookie and "HttpOnly" in cookie
+    assert "SameSite=strict" in cookie and "Path=/console" in cookie
+
+
+def test_a_post_without_the_form_token_is_refused(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.get("/signin")
+    status, _, html = browser.post("/signin", {"email": email, "password": PASSWORD})
+    assert status == 403 and "Request refused" in html
+    assert browser.cookie("iamd-console-session") is None
+
+
+def test_a_post_from_another_origin_is_refused(browser: Browser) -> None:
+    email = sign_up(browser)
+    _, _, html = browser.get("/signin")
+    token = _TOKEN.search(html)
+    assert token is not None
+    fields = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+    status, _, _ = browser.post("/signin", fields, {"Origin": "https://evil.example"})
+    assert status == 403
+
+
+def test_signing_in_sets_an_httponly_lax_session_cookie(browser: Browser) -> None:
+    email = sign_up(browser)
+    status, headers, _ = browser.submit("/signin", {"email": email, "password": PASSWORD})
+    assert status == 303 and headers["location"] == "/console/iam"
+    cookie = headers["set-cookie"]
+    assert "iamd-console-session=" in cookie
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    status, _, html = browser.get("/iam")
+    assert status == 200 and "IAM dashboard" in html
+
+
+def test_a_tampered_session_cookie_signs_nobody_in(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    session = browser.cookie("iamd-console-session")
+    assert session is not None and session.value is not None
+    body, _, signature = session.value.partition(".")
+    session.value = body[:-2] + ("AA" if body[-2:] != "AA" else "BB") + "." + signature
+    status, headers, _ = browser.get("/iam")
+    assert status == 303 and headers["location"] == "/console/signin"
+
+
+def test_signing_out_ends_the_session(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    _, _, html = browser.get("/iam")
+    token = _TOKEN.search(html)
+    assert token is not None
+    status, headers, _ = browser.post("/signout", {"csrf_token": token.group(1)})
+    assert status == 303 and headers["location"].startswith("/console/signin")
+    assert browser.cookie("iamd-console-session") is None
+    status, _, _ = browser.get("/iam")
+    assert status == 303
+
+
+def test_repeated_failures_throttle_the_sign_in(browser: Browser) -> None:
+    email = sign_up(browser)
+    for _ in range(5):
+        status, _, html = browser.submit("/signin", {"email": email, "password": "wrong"})
+        assert status == 401 and "authentication information is incorrect" in html
+    status, _, html = browser.submit("/signin", {"email": email, "password": PASSWORD})
+    assert status == 401 and "Too many failed sign-in attempts" in html
+
+
+def test_sign_up_refuses_a_weak_password_and_a_taken_email(browser: Browser) -> None:
+    fields = {
+        "email": "weak@example.com",
+        "account_name": "w",
+        "password": "short",
+        "confirm": "short",
+    }
+    status, _, html = browser.submit("/signup", fields)
+    assert status == 400 and "does not meet the requirements" in html
+    email = sign_up(browser)
+    fields = {
+        "email": email.upper(),
+        "account_name": "x",
+        "password": PASSWORD,
+        "confirm": PASSWORD,
+    }
+    status, _, html = browser.submit("/signup", fields)
+    assert status == 400 and "already exists" in html
+
+
+def test_an_unknown_account_url_says_so(browser: Browser) -> None:
+    status, _, html = browser.get("/000000000000/signin")
+    assert status == 404 and "Account not found" in html
+
+
+def test_static_files_ship_in_the_package(browser: Browser) -> None:
+    status, headers, css = browser.get("/static/console.css")
+    assert status == 200 and headers["content-type"].startswith("text/css")
+    assert "--accent" in css
+
+
+def test_the_password_policy_is_saved_through_the_api(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    fields = {"MinimumPasswordLength": "14", "RequireSymbols": "on", "MaxPasswordAge": "90"}
+    _, _, html = browser.get("/iam/settings")
+    token = _TOKEN.search(html)
+    assert token is not None
+    fields["csrf_token"] = token.group(1)
+    status, headers, _ = browser.post("/iam/settings/password-policy", fields)
+    assert status == 303 and "notice=settings-saved" in headers["location"]
+    _, _, html = browser.get("/iam/settings")
+    assert 'name="MinimumPasswordLength" min="6" max="128" value="14"' in html
+    assert 'name="RequireSymbols" id="RequireSymbols" checked' in html
+    fields["MinimumPasswordLength"] = "500"
+    status, _, html = browser.post("/iam/settings/password-policy", fields)
+    assert status == 400
+    assert "Member must have value less than or equal to 128" in html

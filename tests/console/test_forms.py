@@ -1,0 +1,27 @@
+"""Form fields as browsers send them, and the limits on what is read."""
+
+from __future__ import annotations
+
+import pytest
+
+from iamd.console.forms import MAX_BODY_BYTES, FormTooLarge, parse_body, parse_fields
+
+
+def test_fields_keep_order_blanks_and_repeats() -> None:
+    fields = parse_fields("group=a&group=b&name=&q=x+y")
+    assert fields.getlist("group") == ["a", "b"]
+    assert fields.get("name") == "" and fields.has("name")
+    assert fields.get("q") == "x y" and fields.get("missing", "d") == "d"
+    assert parse_fields("n=%20padded%20").stripped("n") == "padded"
+
+
+def test_only_form_bodies_are_read() -> None:
+    assert parse_body(b"a=1", "application/x-www-form-urlencoded; charset=UTF-8").get("a") == "1"
+    assert not parse_body(b"a=1", "application/json").has("a")
+
+
+def test_oversized_forms_are_refused() -> None:
+    with pytest.raises(FormTooLarge):
+        parse_body(b"a" * (MAX_BODY_BYTES + 1), "application/x-www-form-urlencoded")
+    with pytest.raises(FormTooLarge):
+        parse_fields("&".join(f"f{i}=1" for i in range(3000)))
