@@ -1,28 +1,44 @@
-"""Sign-in throttling: free failures, then waits that double, forgotten on success."""
+"""Sign-in throttling: free failures, then waits that double, forgotten on success,
+counted in the store so that every server process sees the same attempts."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection
 
 from iamd.console import throttle
 from iamd.console.throttle import SignInThrottle
+from iamd.store.database import Database, sqlite_url
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = throttle.key_for("123456789012", "Alice")
 
 
-def _fail(gate: SignInThrottle, times: int, at: datetime = NOW) -> None:
+@pytest.fixture
+def conn(tmp_path: Path) -> Iterator[Connection]:
+    db = Database(sqlite_url(str(tmp_path / "throttle.sqlite3")))
+    db.migrate()
+    with db.transaction() as connection:
+        yield connection
+    db.dispose()
+
+
+def _fail(gate: SignInThrottle, conn: Connection, times: int, at: datetime = NOW) -> None:
     for _ in range(times):
-        gate.failed(KEY, at)
+        gate.failed(conn, KEY, at)
 
 
-def test_five_failures_are_free_then_a_wait() -> None:
+def test_five_failures_are_free_then_a_wait(conn: Connection) -> None:
     gate = SignInThrottle()
-    _fail(gate, throttle.FREE_FAILURES - 1)
-    assert gate.retry_after(KEY, NOW) is None
-    gate.failed(KEY, NOW)
-    assert gate.retry_after(KEY, NOW) == 30
-    assert gate.retry_after(KEY, NOW + timedelta(seconds=30)) is None
+    _fail(gate, conn, throttle.FREE_FAILURES - 1)
+    assert gate.retry_after(conn, KEY, NOW) is None
+    gate.failed(conn, KEY, NOW)
+    assert gate.retry_after(conn, KEY, NOW) == 30
+    assert gate.retry_after(conn, KEY, NOW + timedelta(seconds=30)) is None
 
 
 def test_the_wait_doubles_up_to_a_cap() -> None:
@@ -31,21 +47,22 @@ def test_the_wait_doubles_up_to_a_cap() -> None:
     assert throttle.delay_after(40) == throttle.MAX_DELAY
 
 
-def test_success_and_quiet_time_forget_failures() -> None:
+def test_success_and_quiet_time_forget_failures(conn: Connection) -> None:
     gate = SignInThrottle()
-    _fail(gate, 6)
-    gate.succeeded(KEY)
-    assert gate.retry_after(KEY, NOW) is None
-    _fail(gate, 6)
-    assert gate.retry_after(KEY, NOW + throttle.WINDOW + timedelta(seconds=1)) is None
+    _fail(gate, conn, 6)
+    gate.succeeded(conn, KEY)
+    assert gate.retry_after(conn, KEY, NOW) is None
+    _fail(gate, conn, 6)
+    assert gate.retry_after(conn, KEY, NOW + throttle.WINDOW + timedelta(seconds=1)) is None
+
+
+def test_two_processes_share_one_count(conn: Connection) -> None:
+    """Two throttles (as in two workers) over one store see each other's failures."""
+    first, second = SignInThrottle(), SignInThrottle()
+    _fail(first, conn, throttle.FREE_FAILURES - 1)
+    second.failed(conn, KEY, NOW)
+    assert first.retry_after(conn, KEY, NOW) == 30
 
 
 def test_names_are_case_insensitive() -> None:
     assert throttle.key_for("1", "Alice") == throttle.key_for("1", "alice")
-
-
-def test_memory_stays_bounded(monkeypatch: object) -> None:
-    gate = SignInThrottle()
-    for index in range(throttle.MAX_KEYS + 10):
-        gate.failed(f"k{index}", NOW)
-    assert len(gate._failures) == throttle.MAX_KEYS

@@ -40,16 +40,16 @@ def sign_in_root(
     conn: Connection, console: Console, email: str, password: str, now: datetime
 ) -> Result:
     key = throttle.key_for("root", email.strip())
-    wait = console.throttle.retry_after(key, now)
+    wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
     account = principals.account_by_email(conn, email) if email.strip() else None
     password_hash = account.root_password_hash if account else None
     if account is None or not passwords.verify_or_waste_time(password_hash, password):
-        console.throttle.failed(key, now)
+        console.throttle.failed(conn, key, now)
         return Result(message=INCORRECT)
     assert password_hash is not None
-    console.throttle.succeeded(key)
+    console.throttle.succeeded(conn, key)
     has_mfa = bool(principals.mfa_serials(conn, account.root_user_id))
     session = sessions.start(
         account_id=account.account_id,
@@ -72,15 +72,15 @@ def sign_in_user(
     now: datetime,
 ) -> Result:
     key = throttle.key_for(account.account_id, user_name.strip())
-    wait = console.throttle.retry_after(key, now)
+    wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
     found = principals.member(conn, account.account_id, user_name.strip())
     password_hash = found.profile.password_hash if found else None
     if found is None or not passwords.verify_or_waste_time(password_hash, password):
-        console.throttle.failed(key, now)
+        console.throttle.failed(conn, key, now)
         return Result(message=INCORRECT)
-    console.throttle.succeeded(key)
+    console.throttle.succeeded(conn, key)
     policy = account_settings.find_password_policy(conn, account.account_id)
     if hard_expired(found.profile, policy, now):
         return Result(message=EXPIRED)
@@ -110,13 +110,13 @@ def check_mfa(
 ) -> Result:
     """The session one step on when ``code`` is a fresh code of one of its devices."""
     key = throttle.key_for(session.account_id, session.name)
-    wait = console.throttle.retry_after(key, now)
+    wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
     if not _accept_code(conn, console, session.principal_id, code.strip(), now):
-        console.throttle.failed(key, now)
+        console.throttle.failed(conn, key, now)
         return Result(message=WRONG_CODE)
-    console.throttle.succeeded(key)
+    console.throttle.succeeded(conn, key)
     stage = next_stage(session.needs_new_password)
     moved = sessions.advance(session, stage, now, used_mfa=True)
     return Result(complete(conn, moved, now) if stage == sessions.DONE else moved)

@@ -6,66 +6,50 @@ case-folded) and the time. Out: how many seconds to wait, or None. The first
 ``BASE_DELAY`` up to ``MAX_DELAY``. A success forgets the failures, and so does a
 quiet ``WINDOW``.
 
-The state lives in this process's memory: with several ``iamd serve`` workers each
-keeps its own count, so the allowance is per worker. A wrong password and a wrong
-MFA code count alike, and the wait is checked before any password is, so a locked
-principal tells a guesser nothing.
+The count lives in the store (``signin_failures``), in the sign-in's own transaction,
+so every ``iamd serve`` worker sharing the store sees the same attempts. A wrong
+password and a wrong MFA code count alike, and the wait is checked before any
+password is, so a locked principal tells a guesser nothing.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from iamd.store import signin_failures as store
 
 FREE_FAILURES = 5
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 WINDOW = timedelta(minutes=30)
-MAX_KEYS = 100_000  # bounded memory under a flood of made-up names
-
-
-@dataclass(frozen=True)
-class _Failures:
-    count: int
-    last_at: datetime
 
 
 class SignInThrottle:
-    def __init__(self) -> None:
-        self._failures: OrderedDict[str, _Failures] = OrderedDict()
-        self._lock = threading.Lock()
+    """Reads and records failures through the sign-in's own store connection."""
 
-    def retry_after(self, key: str, now: datetime) -> int | None:
+    def retry_after(self, conn: Connection, key: str, now: datetime) -> int | None:
         """Seconds to wait before ``key`` may try again; None when it may now."""
-        with self._lock:
-            failures = self._current(key, now)
-        if failures is None or failures.count < FREE_FAILURES:
+        failures = self._current(conn, key, now)
+        if failures is None or failures[0] < FREE_FAILURES:
             return None
-        wait_until = failures.last_at + delay_after(failures.count)
-        remaining = (wait_until - now).total_seconds()
+        count, last_at = failures
+        remaining = (last_at + delay_after(count) - now).total_seconds()
         return math.ceil(remaining) if remaining > 0 else None
 
-    def failed(self, key: str, now: datetime) -> None:
-        with self._lock:
-            failures = self._current(key, now)
-            count = failures.count + 1 if failures else 1
-            self._failures[key] = _Failures(count, now)
-            self._failures.move_to_end(key)  # oldest first: the first to forget
-            if len(self._failures) > MAX_KEYS:
-                self._failures.popitem(last=False)
+    def failed(self, conn: Connection, key: str, now: datetime) -> None:
+        failures = self._current(conn, key, now)
+        store.record_failures(conn, key, failures[0] + 1 if failures else 1, now)
 
-    def succeeded(self, key: str) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
+    def succeeded(self, conn: Connection, key: str) -> None:
+        store.forget_failures(conn, key)
 
-    def _current(self, key: str, now: datetime) -> _Failures | None:
-        failures = self._failures.get(key)
-        if failures is not None and now - failures.last_at > WINDOW:
-            del self._failures[key]
-            return None
+    def _current(self, conn: Connection, key: str, now: datetime) -> tuple[int, datetime] | None:
+        failures = store.failures_of(conn, key)
+        if failures is not None and now - failures[1] > WINDOW:
+            return None  # a quiet window forgets: the next failure starts again at one
         return failures
 
 

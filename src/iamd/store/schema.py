@@ -353,3 +353,13 @@ credential_reports = Table(
     Column("generated_at", Timestamp, nullable=False),
     Column("content", Text, nullable=False),
 )
+
+# Console sign-in failures, so that every server process sharing the store counts
+# the same attempts. The key names the principal (account and case-folded name).
+signin_failures = Table(
+    "signin_failures",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("last_failed_at", Timestamp, nullable=False),
+)

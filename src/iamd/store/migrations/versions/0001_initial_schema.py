@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 09:49:05.119390
+Create Date: 2026-11-25 10:48:10.390853
 """
 
 from __future__ import annotations
@@ -30,6 +30,13 @@ def upgrade() -> None:
         sa.Column("authz_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("email_lower", name=op.f("uq_accounts_email_lower")),
+    )
+    op.create_table(
+        "signin_failures",
+        sa.Column("key", sa.String(length=400), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_signin_failures")),
     )
     op.create_table(
         "account_aliases",
@@ -486,5 +493,6 @@ def downgrade() -> None:
     op.drop_table("groups")
     op.drop_table("credential_reports")
     op.drop_table("account_aliases")
+    op.drop_table("signin_failures")
     op.drop_table("accounts")
     # ### end Alembic commands ###
