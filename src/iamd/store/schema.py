@@ -90,6 +90,9 @@ users = Table(
     Column("password_last_used", Timestamp),
     Column("boundary_arn", String(2048)),
     UniqueConstraint("account_id", "name_lower", name="uq_users_account_name"),
+    # ListPolicies counts boundary uses per page of policies: without this index
+    # that count reads every user of the account.
+    Index("ix_users_account_boundary", "account_id", "boundary_arn"),
 )
 
 access_keys = Table(
@@ -162,6 +165,7 @@ roles = Table(
     Column("last_used_at", Timestamp),
     Column("last_used_region", String(64)),
     UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
+    Index("ix_roles_account_boundary", "account_id", "boundary_arn"),
 )
 
 managed_policies = Table(
@@ -207,7 +211,8 @@ policy_attachments = Table(
     Column("policy_arn", String(2048), nullable=False),
     Column("attached_at", Timestamp, nullable=False),
     PrimaryKeyConstraint("principal_kind", "principal_id", "policy_arn"),
-    Index("ix_policy_attachments_arn", "policy_arn"),
+    # AWS managed ARNs are shared by every account: count within one account only.
+    Index("ix_policy_attachments_arn", "policy_arn", "account_id"),
 )
 
 inline_policies = Table(

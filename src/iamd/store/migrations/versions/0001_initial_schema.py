@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 10:48:10.390853
+Create Date: 2026-11-25 10:52:01.328280
 """
 
 from __future__ import annotations
@@ -208,7 +208,9 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("policy_attachments", schema=None) as batch_op:
-        batch_op.create_index("ix_policy_attachments_arn", ["policy_arn"], unique=False)
+        batch_op.create_index(
+            "ix_policy_attachments_arn", ["policy_arn", "account_id"], unique=False
+        )
 
     op.create_table(
         "roles",
@@ -234,6 +236,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roles")),
         sa.UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
     )
+    with op.batch_alter_table("roles", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_roles_account_boundary", ["account_id", "boundary_arn"], unique=False
+        )
+
     op.create_table(
         "saml_providers",
         sa.Column("arn", sa.String(length=2048), nullable=False),
@@ -309,6 +316,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("account_id", "name_lower", name="uq_users_account_name"),
     )
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_users_account_boundary", ["account_id", "boundary_arn"], unique=False
+        )
+
     op.create_table(
         "access_keys",
         sa.Column("id", sa.String(length=128), nullable=False),
@@ -472,10 +484,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_access_keys_user")
 
     op.drop_table("access_keys")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index("ix_users_account_boundary")
+
     op.drop_table("users")
     op.drop_table("tags")
     op.drop_table("server_certificates")
     op.drop_table("saml_providers")
+    with op.batch_alter_table("roles", schema=None) as batch_op:
+        batch_op.drop_index("ix_roles_account_boundary")
+
     op.drop_table("roles")
     with op.batch_alter_table("policy_attachments", schema=None) as batch_op:
         batch_op.drop_index("ix_policy_attachments_arn")
