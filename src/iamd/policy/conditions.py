@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from iamd.policy.context import RequestContext
+from iamd.policy.context import RequestContext, next_memo_serial
 from iamd.policy.document import Condition
 from iamd.policy.match import arn_matches, compile_regex, glob_to_regex
 from iamd.policy.variables import Template, parse_template
@@ -311,7 +310,6 @@ def _cached_matcher(family: str, policy_values: tuple[str, ...]) -> Matcher | No
 # --- compiled conditions ---------------------------------------------------------------
 
 
-_SERIALS = itertools.count()
 _UNSET = object()
 
 
@@ -326,7 +324,7 @@ class CompiledCondition:
     templates: tuple[Template, ...] | None  # set when the values hold policy variables
     error: str | None = None
     # INVARIANT: serials are never reused, so a request's memo cannot confuse two conditions.
-    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
+    serial: int = field(default_factory=next_memo_serial, compare=False)
 
     def holds(self, request: RequestContext) -> bool | None:
         """`evaluate`, remembered for the rest of this request."""

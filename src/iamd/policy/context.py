@@ -11,6 +11,7 @@ from the principal unless the caller supplies them.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -94,6 +95,17 @@ class Principal:
     @classmethod
     def anonymous(cls) -> Principal:
         return cls("*", "", "anonymous")
+
+
+# One counter for everything a request memoizes (compiled conditions and templates):
+# two counters would hand a condition and a template the same number, and one's
+# cached result would answer for the other.
+_MEMO_SERIALS = itertools.count()
+
+
+def next_memo_serial() -> int:
+    """A number no other memoized element has, now or later."""
+    return next(_MEMO_SERIALS)
 
 
 def _tag_pairs(tags: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:

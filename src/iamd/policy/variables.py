@@ -13,12 +13,12 @@ Only 2012-10-17 documents have variables: `parse_template(..., enabled=False)` k
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from iamd.policy.context import next_memo_serial
 from iamd.policy.match import glob_to_regex
 
 Lookup = Callable[[str], str | None]
@@ -44,14 +44,11 @@ class Part:
         return cls("literal", text, regex=re.escape(text))
 
 
-_SERIALS = itertools.count()
-
-
 @dataclass(frozen=True, slots=True)
 class Template:
     parts: tuple[Part, ...]
     # INVARIANT: serials are never reused; they key per-request memos.
-    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
+    serial: int = field(default_factory=next_memo_serial, compare=False)
 
     @property
     def has_variables(self) -> bool:
