@@ -7,7 +7,7 @@ output shape's. Each resource-family module lists its functions in ``OPERATIONS`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
+from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
 
 Params = Mapping[str, Any]
@@ -58,3 +59,11 @@ READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")
 
 def is_read_only(operation_name: str) -> bool:
     return operation_name.startswith(READ_PREFIXES) and operation_name != "GenerateCredentialReport"
+
+
+def list_output(member: str, items: Sequence[Any], page: Page[Any]) -> Output:
+    """A list answer: the items under ``member``, ``IsTruncated`` and the next ``Marker``."""
+    output: Output = {member: list(items), "IsTruncated": page.is_truncated}
+    if page.next_marker:
+        output["Marker"] = page.next_marker
+    return output

@@ -8,10 +8,10 @@ user's name (or none of the caller's) is answered as not found, as AWS does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from iamd.errors import NoSuchEntity
-from iamd.operation import OperationContext, Output, Params
+from iamd.operation import OperationContext, Params
 from iamd.store import user_credentials
 from iamd.store.pages import Page
 from iamd.store.user_credentials import Credential
@@ -51,11 +51,3 @@ def list_page(
         marker=params.get("Marker"),
         limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
     )
-
-
-def page_output(member: str, items: Sequence[Output], page: Page[Credential]) -> Output:
-    """A list answer: the items under ``member``, ``IsTruncated`` and the next ``Marker``."""
-    output: Output = {member: list(items), "IsTruncated": page.is_truncated}
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from iamd.iam.attachments import NAME_MEMBERS, find_principal
-from iamd.operation import Operation, OperationContext, OperationTable, Output, Params
+from iamd.operation import Operation, OperationContext, OperationTable, Output, Params, list_output
 from iamd.policy import validate_policy
 from iamd.store import accounts
 from iamd.store import inline_policies as store
@@ -53,10 +53,7 @@ def list_policies(kind: str) -> Operation:
             marker=params.get("Marker"),
             limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
         )
-        output: Output = {"PolicyNames": list(page.items), "IsTruncated": page.is_truncated}
-        if page.next_marker:
-            output["Marker"] = page.next_marker
-        return output
+        return list_output("PolicyNames", list(page.items), page)
 
     return operation
 

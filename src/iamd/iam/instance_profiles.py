@@ -13,7 +13,7 @@ from iamd import ids
 from iamd.arn import iam_arn
 from iamd.iam.roles import check_modifiable, role_summary
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import accounts, roles, tags
 from iamd.store import instance_profiles as profiles
 from iamd.store.instance_profiles import InstanceProfile
@@ -51,13 +51,7 @@ def profiles_output(ctx: OperationContext, page: Sequence[InstanceProfile]) -> l
 
 
 def page_output(ctx: OperationContext, page: Page[InstanceProfile]) -> Output:
-    output: Output = {
-        "InstanceProfiles": profiles_output(ctx, page.items),
-        "IsTruncated": page.is_truncated,
-    }
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output("InstanceProfiles", profiles_output(ctx, page.items), page)
 
 
 def target_profile(ctx: OperationContext, params: Params) -> InstanceProfile:

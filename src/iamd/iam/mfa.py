@@ -23,7 +23,7 @@ from iamd.errors import (
 )
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import target_user, user_output
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import accounts, mfa_devices, tags, users
 from iamd.store.mfa_devices import MfaDevice
 from iamd.store.pages import DEFAULT_MAX_ITEMS
@@ -202,10 +202,7 @@ def list_mfa_devices(ctx: OperationContext, params: Params) -> Output:
         {"UserName": owner.user_name, "SerialNumber": d.serial, "EnableDate": d.enabled_at}
         for d in page.items
     ]
-    output: Output = {"MFADevices": devices, "IsTruncated": page.is_truncated}
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output("MFADevices", devices, page)
 
 
 def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Output:
@@ -216,13 +213,9 @@ def list_virtual_mfa_devices(ctx: OperationContext, params: Params) -> Output:
         marker=params.get("Marker"),
         limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
     )
-    output: Output = {
-        "VirtualMFADevices": [virtual_device_output(ctx, d) for d in page.items],
-        "IsTruncated": page.is_truncated,
-    }
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output(
+        "VirtualMFADevices", [virtual_device_output(ctx, d) for d in page.items], page
+    )
 
 
 def virtual_device_output(ctx: OperationContext, device: MfaDevice) -> Output:

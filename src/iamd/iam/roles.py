@@ -23,7 +23,7 @@ from iamd.errors import InvalidInput, LimitExceeded, UnmodifiableEntity
 from iamd.iam.boundaries import check_boundary_policy
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import boundary_output
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.policy import policy_size, validate_policy
 from iamd.store import accounts, roles, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
@@ -171,13 +171,7 @@ def list_roles(ctx: OperationContext, params: Params) -> Output:
         marker=params.get("Marker"),
         limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
     )
-    output: Output = {
-        "Roles": [role_listing(ctx, role) for role in page.items],
-        "IsTruncated": page.is_truncated,
-    }
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output("Roles", [role_listing(ctx, role) for role in page.items], page)
 
 
 def update_role(ctx: OperationContext, params: Params) -> Output:

@@ -21,7 +21,7 @@ from iamd.arn import iam_arn
 from iamd.errors import KeyPairMismatch, LimitExceeded, MalformedCertificate
 from iamd.iam.signing_certificates import EXPIRED_MESSAGE
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import server_certificates, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 from iamd.store.server_certificates import ServerCertificate
@@ -162,13 +162,9 @@ def list_server_certificates(ctx: OperationContext, params: Params) -> Output:
         marker=params.get("Marker"),
         limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
     )
-    output: Output = {
-        "ServerCertificateMetadataList": [metadata_output(ctx, c) for c in page.items],
-        "IsTruncated": page.is_truncated,
-    }
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output(
+        "ServerCertificateMetadataList", [metadata_output(ctx, c) for c in page.items], page
+    )
 
 
 def update_server_certificate(ctx: OperationContext, params: Params) -> Output:

@@ -15,9 +15,9 @@ import secrets
 
 from iamd import ids
 from iamd.errors import LimitExceeded, NoSuchEntity, ValidationError
-from iamd.iam.credentials import list_page, owned_credential, page_output
+from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials, users
 from iamd.store.user_credentials import SERVICE, Credential
 from iamd.store.users import User
@@ -113,7 +113,7 @@ def list_service_specific_credentials(ctx: OperationContext, params: Params) -> 
         check_service(service_name)
     page = list_page(ctx, SERVICE, params, user_id=user_id, service_name=service_name)
     items = [metadata_output(credential) for credential in page.items]
-    return page_output("ServiceSpecificCredentials", items, page)
+    return list_output("ServiceSpecificCredentials", items, page)
 
 
 def _named_credential(ctx: OperationContext, params: Params) -> Credential:

@@ -17,9 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from iamd.errors import DuplicateCertificate, LimitExceeded, MalformedCertificate, NoSuchEntity
-from iamd.iam.credentials import list_page, owned_credential, page_output
+from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials
 from iamd.store.user_credentials import SIGNING_CERT, Credential
 
@@ -101,7 +101,7 @@ def upload_signing_certificate(ctx: OperationContext, params: Params) -> Output:
 def list_signing_certificates(ctx: OperationContext, params: Params) -> Output:
     user = target_user(ctx, params)
     page = list_page(ctx, SIGNING_CERT, params, user_id=user.user_id)
-    return page_output("Certificates", [certificate_output(c) for c in page.items], page)
+    return list_output("Certificates", [certificate_output(c) for c in page.items], page)
 
 
 def _named_certificate(ctx: OperationContext, params: Params) -> Credential:

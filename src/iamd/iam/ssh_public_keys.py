@@ -25,9 +25,9 @@ from iamd.errors import (
     NoSuchEntity,
     UnrecognizedPublicKeyEncoding,
 )
-from iamd.iam.credentials import list_page, owned_credential, page_output
+from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials, users
 from iamd.store.user_credentials import SSH, Credential
 
@@ -170,7 +170,7 @@ def get_ssh_public_key(ctx: OperationContext, params: Params) -> Output:
 def list_ssh_public_keys(ctx: OperationContext, params: Params) -> Output:
     user = target_user(ctx, params)
     page = list_page(ctx, SSH, params, user_id=user.user_id)
-    return page_output("SSHPublicKeys", [metadata_output(key) for key in page.items], page)
+    return list_output("SSHPublicKeys", [metadata_output(key) for key in page.items], page)
 
 
 def update_ssh_public_key(ctx: OperationContext, params: Params) -> Output:

@@ -6,7 +6,7 @@ from iamd import ids
 from iamd.arn import iam_arn
 from iamd.errors import ValidationError
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
-from iamd.operation import OperationContext, OperationTable, Output, Params
+from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import accounts, tags, users
 from iamd.store.users import User
 
@@ -98,13 +98,7 @@ def list_users(ctx: OperationContext, params: Params) -> Output:
         marker=params.get("Marker"),
         limit=params.get("MaxItems") or DEFAULT_MAX_ITEMS,
     )
-    output: Output = {
-        "Users": [user_output(ctx, user) for user in page.items],
-        "IsTruncated": page.is_truncated,
-    }
-    if page.next_marker:
-        output["Marker"] = page.next_marker
-    return output
+    return list_output("Users", [user_output(ctx, user) for user in page.items], page)
 
 
 def update_user(ctx: OperationContext, params: Params) -> Output:
