@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from iamd.policy.conditions import compile_condition, parse_date, parse_operator
 from iamd.policy.context import Principal, RequestContext
@@ -133,3 +136,97 @@ def test_dates(text: str, seconds: Decimal) -> None:
 @pytest.mark.parametrize("text", ["", "soon", "2024-13-01", "2024-02-30", "2024-01-01T25:00:00Z"])
 def test_not_dates(text: str) -> None:
     assert parse_date(text) is None
+
+
+# --- IP ranges as integers ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ranges", "address", "expected"),
+    [
+        (("10.0.0.0/8",), "10.255.1.2", True),
+        (("10.0.0.0/8",), "11.0.0.1", False),
+        (("10.1.2.3/8",), "10.9.9.9", True),  # host bits set: not strict, as AWS reads it
+        (("192.0.2.7",), "192.0.2.7", True),  # a bare address is a /32
+        (("192.0.2.7",), "192.0.2.8", False),
+        (("0.0.0.0/0",), "203.0.113.9", True),
+        (("0.0.0.0/0",), "2001:db8::1", False),  # versions never mix
+        (("::/0",), "198.51.100.1", False),
+        (("10.0.0.0/8",), "::ffff:10.0.0.1", False),  # IPv4-mapped IPv6 is IPv6
+        (("2001:db8::/32",), "2001:DB8:0:1::9", True),
+        (("2001:db8::/32",), "2001:db9::1", False),
+        (("2001:db8::/127",), "2001:db8::1", True),
+        (("2001:db8::/128",), "2001:db8::1", False),
+        (("fe80::/10",), "fe80::1%eth0", True),  # a zone id does not change the address
+        (("10.0.0.0/8", "2001:db8::/32"), "2001:db8::5", True),
+        (("10.0.0.0/8",), " 10.0.0.1 ", True),
+    ],
+)
+def test_ip_ranges(ranges: tuple[str, ...], address: str, expected: bool) -> None:
+    assert holds("IpAddress", "aws:SourceIp", ranges, {"aws:SourceIp": address}) is expected
+    assert holds("NotIpAddress", "aws:SourceIp", ranges, {"aws:SourceIp": address}) is not expected
+
+
+def test_not_an_address_matches_nothing_whatever_the_polarity() -> None:
+    for value in ("not-an-ip", "10.0.0.0/8", "300.1.1.1", ""):
+        for operator in ("IpAddress", "NotIpAddress"):
+            assert holds(operator, "ip", ("10.0.0.0/8",), {"ip": value}) is False, value
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    network=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+    prefix=st.integers(min_value=0, max_value=128),
+    address=st.one_of(st.ip_addresses(v=4), st.ip_addresses(v=6)),
+)
+def test_ip_ranges_agree_with_ipaddress(
+    network: ipaddress.IPv4Address | ipaddress.IPv6Address,
+    prefix: int,
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address,
+) -> None:
+    bits = min(prefix, network.max_prefixlen)
+    cidr = ipaddress.ip_network(f"{network}/{bits}", strict=False)
+    expected = cidr.version == address.version and address in cidr
+    context: dict[str, object] = {"ip": str(address)}
+    assert holds("IpAddress", "ip", (f"{network}/{bits}",), context) is expected
+
+
+# --- StringLike with variables: compiled once ------------------------------------------
+
+
+def test_string_like_with_several_variables_and_values() -> None:
+    values = ("home/${aws:username}/${aws:PrincipalTag/team, 'none'}/*", "shared/*")
+    assert holds("StringLike", "p", values, {"p": "home/alice/blue/x"}) is True
+    assert holds("StringLike", "p", values, {"p": "shared/x"}) is True
+    assert holds("StringLike", "p", values, {"p": "home/alice/none/x"}) is False  # tag is set
+    assert holds("StringNotLike", "p", values, {"p": "home/alice/blue/x"}) is False
+    assert holds("StringNotLike", "p", values, {"p": "home/bob/blue/x"}) is True
+    many: dict[str, object] = {"p": ["home/alice/blue/a", "shared/b"]}
+    assert holds("ForAllValues:StringLike", "p", values, many) is True
+    # A missing tag takes the default.
+    default = ("${aws:PrincipalTag/unit, 'none'}/*",)
+    assert holds("StringLike", "p", default, {"p": "none/x"}) is True
+
+
+def test_string_like_drops_values_whose_variable_is_missing() -> None:
+    values = ("${aws:userid}/*", "x/*")
+    assert holds("StringLike", "p", values, {"p": "x/1"}) is True
+    assert holds("StringLike", "p", values, {"p": "/1"}) is False
+    assert holds("StringLike", "p", ("${aws:userid}*",), {"p": "anything"}) is False
+    assert holds("StringNotLike", "p", ("${aws:userid}*",), {"p": "anything"}) is True
+
+
+def test_string_like_substituted_text_is_literal() -> None:
+    context: dict[str, object] = {"p": "a.b*", "aws:PrincipalTag/team": "a.b*"}
+    assert holds("StringLike", "p", ("${aws:PrincipalTag/team}",), context) is True
+    context = {"p": "axbc", "aws:PrincipalTag/team": "a.b*"}
+    assert holds("StringLike", "p", ("${aws:PrincipalTag/team}",), context) is False
+    context = {"p": "a*b?c$", "aws:PrincipalTag/team": "b"}
+    assert holds("StringLike", "p", ("a${*}${aws:PrincipalTag/team}${?}c${$}",), context)
+
+
+def test_string_like_value_with_nul_falls_back_to_rendering() -> None:
+    context: dict[str, object] = {"p": "a\x00b/x", "aws:PrincipalTag/team": "a\x00b"}
+    assert holds("StringLike", "p", ("${aws:PrincipalTag/team}/*",), context) is True
+    context = {"p": "a\x00c/x", "aws:PrincipalTag/team": "a\x00b"}
+    assert holds("StringLike", "p", ("${aws:PrincipalTag/team}/*",), context) is False

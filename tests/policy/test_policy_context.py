@@ -57,3 +57,22 @@ def test_context_keys_are_case_insensitive_and_override_derived_ones() -> None:
 def test_action_without_service() -> None:
     request = RequestContext(Principal.anonymous(), "nothing", "*")
     assert request.service == ""
+
+
+def test_derived_keys_are_computed_once_per_principal() -> None:
+    alice = Principal.user("111122223333", "alice", tags={"Team": "web"})
+    first = RequestContext(alice, "s3:GetObject", "*", {"aws:username": "mallory"})
+    second = RequestContext(alice, "s3:GetObject", "*")
+    assert first.keys["aws:username"] == ("mallory",)  # the caller's keys still override
+    assert second.keys["aws:username"] == ("alice",)  # …without touching the remembered keys
+    assert second.keys["aws:principaltag/team"] == ("web",)
+    second.keys["extra"] = ("x",)
+    assert "extra" not in RequestContext(alice, "s3:GetObject", "*").keys
+    assert alice.derived_keys() is not alice.derived_keys()  # each caller gets a copy
+
+
+def test_remembered_keys_do_not_change_equality_or_hash() -> None:
+    used = Principal.user("111122223333", "alice")
+    RequestContext(used, "s3:GetObject", "*")
+    fresh = Principal.user("111122223333", "alice")
+    assert used == fresh and hash(used) == hash(fresh) and repr(used) == repr(fresh)

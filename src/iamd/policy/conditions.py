@@ -30,12 +30,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from iamd.policy.context import RequestContext, next_memo_serial
 from iamd.policy.document import Condition
 from iamd.policy.match import arn_matches, compile_regex, glob_to_regex
-from iamd.policy.variables import Template, parse_template
+from iamd.policy.variables import Template, VariablePattern, compile_templates, parse_template
 
 SET_OPERATORS = ("ForAllValues:", "ForAnyValue:")
 IF_EXISTS = "IfExists"
@@ -183,11 +183,13 @@ def _parse_network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network |
 
 
 @lru_cache(maxsize=4096)
-def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+def _parse_address(text: str) -> tuple[int, int] | None:
+    """An address as (IP version, integer); None when `text` is not an address."""
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text.strip())
     except ValueError:
         return None
+    return address.version, int(address)
 
 
 # --- matchers: does one request value stand in the positive relation? ------------------
@@ -273,16 +275,20 @@ def _binary_matcher(values: tuple[str, ...]) -> Matcher | None:
 
 def _ip_matcher(values: tuple[str, ...]) -> Matcher | None:
     networks = [_parse_network(v) for v in values]
-    if any(network is None for network in networks):
+    # (version, network address, netmask) as integers: an address is in a range when
+    # its masked bits equal the network's (the test `address in network` makes).
+    ranges = tuple(
+        (n.version, int(n.network_address), int(n.netmask)) for n in networks if n is not None
+    )
+    if len(ranges) != len(networks):
         return None
 
     def matcher(value: str) -> bool | None:
         address = _parse_address(value)
         if address is None:
             return None
-        return any(
-            n is not None and n.version == address.version and address in n for n in networks
-        )
+        version, number = address
+        return any(v == version and number & mask == net for v, net, mask in ranges)
 
     return matcher
 
@@ -323,6 +329,8 @@ class CompiledCondition:
     matcher: Matcher | None
     templates: tuple[Template, ...] | None  # set when the values hold policy variables
     error: str | None = None
+    # StringLike's templates compiled once (their variables matched by backreference).
+    pattern: VariablePattern | None = field(default=None, repr=False)
     # INVARIANT: serials are never reused, so a request's memo cannot confuse two conditions.
     serial: int = field(default_factory=next_memo_serial, compare=False)
 
@@ -354,7 +362,11 @@ class CompiledCondition:
 
     def _render(self, request: RequestContext) -> Matcher | None:
         assert self.spec is not None and self.templates is not None
-        if self.spec.family == "string-like":
+        if self.pattern is not None:
+            prefix = self.pattern.prefix(request.variable)
+            if prefix is not None:
+                return partial(self.pattern.fullmatch, prefix)
+        if self.spec.family == "string-like":  # no pattern, or a value holding NUL
             sources = (t.render_regex(request.variable) for t in self.templates)
             return _regex_matcher(tuple(s for s in sources if s is not None))
         texts = (t.render_text(request.variable) for t in self.templates)
@@ -399,7 +411,8 @@ def compile_condition(condition: Condition, *, variables: bool = True) -> Compil
         return CompiledCondition(key, None, condition.values, None, None, "unknown operator")
     templates = _templates(spec, condition.values, variables)
     if templates is not None:
-        return CompiledCondition(key, spec, condition.values, None, templates)
+        pattern = compile_templates(templates) if spec.family == "string-like" else None
+        return CompiledCondition(key, spec, condition.values, None, templates, pattern=pattern)
     if spec.family == "null":
         bad = any(parse_bool(v) is None for v in condition.values)
         return CompiledCondition(

@@ -43,10 +43,23 @@ class Principal:
     user_name: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     parent_arn: str | None = None
+    # The context keys derived from the above, computed on first use (see `derived_keys`).
+    _derived_keys: dict[str, tuple[str, ...]] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     @property
     def is_session(self) -> bool:
         return self.kind in SESSION_KINDS
+
+    def derived_keys(self) -> dict[str, tuple[str, ...]]:
+        """A fresh copy of the context keys AWS derives from this caller."""
+        keys = self._derived_keys
+        if keys is None:
+            # The fields are frozen, so the keys are computed once per Principal.
+            keys = _principal_keys(self)
+            object.__setattr__(self, "_derived_keys", keys)
+        return dict(keys)
 
     @classmethod
     def root(cls, account_id: str) -> Principal:
@@ -128,7 +141,7 @@ class RequestContext:
     memo: dict[int, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keys = _principal_keys(self.principal)
+        keys = self.principal.derived_keys()
         for name, value in self.context.items():
             keys[name.lower()] = _as_values(value)
         object.__setattr__(self, "keys", keys)

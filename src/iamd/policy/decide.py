@@ -136,8 +136,10 @@ def _scan(policies: Sequence[Policy], source: PolicySource, request: RequestCont
     errors = 0
     check_principal = source == "resource-based"
     for policy in policies:
-        for statement in policy.candidates(request):
-            result = applicability(statement, request, check_principal=check_principal)
+        for statement in policy.action_matches(request):  # their Action matches already
+            result = applicability(
+                statement, request, check_principal=check_principal, check_action=False
+            )
             errors += result.is_error
             if result.applies or (result.is_error and not statement.is_allow):
                 found = _matched(policy, source, statement, result.principal_match)

@@ -14,7 +14,7 @@ whether the statement's Allow or Deny then counts is `decide`'s business.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iamd.policy.conditions import CompiledCondition, compile_condition
 from iamd.policy.context import RequestContext
@@ -46,6 +46,11 @@ NO_PRINCIPAL = Applicability(False, "principal does not match")
 NO_CONDITION = Applicability(False, "condition is not met")
 CONDITION_ERROR = Applicability(False, "condition cannot be evaluated", is_error=True)
 
+# Distinct action names a policy remembers `action_matches` for. Real traffic names a few
+# hundred actions per policy at most; past the cap (the simulator and callers can name
+# any string) the memo starts over, so it never grows without bound.
+ACTION_MEMO_SIZE = 1024
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceMatcher:
@@ -65,13 +70,20 @@ def _template_matches(template: Template, request: RequestContext) -> bool:
     memo = request.memo
     found = memo.get(template.serial)
     if found is None:
-        source = template.render_regex(request.variable)
-        found = (
-            source is not None
-            and compile_regex(source, False).fullmatch(request.resource) is not None
-        )
-        memo[template.serial] = found
+        found = memo[template.serial] = _template_fullmatch(template, request)
     return bool(found)
+
+
+def _template_fullmatch(template: Template, request: RequestContext) -> bool:
+    pattern = template.pattern
+    prefix = None if pattern is None else pattern.prefix(request.variable)
+    if pattern is not None and prefix is not None:
+        return pattern.fullmatch(prefix, request.resource)
+    # No pattern, or a value holding NUL: render this request's regex instead.
+    source = template.render_regex(request.variable)
+    return (
+        source is not None and compile_regex(source, False).fullmatch(request.resource) is not None
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +110,26 @@ class Policy:
     statements: tuple[CompiledStatement, ...]
     by_service: dict[str, tuple[CompiledStatement, ...]]
     any_service: tuple[CompiledStatement, ...]
+    # action name → `action_matches`: which statements match depends on the action alone.
+    by_action: dict[str, tuple[CompiledStatement, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def candidates(self, request: RequestContext) -> tuple[CompiledStatement, ...]:
         """The statements that can match the request's action, in document order."""
         return self.by_service.get(request.service, self.any_service)
+
+    def action_matches(self, request: RequestContext) -> tuple[CompiledStatement, ...]:
+        """The statements whose Action/NotAction matches the request's, in document order."""
+        # Keyed by the action as sent, not lower-cased: IGNORECASE matching of
+        # non-ASCII names need not agree with `str.lower()`.
+        found = self.by_action.get(request.action)
+        if found is None:
+            found = tuple(s for s in self.candidates(request) if _action_matches(s, request))
+            if len(self.by_action) >= ACTION_MEMO_SIZE:
+                self.by_action.clear()  # one call, safe under concurrent readers
+            self.by_action[request.action] = found
+        return found
 
 
 def compile_policy(
@@ -177,10 +205,18 @@ def _services_of(statement: CompiledStatement) -> set[str] | None:
 
 
 def applicability(
-    statement: CompiledStatement, request: RequestContext, *, check_principal: bool
+    statement: CompiledStatement,
+    request: RequestContext,
+    *,
+    check_principal: bool,
+    check_action: bool = True,
 ) -> Applicability:
-    """Does `statement` apply to `request`? Principal elements count only when asked."""
-    if not _action_matches(statement, request):
+    """Does `statement` apply to `request`? Principal elements count only when asked.
+
+    `check_action=False` skips the Action test for a statement `Policy.action_matches`
+    returned, which has passed it already.
+    """
+    if check_action and not _action_matches(statement, request):
         return NO_ACTION
     if not _resource_matches(statement, request):
         return NO_RESOURCE
