@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 
 from iamd.accounts import RootCredential
-from iamd.sts.registry import STS_OPERATIONS
 from support import IamdServer
 
 TERRAFORM = shutil.which("terraform")
@@ -219,9 +218,6 @@ def _assert_applied(
     assert principal == {"AWS": f"arn:aws:iam::{other_account}:root"}
 
 
-@pytest.mark.xfail(
-    "AssumeRole" not in STS_OPERATIONS, reason="AssumeRole lands with issue 5", strict=True
-)
 def test_provider_assume_role(
     tmp_path: Path, server: IamdServer, account: RootCredential, iam: Any
 ) -> None:
