@@ -1,0 +1,52 @@
+"""iamd's error classes carry the codes and HTTP statuses of botocore's IAM and STS models.
+
+Modelled errors that no iamd operation raises have no class, so they are not listed.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import botocore.session
+import pytest
+
+from iamd import errors
+
+BASES = (errors.ServiceError, errors.ClientError)
+CLASSES = {
+    cls.code: cls
+    for _, cls in inspect.getmembers(errors, inspect.isclass)
+    if issubclass(cls, errors.ServiceError) and cls not in BASES
+}
+
+
+def _modelled_errors() -> list[tuple[str, str, int, bool]]:
+    session = botocore.session.get_session()
+    found: dict[str, tuple[str, str, int, bool]] = {}
+    for service in ("iam", "sts"):
+        model = session.get_service_model(service)
+        for name in model.operation_names:
+            for shape in model.operation_model(name).error_shapes:
+                error = shape.metadata.get("error", {})
+                if error.get("code") in CLASSES:
+                    status = int(error.get("httpStatusCode", 400))
+                    fault = bool(error.get("senderFault", False))
+                    found[error["code"]] = (service, error["code"], status, fault)
+    return sorted(found.values())
+
+
+@pytest.mark.parametrize("service,code,status,sender_fault", _modelled_errors())
+def test_modelled_error_matches_its_class(
+    service: str, code: str, status: int, sender_fault: bool
+) -> None:
+    cls = CLASSES[code]
+    assert (cls.status, cls.sender_fault) == (status, sender_fault)
+
+
+def test_every_class_has_its_own_code() -> None:
+    codes = [
+        cls.code
+        for _, cls in inspect.getmembers(errors, inspect.isclass)
+        if issubclass(cls, errors.ServiceError) and cls not in BASES
+    ]
+    assert len(codes) == len(set(codes))
