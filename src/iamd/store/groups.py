@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamd.store.pages import Page, page_by_name
+from iamd.store.renames import rename
 from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
 from iamd.store.users import User, user_from_row
 
@@ -126,18 +127,13 @@ def members_page(conn: Connection, group_id: str, *, marker: str | None, limit: 
 def update_group(
     conn: Connection, group: Group, *, new_name: str | None, new_path: str | None
 ) -> Group:
-    values: dict[str, str] = {}
-    if new_name is not None:
-        values.update(name=new_name, name_lower=new_name.lower())
-    if new_path is not None:
-        values["path"] = new_path
-    if not values:
+    def name_taken() -> EntityAlreadyExists:
+        return already_exists(new_name or group.name)
+
+    if not rename(
+        conn, groups, group.group_id, new_name=new_name, new_path=new_path, name_taken=name_taken
+    ):
         return group
-    try:
-        with conn.begin_nested():
-            conn.execute(update(groups).where(groups.c.id == group.group_id).values(values))
-    except IntegrityError:
-        raise already_exists(new_name or group.name) from None
     return get_group_by_id(conn, group.group_id) or group
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import EntityAlreadyExists, NoSuchEntity
 from iamd.store.pages import Page, page_by_name
+from iamd.store.renames import rename
 from iamd.store.schema import server_certificates
 
 
@@ -113,19 +114,17 @@ def count_certificates(conn: Connection, account_id: str) -> int:
 def update_certificate(
     conn: Connection, certificate: ServerCertificate, *, new_name: str | None, new_path: str | None
 ) -> None:
-    values: dict[str, str] = {}
-    if new_name is not None:
-        values.update(name=new_name, name_lower=new_name.lower())
-    if new_path is not None:
-        values["path"] = new_path
-    if not values:
-        return
-    where = server_certificates.c.id == certificate.certificate_id
-    try:
-        with conn.begin_nested():
-            conn.execute(update(server_certificates).where(where).values(values))
-    except IntegrityError:
-        raise already_exists(new_name or certificate.name) from None
+    def name_taken() -> EntityAlreadyExists:
+        return already_exists(new_name or certificate.name)
+
+    rename(
+        conn,
+        server_certificates,
+        certificate.certificate_id,
+        new_name=new_name,
+        new_path=new_path,
+        name_taken=name_taken,
+    )
 
 
 def delete_certificate(conn: Connection, certificate: ServerCertificate) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store.pages import Page, page_by_name
+from iamd.store.renames import rename
 from iamd.store.schema import (
     access_keys,
     group_members,
@@ -111,18 +112,13 @@ def count_users(conn: Connection, account_id: str) -> int:
 def update_user(
     conn: Connection, user: User, *, new_name: str | None, new_path: str | None
 ) -> User:
-    values: dict[str, str] = {}
-    if new_name is not None:
-        values.update(name=new_name, name_lower=new_name.lower())
-    if new_path is not None:
-        values["path"] = new_path
-    if not values:
+    def name_taken() -> EntityAlreadyExists:
+        return EntityAlreadyExists(f"User with name {new_name} already exists.")
+
+    if not rename(
+        conn, users, user.user_id, new_name=new_name, new_path=new_path, name_taken=name_taken
+    ):
         return user
-    try:
-        with conn.begin_nested():
-            conn.execute(update(users).where(users.c.id == user.user_id).values(values))
-    except IntegrityError:
-        raise EntityAlreadyExists(f"User with name {new_name} already exists.") from None
     return get_user_by_id(conn, user.user_id) or user
 
 
