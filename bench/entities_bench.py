@@ -46,8 +46,8 @@ from iamd import ids
 from iamd.accounts import RootCredential, create_account
 from iamd.cli.settings import Settings, open_store
 from iamd.clock import SystemClock
-from iamd.iam.catalog import aws_managed_policies
 from iamd.store.attachments import attach
+from iamd.store.catalog import aws_managed_policies
 from iamd.store.users import User, insert_user
 
 NS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/"}

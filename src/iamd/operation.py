@@ -8,27 +8,21 @@ output shape's. Each resource-family module lists its functions in ``OPERATIONS`
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
+from iamd.auth.origin import RequestMeta
 from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
 
+__all__ = ["Operation", "OperationContext", "OperationTable", "Output", "Params", "RequestMeta"]
+
 Params = Mapping[str, Any]
 Output = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class RequestMeta:
-    """What the HTTP request tells about its origin, for condition keys."""
-
-    source_ip: str = "127.0.0.1"
-    user_agent: str = ""
-    secure_transport: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,7 +33,7 @@ class OperationContext:
     sealer: Sealer
     region: str
     request_id: str
-    meta: RequestMeta = RequestMeta()
+    meta: RequestMeta = field(default_factory=RequestMeta)
 
     @property
     def account_id(self) -> str:

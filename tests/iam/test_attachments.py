@@ -275,8 +275,8 @@ def test_aws_managed_policy_usage_is_per_account(iam: Any, make_client: Any, ser
 
 
 def test_identity_policy_documents(iam: Any, account: Any, server: Any) -> None:
-    from iamd.iam.catalog import aws_managed_policies
     from iamd.store.attachments import identity_policy_documents
+    from iamd.store.catalog import aws_managed_policies
 
     own = iam.create_policy(PolicyName="own", PolicyDocument=POLICY)["Policy"]
     user = iam.create_user(UserName="alice")["User"]

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from iamd.iam.catalog import AwsManagedPolicy, aws_managed_policies, catalog_source
+from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies, catalog_source
 
 ARN_PREFIX = "arn:aws:iam::aws:policy"
 

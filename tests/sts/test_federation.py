@@ -62,10 +62,10 @@ def _allowed(server: Any, answer: dict[str, Any]) -> set[str]:
     """Which of three IAM actions the engine allows the federated user."""
     from datetime import UTC, datetime
 
+    from iamd.auth.sessions import caller_of, open_token
+    from iamd.authz.principal_policies import policies_for, principal_of
     from iamd.operation import OperationContext
     from iamd.policy import RequestContext, decide
-    from iamd.server.principal_policies import policies_for, principal_of
-    from iamd.sts.sessions import caller_of, open_token
 
     credentials = answer["Credentials"]
     db, sealer = server.open_store()

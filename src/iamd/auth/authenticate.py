@@ -4,7 +4,7 @@ In: the HTTP request and its parsed signature. Out: the caller and the long-term
 access key used (so its last use can be recorded). A request with a long-term
 (AKIA…) key acts as the key's user or root user. A request with temporary (ASIA…)
 credentials carries ``X-Amz-Security-Token``: the token is opened with the master
-key (`iamd.sts.sessions`), its expiry checked against the injected clock, and the
+key (`iamd.auth.sessions`), its expiry checked against the injected clock, and the
 signature verified with the secret sealed inside it — no database write, and one
 indexed read to make sure the role or user it acts for still exists (a deleted and
 recreated role has a new id, so its old sessions stay dead). Every failure is AWS's
@@ -20,7 +20,9 @@ from sqlalchemy import Connection, bindparam, select
 
 from iamd import ids
 from iamd.arn import iam_arn, partition_for_region
+from iamd.auth import sessions
 from iamd.auth.caller import Caller, root_caller
+from iamd.auth.sessions import SessionClaims
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from iamd.store import access_keys, users
@@ -28,8 +30,6 @@ from iamd.store.access_keys import AccessKey
 from iamd.store.schema import roles as role_table
 from iamd.store.schema import users as user_table
 from iamd.store.sealing import Sealer
-from iamd.sts import sessions
-from iamd.sts.sessions import SessionClaims
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"

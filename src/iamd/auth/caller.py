@@ -2,7 +2,7 @@
 
 A request signed with a long-term access key acts as the root user or an IAM user.
 A request signed with temporary credentials also carries the `Session` they were
-issued for (opened from the session token, see `iamd.sts.sessions`): a role session,
+issued for (opened from the session token, see `iamd.auth.sessions`): a role session,
 a federated user, or a user's or the root user's own GetSessionToken session.
 """
 

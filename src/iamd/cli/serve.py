@@ -11,9 +11,9 @@ import uvicorn
 from starlette.applications import Starlette
 
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
+from iamd.cli.asgi import create_combined_app
 from iamd.cli.settings import Settings, open_store
 from iamd.clock import SystemClock
-from iamd.server.app import create_app
 from iamd.server.pipeline import Server
 
 # Worker processes rebuild the app from these (uvicorn imports a factory by name).
@@ -63,7 +63,7 @@ def app_from_environment() -> Starlette:
         database_url=os.environ.get(_ENV_DATABASE_URL) or None,
     )
     db, sealer = open_store(settings)
-    return create_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+    return create_combined_app(Server(db=db, sealer=sealer, clock=SystemClock()))
 
 
 def _announce(credential: RootCredential, host: str, port: int) -> None:

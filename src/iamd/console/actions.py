@@ -4,7 +4,7 @@ A page asks for an operation by its AWS name with botocore-shaped parameters
 (``act("CreateUser", {"UserName": "admin", "Tags": [...]})``). The parameters are
 written as the Query form fields the AWS SDKs would send (botocore's own serializer),
 read back by `iamd.protocol.parse_request` (so the console gets AWS's validation
-errors, word for word), authorized by `iamd.server.authorize` (so a denial is AWS's
+errors, word for word), authorized by `iamd.authz.authorize` (so a denial is AWS's
 AccessDenied with its reason), and run by the same operation function the API runs.
 
 All the calls of one page share one store transaction; each runs in a savepoint of
@@ -23,10 +23,10 @@ from sqlalchemy import Connection
 
 from iamd import ids
 from iamd.auth.caller import Caller
+from iamd.authz.authorize import authorize
 from iamd.errors import NotImplementedOperation, ServiceError
 from iamd.operation import OperationContext, Output, RequestMeta
 from iamd.protocol import parse_request, service_model
-from iamd.server.authorize import authorize
 from iamd.server.pipeline import OPERATIONS, Server
 
 REGION = "us-east-1"

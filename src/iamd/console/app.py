@@ -1,4 +1,4 @@
-"""The console as a Starlette app, mounted by `iamd.server.app` at ``/console``.
+"""The console as a Starlette app, mounted by `iamd.cli.asgi` at ``/console``.
 
 Pages are rendered on the server (Jinja2 templates in ``templates/``); the stylesheet
 and a little optional JavaScript are served from ``static/``, both shipped inside the

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from iamd.console.actions import Actor
 from iamd.console.forms import Fields
 from iamd.console.listing import all_items, search
-from iamd.iam.catalog import aws_managed_policies
+from iamd.store.catalog import aws_managed_policies
 
 SHOWN_LIMIT = 25
 

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from iamd.auth import sessions as sts_sessions
 from iamd.auth.caller import Caller
 from iamd.console import principals
 from iamd.console.actions import Actor
@@ -22,7 +23,6 @@ from iamd.console.principals import PARTITION
 from iamd.console.sessions import Session
 from iamd.store import roles
 from iamd.store.sealing import Sealer
-from iamd.sts import sessions as sts_sessions
 
 _NOT_IN_SESSION_NAME = re.compile(r"[^\w+=,.@-]")
 MAX_SESSION_NAME = 64

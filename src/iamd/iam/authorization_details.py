@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from iamd.arn import iam_arn
 from iamd.errors import ValidationError
-from iamd.iam.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.iam.tagging import tags_output
 from iamd.iam.users import boundary_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import authorization_details as details
 from iamd.store.authorization_details import CustomerPolicy, InlinePolicy
+from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.store.groups import Group
 from iamd.store.pages import decode_marker, encode_marker
 from iamd.store.roles import Role

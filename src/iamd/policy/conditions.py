@@ -347,7 +347,7 @@ class CompiledCondition:
         spec = self.spec
         if spec is None or self.error is not None:
             return None
-        present = request.keys.get(self.key)
+        present = request.values(self.key)
         if spec.family == "null":
             return _null_holds(present, self.values)
         if not present:

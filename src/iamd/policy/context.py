@@ -12,7 +12,7 @@ from the principal unless the caller supplies them.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,6 +20,8 @@ PrincipalKind = Literal[
     "root", "user", "assumed-role", "federated-user", "service", "federated", "anonymous"
 ]
 ContextValue = str | Sequence[str]
+KeyResolver = Callable[[str], ContextValue | None]
+"""Looks up a key the request did not carry (by its lower-cased name), on first use."""
 
 SESSION_KINDS = frozenset({"assumed-role", "federated-user"})
 AWS_IDENTITY_KINDS = frozenset({"root", "user", "assumed-role", "federated-user"})
@@ -133,7 +135,10 @@ class RequestContext:
     action: str
     resource: str
     context: Mapping[str, ContextValue] = field(default_factory=dict)
-    keys: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    # Keys that cost a lookup (a resource's tags) are resolved only when a policy reads
+    # them, whichever policy that is: identity, boundary, session, resource or trust.
+    resolver: KeyResolver | None = field(default=None, repr=False, compare=False)
+    keys: dict[str, tuple[str, ...] | None] = field(init=False, repr=False, compare=False)
     action_lower: str = field(init=False, repr=False, compare=False)
     service: str = field(init=False, repr=False, compare=False)
     # Per-request results of compiled conditions and templates, by their serial number:
@@ -141,7 +146,7 @@ class RequestContext:
     memo: dict[int, object] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        keys = self.principal.derived_keys()
+        keys: dict[str, tuple[str, ...] | None] = dict(self.principal.derived_keys())
         for name, value in self.context.items():
             keys[name.lower()] = _as_values(value)
         object.__setattr__(self, "keys", keys)
@@ -152,14 +157,26 @@ class RequestContext:
 
     def values(self, key: str) -> tuple[str, ...] | None:
         """The values of context key `key` (lower-cased), or None when it is absent."""
-        return self.keys.get(key)
+        values = self.keys.get(key, _UNRESOLVED)
+        if values is _UNRESOLVED:
+            values = self._resolve(key)
+        return values
+
+    def _resolve(self, key: str) -> tuple[str, ...] | None:
+        found = self.resolver(key) if self.resolver is not None else None
+        values = None if found is None else _as_values(found)
+        self.keys[key] = values  # None: known to be absent
+        return values
 
     def variable(self, key: str) -> str | None:
         """The value of a single-valued key, for a policy variable; None otherwise."""
-        values = self.keys.get(key)
+        values = self.values(key)
         if values is None or len(values) != 1:
             return None
         return values[0]
+
+
+_UNRESOLVED: tuple[str, ...] = ("<unresolved>",)
 
 
 def _as_values(value: object) -> tuple[str, ...]:

@@ -105,7 +105,9 @@ def decide(
     boundaries = _as_tuple(boundary)
     scans: dict[PolicySource, _Scan] = {
         "identity-based": _scan(identity, "identity-based", request),
-        "resource-based": _scan(_as_tuple(resource), "resource-based", request),
+        "resource-based": _scan(
+            _as_tuple(resource), "resource-based", request, bounded=bool(boundaries)
+        ),
         "permissions boundary": _scan(boundaries, "permissions boundary", request),
         "session": _scan(session or (), "session", request),
     }
@@ -128,7 +130,9 @@ def _as_tuple(policies: Policy | Sequence[Policy] | None) -> tuple[Policy, ...]:
 _NOTHING = _Scan()
 
 
-def _scan(policies: Sequence[Policy], source: PolicySource, request: RequestContext) -> _Scan:
+def _scan(
+    policies: Sequence[Policy], source: PolicySource, request: RequestContext, bounded: bool = False
+) -> _Scan:
     if not policies:
         return _NOTHING
     allows: list[MatchedStatement] = []
@@ -138,7 +142,11 @@ def _scan(policies: Sequence[Policy], source: PolicySource, request: RequestCont
     for policy in policies:
         for statement in policy.action_matches(request):  # their Action matches already
             result = applicability(
-                statement, request, check_principal=check_principal, check_action=False
+                statement,
+                request,
+                check_principal=check_principal,
+                check_action=False,
+                bounded=bounded,
             )
             errors += result.is_error
             if result.applies or (result.is_error and not statement.is_allow):

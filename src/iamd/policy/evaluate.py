@@ -210,11 +210,14 @@ def applicability(
     *,
     check_principal: bool,
     check_action: bool = True,
+    bounded: bool = False,
 ) -> Applicability:
     """Does `statement` apply to `request`? Principal elements count only when asked.
 
     `check_action=False` skips the Action test for a statement `Policy.action_matches`
-    returned, which has passed it already.
+    returned, which has passed it already. `bounded`: the caller has a permissions
+    boundary, which a NotPrincipal Deny never spares (IAM User Guide, "Permissions
+    boundaries for IAM entities").
     """
     if check_action and not _action_matches(statement, request):
         return NO_ACTION
@@ -222,7 +225,7 @@ def applicability(
         return NO_RESOURCE
     principal_match = None
     if check_principal:
-        principal_match = _principal_match(statement, request)
+        principal_match = _principal_match(statement, request, bounded)
         if principal_match is None:
             return NO_PRINCIPAL
     for condition in statement.conditions:
@@ -252,11 +255,15 @@ def _resource_matches(statement: CompiledStatement, request: RequestContext) -> 
     return True  # trust policies name no resource: the role itself is implied
 
 
-def _principal_match(statement: CompiledStatement, request: RequestContext) -> str | None:
+def _principal_match(
+    statement: CompiledStatement, request: RequestContext, bounded: bool
+) -> str | None:
     principal = request.principal
     if statement.principal is not None:
         return statement.principal.match(principal)
     if statement.not_principal is not None:
+        if bounded and not statement.is_allow:
+            return "not-principal"
         return _not_principal_match(statement.not_principal, statement.is_allow, request)
     return None
 

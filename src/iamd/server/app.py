@@ -1,5 +1,8 @@
 """The ASGI application: one endpoint for IAM and STS, plus a health check.
 
+Other front ends (the console) are mounted by whoever composes the process
+(`iamd.cli.asgi`), so this package never imports a layer above it.
+
 Starlette hands each request's bytes to `pipeline.handle`, which is synchronous.
 Most operations take well under a millisecond (SQLite in process, a few indexed
 queries), and handing them to a worker thread costs more than running them: they
@@ -9,51 +12,55 @@ milliseconds by design) go to the thread pool so they never stall the loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
 
+from iamd import ids
 from iamd.auth.sigv4 import HttpRequest
-from iamd.console.app import create_console_app
-from iamd.errors import RequestEntityTooLarge
+from iamd.errors import RequestEntityTooLarge, ServiceError
 from iamd.operation import RequestMeta
-from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
+from iamd.server.pipeline import (
+    MAX_BODY_BYTES,
+    Server,
+    answer,
+    claimed_service,
+    error_response,
+    receive,
+)
+from iamd.server.pipeline import Response as PipelineResponse
 
 
-def create_app(server: Server) -> Starlette:
+def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
+    """The API endpoint and health check, with ``mounts`` (the console) routed first."""
+
     async def endpoint(request: Request) -> Response:
         body = await _read_body(request)
         if body is None:
             error = RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
             return PlainTextResponse(error.message, status_code=error.status)
+        request_id = ids.request_id()
         http_request = _http_request(request, body)
+        try:
+            incoming = receive(http_request, request_id)
+        except ServiceError as error:
+            return _http_response(error_response(error, request_id, claimed_service(http_request)))
         meta = _request_meta(request)
-        if _is_slow(http_request):
-            answer = await run_in_threadpool(handle, server, http_request, meta)
-        else:
-            answer = handle(server, http_request, meta)
-        return Response(
-            answer.body,
-            status_code=answer.status,
-            media_type=answer.content_type,
-            headers={"x-amzn-RequestId": answer.request_id},
-        )
+        if incoming.action in SLOW_ACTIONS:
+            return _http_response(await run_in_threadpool(answer, server, incoming, meta))
+        return _http_response(answer(server, incoming, meta))
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    async def console_home(request: Request) -> Response:
-        return RedirectResponse("/console/", status_code=308)
-
     routes = [
         Route("/healthz", health, methods=["GET"]),
-        Route("/console", console_home, methods=["GET"]),
-        Mount("/console", app=create_console_app(server)),
+        *mounts,
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
     ]
 
@@ -65,19 +72,20 @@ def create_app(server: Server) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-# Operations that hash a password with argon2, or may fetch an OIDC issuer's keys.
-SLOW_ACTIONS = (
-    b"Action=CreateLoginProfile",
-    b"Action=UpdateLoginProfile",
-    b"Action=ChangePassword",
-    b"Action=AssumeRoleWithWebIdentity",
+# Operations that hash a password with argon2, or may fetch an OIDC issuer's keys: they
+# run on the thread pool, chosen by the parsed Action (never by searching raw bytes).
+SLOW_ACTIONS = frozenset(
+    {"CreateLoginProfile", "UpdateLoginProfile", "ChangePassword", "AssumeRoleWithWebIdentity"}
 )
 
 
-def _is_slow(request: HttpRequest) -> bool:
-    """Whether the request names a slow action (a false positive only costs a thread hop)."""
-    raw = request.body + request.query_string.encode()
-    return any(action in raw for action in SLOW_ACTIONS)
+def _http_response(answer: PipelineResponse) -> Response:
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type=answer.content_type,
+        headers={"x-amzn-RequestId": answer.request_id},
+    )
 
 
 async def _read_body(request: Request) -> bytes | None:

@@ -18,6 +18,7 @@ from iamd.arn import partition_for_region
 from iamd.auth.authenticate import authenticate
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
+from iamd.authz.authorize import authorize
 from iamd.clock import Clock
 from iamd.errors import (
     InternalFailure,
@@ -28,9 +29,14 @@ from iamd.errors import (
 )
 from iamd.iam.registry import IAM_OPERATIONS
 from iamd.operation import Operation, OperationContext, RequestMeta, is_read_only
-from iamd.protocol import decode_form, parse_request, serialize_error, serialize_result
+from iamd.protocol import (
+    ParsedRequest,
+    decode_form,
+    parse_request,
+    serialize_error,
+    serialize_result,
+)
 from iamd.protocol.models import service_model
-from iamd.server.authorize import authorize
 from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
@@ -74,54 +80,73 @@ class Server:
     clock: Clock
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """A request as read before anyone is trusted: its signature claim and raw form.
+
+    Nothing here is validated beyond what authentication itself needs; the action is
+    the raw ``Action`` field, used only to choose a thread and a transaction kind.
+    """
+
+    request: HttpRequest
+    signed: SignedRequest | None
+    form: list[tuple[str, str]]
+    service: str
+    action: str
+    request_id: str
+
+
+def receive(request: HttpRequest, request_id: str) -> Incoming:
+    """Read what authentication needs; raise AWS's error for a request that has none."""
+    if len(request.body) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
+    signed = read_signature(request)
+    form = _form_of(request)
+    action = next((value for key, value in form if key == "Action"), "")
+    return Incoming(request, signed, form, _service_of(signed, action), action, request_id)
+
+
 def handle(server: Server, request: HttpRequest, meta: RequestMeta | None = None) -> Response:
+    """Answer one request (reading, authenticating, authorizing, operating)."""
     request_id = ids.request_id()
-    service = "iam"
     try:
-        if len(request.body) > MAX_BODY_BYTES:
-            raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
-        signed = read_signature(request)
-        form = _form_of(request)
-        service = _service_of(signed, form)
-        body = _handle(server, request, signed, form, service, meta or RequestMeta(), request_id)
+        incoming = receive(request, request_id)
+    except ServiceError as error:
+        return error_response(error, request_id, claimed_service(request))
+    return answer(server, incoming, meta or RequestMeta())
+
+
+def answer(server: Server, incoming: Incoming, meta: RequestMeta) -> Response:
+    request_id = incoming.request_id
+    try:
+        body = _run(server, incoming, meta)
         return Response(200, body, request_id)
     except ServiceError as error:
-        status, body = serialize_error(error, request_id, service=service)
-        return Response(status, body, request_id)
+        return error_response(error, request_id, incoming.service)
     except Exception:
         log.exception("request %s failed", request_id)
         failure = InternalFailure("An internal error occurred.")
-        status, body = serialize_error(failure, request_id, service=service)
-        return Response(status, body, request_id)
+        return error_response(failure, request_id, incoming.service)
 
 
-def _service_of(signed: SignedRequest | None, form: list[tuple[str, str]]) -> str:
+def error_response(error: ServiceError, request_id: str, service: str) -> Response:
+    status, body = serialize_error(error, request_id, service=service)
+    return Response(status, body, request_id)
+
+
+def claimed_service(request: HttpRequest) -> str:
+    """The service a request that failed before authentication names, for its error shape."""
+    claim = request.headers.get("authorization", "") + request.query_string
+    return "sts" if "/sts/" in claim or "%2Fsts%2F" in claim else "iam"
+
+
+def _service_of(signed: SignedRequest | None, action: str) -> str:
     """IAM or STS: by the credential scope; unsigned, only STS's federation actions."""
     if signed is not None:
         return signed.service
-    actions = [value for key, value in form if key == "Action"]
-    if actions and actions[0] in UNSIGNED_STS_ACTIONS:
+    if action in UNSIGNED_STS_ACTIONS:
         return "sts"
     raise MissingAuthenticationToken("Request is missing Authentication Token")
-
-
-def _handle(
-    server: Server,
-    request: HttpRequest,
-    signed: SignedRequest | None,
-    form: list[tuple[str, str]],
-    service: str,
-    meta: RequestMeta,
-    request_id: str,
-) -> bytes:
-    parsed = parse_request(service_model(service), form)
-    name = parsed.operation.name
-    operation = OPERATIONS[service].get(name)
-    if operation is None:
-        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
-    call = Call(service, name, operation, parsed.params, meta, request_id)
-    output = _run(server, request, signed, call)
-    return serialize_result(parsed.operation, output, request_id)
 
 
 @dataclass(frozen=True)
@@ -136,18 +161,23 @@ class Call:
     request_id: str
 
 
-def _run(
-    server: Server, request: HttpRequest, signed: SignedRequest | None, call: Call
-) -> dict[str, Any]:
+def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
+    """Authenticate, then parse and validate, then authorize, then operate: AWS's order.
+
+    An unauthenticated client learns nothing about which operations exist or what
+    their parameters must be: every error it can see is an authentication error.
+    """
     now = server.clock.now()
+    signed = incoming.signed
     if signed is None:  # the unsigned STS federation actions authenticate themselves
-        return _run_unsigned(server, call, now)
+        return _run_unsigned(server, incoming, meta, now)
     key: access_keys.AccessKey | None = None
-    write = not is_read_only(call.name) or call.name in WRITING_READS
+    write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
         with server.db.transaction(write=write) as conn:
-            authenticated = authenticate(conn, server.sealer, request, signed, now)
+            authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
             key = authenticated.key
+            parsed, call = _parse(incoming, meta)
             ctx = OperationContext(
                 conn=conn,
                 caller=authenticated.caller,
@@ -158,14 +188,27 @@ def _run(
                 meta=call.meta,
             )
             authorize(ctx, call.service, call.name, call.params)
-            return call.operation(ctx, call.params)
+            output = call.operation(ctx, call.params)
     finally:
         # A key that signed a request was used, whether or not the call succeeded.
-        _record_key_use(server, key, now, call.service, signed.region)
+        _record_key_use(server, key, now, incoming.service, signed.region)
+    return serialize_result(parsed.operation, output, call.request_id)
 
 
-def _run_unsigned(server: Server, call: Call, now: datetime) -> dict[str, Any]:
+def _parse(incoming: Incoming, meta: RequestMeta) -> tuple[ParsedRequest, Call]:
+    """The operation and its validated input (InvalidAction, ValidationError, …)."""
+    service = incoming.service
+    parsed = parse_request(service_model(service), incoming.form)
+    name = parsed.operation.name
+    operation = OPERATIONS[service].get(name)
+    if operation is None:
+        raise NotImplementedOperation(f"iamd does not implement {service}:{name} yet.")
+    return parsed, Call(service, name, operation, parsed.params, meta, incoming.request_id)
+
+
+def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, now: datetime) -> bytes:
     """AssumeRoleWithWebIdentity/SAML: an anonymous caller, the token decides."""
+    parsed, call = _parse(incoming, meta)
     with server.db.transaction() as conn:
         ctx = OperationContext(
             conn=conn,
@@ -177,7 +220,8 @@ def _run_unsigned(server: Server, call: Call, now: datetime) -> dict[str, Any]:
             meta=call.meta,
         )
         authorize(ctx, call.service, call.name, call.params)
-        return call.operation(ctx, call.params)
+        output = call.operation(ctx, call.params)
+    return serialize_result(parsed.operation, output, call.request_id)
 
 
 def _record_key_use(

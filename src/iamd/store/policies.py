@@ -27,8 +27,8 @@ from iamd.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from iamd.iam.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.store import tags
+from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies
 from iamd.store.schema import managed_policies, policy_versions
 from iamd.store.schema import tags as tag_rows
 

@@ -22,17 +22,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from iamd.auth.caller import ROLE_SESSION, Session
+from iamd.authz.context_keys import ContextKeys, request_keys
+from iamd.authz.principal_policies import PrincipalPolicies, policies_for, principal_of
 from iamd.errors import AccessDenied, InvalidParameterValue
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import RequestContext
-from iamd.server.context_keys import ContextKeys, request_keys
-from iamd.server.principal_policies import PrincipalPolicies, policies_for, principal_of
 from iamd.store.roles import Role
 from iamd.sts.mfa import mfa_owner_id, proven_mfa
 from iamd.sts.role_sessions import RoleSession, issue_role_session
 from iamd.sts.session_policies import read_session_policies
 from iamd.sts.session_tags import SessionTags, read_session_tags, tag_context
-from iamd.sts.trust import checked_role_arn, decide_trust, find_role, role_arn_of, session_duration
+from iamd.sts.trust import (
+    checked_role_arn,
+    decide_trust,
+    find_role,
+    role_arn_of,
+    role_tags,
+    session_duration,
+)
 
 ROOT_MAY_NOT = "Roles may not be assumed by root accounts."
 SOURCE_IDENTITY_FIXED = (
@@ -106,7 +113,9 @@ def _require_allowed(
     context: ContextKeys,
 ) -> None:
     principal = principal_of(ctx.caller, own.tags)
-    decision = decide_trust(RequestContext(principal, action, role_arn, context), role, own)
+    tags = role_tags(ctx.conn, role)
+    request = RequestContext(principal, action, role_arn, context, resolver=tags)
+    decision = decide_trust(request, role, own)
     if not decision.allowed:
         raise AccessDenied(_denied(ctx, action, role_arn))
 
@@ -118,7 +127,7 @@ def _trust_context(
     tags: SessionTags,
     mfa_at: datetime | None,
 ) -> ContextKeys:
-    keys = request_keys(ctx, "sts", "AssumeRole", {}, role_arn, False)
+    keys = request_keys(ctx, {})
     keys.update(tag_context(tags.requested, params.get("TransitiveTagKeys") or []))
     keys["sts:RoleSessionName"] = params["RoleSessionName"]
     for member, key in (("ExternalId", "sts:ExternalId"), ("SourceIdentity", "sts:SourceIdentity")):

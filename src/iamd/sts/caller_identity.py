@@ -9,10 +9,10 @@ out of a temporary (ASIA…) key id itself, as AWS does, and looks long-term key
 from __future__ import annotations
 
 from iamd import ids
+from iamd.auth import sessions
 from iamd.errors import InvalidParameterValue
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import access_keys
-from iamd.sts import sessions
 
 
 def get_caller_identity(ctx: OperationContext, params: Params) -> Output:

@@ -2,7 +2,7 @@
 
 In: whom the session acts as and its `Session`. Out: AWS's ``Credentials`` shape
 (``AccessKeyId``, ``SecretAccessKey``, ``SessionToken``, ``Expiration``). Nothing is
-stored: the token carries everything (`iamd.sts.sessions`).
+stored: the token carries everything (`iamd.auth.sessions`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from iamd import ids
 from iamd.auth.caller import Session
+from iamd.auth.sessions import SessionClaims, seal_token, session_key_id
 from iamd.operation import Output
 from iamd.store.sealing import Sealer
-from iamd.sts.sessions import SessionClaims, seal_token, session_key_id
 
 
 @dataclass(frozen=True)

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from iamd.authz.context_keys import ContextKeys, request_keys
 from iamd.errors import AccessDenied
 from iamd.operation import OperationContext, Output, Params
 from iamd.policy import Principal, RequestContext
-from iamd.server.context_keys import ContextKeys, request_keys
 from iamd.store.roles import Role
 from iamd.sts.role_sessions import RoleSession, issue_role_session
 from iamd.sts.session_policies import read_session_policies
 from iamd.sts.session_tags import NO_TAGS_REQUESTED, SessionTags, tag_context
-from iamd.sts.trust import decide_trust, find_role, role_arn_of, session_duration
+from iamd.sts.trust import decide_trust, find_role, role_arn_of, role_tags, session_duration
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,15 @@ def assume_federated(
 def _check_trust(ctx: OperationContext, role: Role, request: FederatedRequest) -> None:
     principal = Principal(arn=request.provider_arn, account_id=role.account_id, kind="federated")
     role_arn = role_arn_of(role, ctx.partition)
-    context = request_keys(ctx, "sts", request.action.partition(":")[2], {}, role_arn, False)
+    context = request_keys(ctx, {})
     context.update(request.claims)
     context.update(tag_context(request.tags.requested, request.tags.transitive_keys))
     context["sts:RoleSessionName"] = request.session_name
     context["aws:FederatedProvider"] = request.provider_arn
     actions = [request.action] + (["sts:TagSession"] if request.tags.is_tagging else [])
     for action in actions:
-        decision = decide_trust(RequestContext(principal, action, role_arn, context), role)
+        tags = role_tags(ctx.conn, role)
+        request_context = RequestContext(principal, action, role_arn, context, resolver=tags)
+        decision = decide_trust(request_context, role)
         if not decision.allowed:
             raise AccessDenied(f"Not authorized to perform {request.action}")

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from iamd.arn import federated_user_arn
 from iamd.auth.caller import FEDERATED_SESSION, Session
+from iamd.authz.context_keys import request_keys
+from iamd.authz.principal_policies import policies_for, principal_of
 from iamd.errors import AccessDenied
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import RequestContext, decide
-from iamd.server.context_keys import request_keys
-from iamd.server.principal_policies import policies_for, principal_of
 from iamd.sts.credentials import Identity, expiry, issue
 from iamd.sts.session_policies import packed_policy_size, read_session_policies
 from iamd.sts.session_tags import read_session_tags, tag_context
@@ -60,7 +60,7 @@ def _require_tag_session(
     if ctx.caller.is_root:
         return
     own = policies_for(ctx)
-    context = request_keys(ctx, "sts", "TagSession", {}, resource, False)
+    context = request_keys(ctx, {})
     context.update(tag_context(tags, ()))
     principal = principal_of(ctx.caller, own.tags)
     request = RequestContext(principal, "sts:TagSession", resource, context)

@@ -20,10 +20,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from iamd.authz.context_keys import ContextKeys
 from iamd.errors import IDPRejectedClaim, InvalidIdentityToken
 from iamd.iam.saml_metadata import parse_metadata
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.server.context_keys import ContextKeys
 from iamd.store import providers
 from iamd.store.providers import SamlProvider
 from iamd.sts.federated import FederatedRequest, assume_federated, federated_role

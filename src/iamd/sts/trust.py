@@ -17,10 +17,13 @@ from functools import lru_cache
 from sqlalchemy import Connection
 
 from iamd.arn import Arn, iam_arn, parse_arn
+from iamd.authz.context_keys import resource_tags
+from iamd.authz.entities import Stored
+from iamd.authz.principal_policies import NO_POLICIES, PrincipalPolicies
 from iamd.errors import ValidationError
 from iamd.operation import Params
 from iamd.policy import Decision, Policy, RequestContext, compile_policy, decide, parse_policy
-from iamd.server.principal_policies import NO_POLICIES, PrincipalPolicies
+from iamd.policy.context import KeyResolver
 from iamd.store import roles
 from iamd.store.roles import Role
 
@@ -81,6 +84,11 @@ def decide_trust(
         resource_account=role.account_id,
         require_resource_allow=True,
     )
+
+
+def role_tags(conn: Connection, role: Role) -> KeyResolver | None:
+    """The role's tags as ``aws:ResourceTag/…``, for policies that ask about them."""
+    return resource_tags(conn, Stored("role", role.role_id, role.name, role.path))
 
 
 @lru_cache(maxsize=4096)

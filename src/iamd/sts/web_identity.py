@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from iamd.authz.context_keys import ContextKeys
 from iamd.errors import ExpiredTokenException, InvalidIdentityToken
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.server.context_keys import ContextKeys
 from iamd.store import providers
 from iamd.store.providers import OidcProvider
 from iamd.sts import oidc_keys

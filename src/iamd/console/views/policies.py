@@ -17,7 +17,7 @@ from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
 from iamd.console.web import endpoint
 from iamd.errors import MalformedPolicyDocument, ServiceError
-from iamd.iam.catalog import aws_managed_policies
+from iamd.store.catalog import aws_managed_policies
 
 SCOPES = ("All", "AWS", "Local")
 

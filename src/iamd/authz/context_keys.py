@@ -1,12 +1,13 @@
 """The condition keys a request carries, as AWS puts them in the request context.
 
-In: the operation context (clock, caller, HTTP origin), the action and its input,
-and the resource ARN. Out: a mapping of key name → value(s) for
-`iamd.policy.RequestContext`. Keys derived from the principal (`aws:username`,
+In: the call's context (clock, caller, HTTP origin) and its input. Out: a mapping
+of key name → value(s) for `iamd.policy.RequestContext`.
+Keys derived from the principal (`aws:username`,
 `aws:PrincipalTag/…`, …) are added by the policy library itself; the keys of
 temporary credentials (`aws:TokenIssueTime`, `aws:MultiFactorAuthPresent`,
 `aws:MultiFactorAuthAge`, `aws:SourceIdentity`, `aws:FederatedProvider`) come from
-the caller's session, see `session_keys`.
+the caller's session, see `session_keys`; a resource's tags are resolved lazily,
+see `resource_tags`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection
 
-from iamd.arn import parse_arn
 from iamd.auth.caller import Caller
-from iamd.operation import OperationContext
+from iamd.authz.call import CallContext
+from iamd.authz.entities import Stored
+from iamd.policy.context import KeyResolver
 from iamd.store import tags as tag_store
-from iamd.store.schema import managed_policies, roles, users
 
 ContextKeys = dict[str, str | list[str]]
+
+_RESOURCE_TAG_PREFIXES = frozenset({"aws:resourcetag", "iam:resourcetag"})
 
 # Input members whose value AWS exposes as a service-specific condition key.
 _MEMBER_KEYS = {
@@ -33,14 +36,8 @@ _MEMBER_KEYS = {
 }
 
 
-def request_keys(
-    ctx: OperationContext,
-    service: str,
-    operation: str,
-    params: Mapping[str, Any],
-    resource: str,
-    with_resource_tags: bool,
-) -> ContextKeys:
+def request_keys(ctx: CallContext, params: Mapping[str, Any]) -> ContextKeys:
+    """The keys every request carries, and those its input sets."""
     keys: ContextKeys = {
         "aws:CurrentTime": iso_time(ctx.now),
         "aws:EpochTime": str(int(ctx.now.timestamp())),
@@ -54,9 +51,30 @@ def request_keys(
         if params.get(member):
             keys[key] = str(params[member])
     keys.update(_request_tag_keys(params))
-    if with_resource_tags:
-        keys.update(_resource_tag_keys(ctx, resource))
     return keys
+
+
+def resource_tags(conn: Connection, stored: Stored | None) -> KeyResolver | None:
+    """``aws:ResourceTag/…`` and ``iam:ResourceTag/…`` of a stored entity, read on first use.
+
+    Whichever policy reads them (identity, boundary, session or trust), the tags are
+    there; a request no policy asks about never reads them.
+    """
+    if stored is None:
+        return None
+    loaded: dict[str, str] | None = None
+
+    def resolve(key: str) -> str | None:
+        nonlocal loaded
+        prefix, slash, tag_key = key.partition("/")
+        if not slash or prefix not in _RESOURCE_TAG_PREFIXES:
+            return None
+        if loaded is None:
+            pairs = tag_store.tags_of(conn, stored.resource_type, stored.entity_id)
+            loaded = {name.lower(): value for name, value in pairs}
+        return loaded.get(tag_key)
+
+    return resolve
 
 
 def session_keys(caller: Caller, now: datetime) -> ContextKeys:
@@ -92,37 +110,3 @@ def _request_tag_keys(params: Mapping[str, Any]) -> ContextKeys:
     if tag_keys:
         keys["aws:TagKeys"] = tag_keys
     return keys
-
-
-def _resource_tag_keys(ctx: OperationContext, resource: str) -> ContextKeys:
-    """``aws:ResourceTag/…`` and ``iam:ResourceTag/…`` of the entity acted on."""
-    entity = _tagged_entity(ctx, resource)
-    if entity is None:
-        return {}
-    keys: ContextKeys = {}
-    for key, value in tag_store.tags_of(ctx.conn, *entity):
-        keys[f"aws:ResourceTag/{key}"] = value
-        keys[f"iam:ResourceTag/{key}"] = value
-    return keys
-
-
-def _tagged_entity(ctx: OperationContext, resource: str) -> tuple[str, str] | None:
-    arn = parse_arn(resource)
-    if arn is None or arn.service != "iam" or arn.account != ctx.account_id:
-        return None
-    kind, _, rest = arn.resource.partition("/")
-    name = rest.rsplit("/", 1)[-1]
-    if kind == "user":
-        query = select(users.c.id).where(
-            users.c.account_id == ctx.account_id, users.c.name_lower == name.lower()
-        )
-    elif kind == "role":
-        query = select(roles.c.id).where(
-            roles.c.account_id == ctx.account_id, roles.c.name_lower == name.lower()
-        )
-    elif kind == "policy":
-        query = select(managed_policies.c.id).where(managed_policies.c.arn == resource)
-    else:
-        return None
-    entity_id = ctx.conn.execute(query).scalar_one_or_none()
-    return (kind, str(entity_id)) if entity_id is not None else None

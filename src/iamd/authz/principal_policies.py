@@ -25,7 +25,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, select
 
 from iamd.auth.caller import Caller, Session
-from iamd.operation import OperationContext
+from iamd.authz.call import CallContext
 from iamd.policy import Policy, Principal, compile_policy, parse_policy
 from iamd.policy.context import PrincipalKind
 from iamd.store import accounts
@@ -45,11 +45,10 @@ class PrincipalPolicies:
     identity: tuple[Policy, ...]
     boundary: Policy | None
     tags: tuple[tuple[str, str], ...]
-    uses_resource_tags: bool  # only then does a request look up its resource's tags
     session: tuple[Policy, ...] | None = None  # None: no session policies were passed
 
 
-NO_POLICIES = PrincipalPolicies((), None, (), False)
+NO_POLICIES = PrincipalPolicies((), None, ())
 # What the root user's own side allows, for its federated users: everything.
 _ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
@@ -81,7 +80,7 @@ class _Cache:
 _cache = _Cache(CACHE_SIZE)
 
 
-def policies_for(ctx: OperationContext) -> PrincipalPolicies:
+def policies_for(ctx: CallContext) -> PrincipalPolicies:
     caller = ctx.caller
     match caller.kind:
         case "user" if caller.entity_id is not None:
@@ -95,7 +94,7 @@ def policies_for(ctx: OperationContext) -> PrincipalPolicies:
             return NO_POLICIES
 
 
-def _cached(ctx: OperationContext, kind: str, entity_id: str) -> PrincipalPolicies:
+def _cached(ctx: CallContext, kind: str, entity_id: str) -> PrincipalPolicies:
     version = accounts.authz_version(ctx.conn, ctx.account_id)
     key = (kind, entity_id)
     cached = _cache.get(key, version)
@@ -105,16 +104,14 @@ def _cached(ctx: OperationContext, kind: str, entity_id: str) -> PrincipalPolici
     return cached
 
 
-def _federating_policies(ctx: OperationContext, user_id: str | None) -> PrincipalPolicies:
+def _federating_policies(ctx: CallContext, user_id: str | None) -> PrincipalPolicies:
     """The own side of a federated user: its IAM user's, or the root user's (all)."""
     if user_id is not None:
         return _cached(ctx, "user", user_id)
-    return PrincipalPolicies((_compile(_ALLOW_ALL, "root", "IAM Policy"),), None, (), False)
+    return PrincipalPolicies((_compile(_ALLOW_ALL, "root", "IAM Policy"),), None, ())
 
 
-def _with_session(
-    ctx: OperationContext, own: PrincipalPolicies, session: Session
-) -> PrincipalPolicies:
+def _with_session(ctx: CallContext, own: PrincipalPolicies, session: Session) -> PrincipalPolicies:
     """The principal's policies limited by its session: session tags win over IAM tags."""
     texts = [(text, "session-policy") for text in session.policy_texts]
     for policy_arn in session.policy_arns:
@@ -122,12 +119,10 @@ def _with_session(
         if text is not None:  # a managed session policy deleted since grants nothing
             texts.append((text, policy_arn))
     policies = tuple(_compile(text, policy_id, "Session Policy") for text, policy_id in texts)
-    uses_tags = own.uses_resource_tags or any("resourcetag" in t.lower() for t, _ in texts)
     return PrincipalPolicies(
         identity=own.identity,
         boundary=own.boundary,
         tags=merged_tags(own.tags, session.tags),
-        uses_resource_tags=uses_tags,
         session=policies if session.has_policies else None,
     )
 
@@ -185,9 +180,7 @@ def _compiled(
     if boundary_arn:
         text = default_document(conn, boundary_arn)
         boundary = _compile(text, boundary_arn, "IAM Policy") if text else None
-    texts = [text.lower() for _, _, text in documents]
-    uses_tags = any("resourcetag" in text for text in texts)
-    return PrincipalPolicies(identity, boundary, tuple(principal_tags), uses_tags)
+    return PrincipalPolicies(identity, boundary, tuple(principal_tags))
 
 
 @lru_cache(maxsize=4096)

@@ -9,8 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from iamd.auth.caller import Session
-from iamd.store.sealing import Sealer
-from iamd.sts.sessions import (
+from iamd.auth.sessions import (
     SessionClaims,
     account_of_key_id,
     caller_of,
@@ -18,6 +17,7 @@ from iamd.sts.sessions import (
     seal_token,
     session_key_id,
 )
+from iamd.store.sealing import Sealer
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""May they: the one place a call becomes an authorization decision."""

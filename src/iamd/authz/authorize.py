@@ -1,0 +1,112 @@
+"""The authorization seam: may this caller perform this action on these resources?
+
+Every request passes through `authorize` once, after authentication and validation
+and before the operation. Temporary credentials first meet the limits AWS puts on
+their kind (`session_limits`). The root user may do anything in its own account;
+every other caller is decided by the policy engine over its identity policies,
+permissions boundary and session policies (compiled once per principal and store
+version, see `principal_policies`), with the request context AWS would build: the
+action, the stored entity's ARN (`resources`), and the condition keys the request
+carries, the resource's tags resolved when any policy reads them (`context_keys`).
+A call needs every action it implies: a rename its action on the new ARN too,
+creating with tags the tagging action, and AWS's dependent actions
+(`dependent_actions`). Assuming a role is decided by the operation itself, which
+evaluates the role's trust policy together with the caller's identity policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+
+from iamd.authz.call import CallContext
+from iamd.authz.context_keys import request_keys, resource_tags
+from iamd.authz.dependent_actions import dependent_actions
+from iamd.authz.principal_policies import PrincipalPolicies, policies_for, principal_of
+from iamd.authz.resources import Target, action_exists, resource_target, targets
+from iamd.authz.session_limits import check_session_limits
+from iamd.errors import AccessDenied
+from iamd.policy import RequestContext, access_denied_message, decide
+from iamd.store import account_settings
+
+# Actions AWS answers for any authenticated caller, whatever its policies say.
+ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity", "sts:GetSessionToken"})
+
+# Decided inside the operation: the trust policy and the caller's side together.
+DECIDED_BY_OPERATION = frozenset(
+    {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"}
+)
+
+# What the password policy's AllowUsersToChangePassword grants every IAM user, for
+# their own password (IAM User Guide, "Set an account password policy").
+SELF_SERVICE_PASSWORD = frozenset({"iam:ChangePassword", "iam:GetAccountPasswordPolicy"})
+
+
+def authorize(ctx: CallContext, service: str, operation: str, params: Mapping[str, Any]) -> None:
+    """Raise AWS's AccessDenied unless the caller may do this."""
+    action = f"{service}:{operation}"
+    check_session_limits(ctx.caller, service, operation)
+    if action in DECIDED_BY_OPERATION:
+        return
+    if ctx.caller.is_anonymous:
+        raise AccessDenied(f"Not authorized to perform {action}")
+    if action in ALWAYS_ALLOWED or ctx.caller.is_root:
+        return
+    if action in SELF_SERVICE_PASSWORD and _users_may_change_passwords(ctx):
+        return
+    policies = policies_for(ctx)
+    keys = request_keys(ctx, params)
+    for needed, target in _checks(ctx, service, operation, params):
+        _decide(ctx, policies, needed, target, keys)
+
+
+def _checks(
+    ctx: CallContext, service: str, operation: str, params: Mapping[str, Any]
+) -> Iterator[tuple[str, Target]]:
+    """Every (action, resource) the call needs, the call's own action first."""
+    own = targets(ctx.conn, ctx.caller, service, operation, params)
+    for target in own:
+        yield f"{service}:{operation}", target
+    for tagging in _tagging_on_create(service, operation, params):
+        yield f"{service}:{tagging}", own[0]
+    for dependent_service, dependent in dependent_actions(service, operation):
+        target = resource_target(ctx.conn, ctx.caller, dependent_service, dependent, params)
+        # AWS names a dependent action's resource by its ARN ("iam:PassRole on resource:
+        # arn:aws:iam::…:role/app"), not the way it names the call's own resource.
+        yield f"{dependent_service}:{dependent}", replace(target, label=None)
+
+
+def _decide(
+    ctx: CallContext,
+    policies: PrincipalPolicies,
+    action: str,
+    target: Target,
+    keys: Mapping[str, Any],
+) -> None:
+    request = RequestContext(
+        principal_of(ctx.caller, policies.tags),
+        action,
+        target.arn,
+        keys,
+        resolver=resource_tags(ctx.conn, target.stored),
+    )
+    decision = decide(
+        request, identity=policies.identity, boundary=policies.boundary, session=policies.session
+    )
+    if not decision.allowed:
+        raise AccessDenied(access_denied_message(decision, resource_label=target.label))
+
+
+def _tagging_on_create(service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Creating an entity with Tags also needs permission to tag it (``iam:TagUser``…)."""
+    if not params.get("Tags") or not operation.startswith(("Create", "Upload")):
+        return ()
+    noun = operation.removeprefix("Create").removeprefix("Upload").removeprefix("Virtual")
+    tag_operation = f"Tag{noun}"
+    return (tag_operation,) if action_exists(service, tag_operation) else ()
+
+
+def _users_may_change_passwords(ctx: CallContext) -> bool:
+    policy = account_settings.find_password_policy(ctx.conn, ctx.account_id)
+    return ctx.caller.is_user and policy is not None and policy.allow_users_to_change

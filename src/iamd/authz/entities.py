@@ -1,0 +1,88 @@
+"""The stored entity a request names, found the way the store finds it.
+
+IAM names are unique case-insensitively, and every operation finds its entity by
+``name_lower``; authorization must find the same entity and match policies against
+its real ARN (its stored name and path), never the caller's spelling of it. An
+entity that does not exist yet (a create, or a typo the operation will refuse) is
+named as the request names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Table, select
+
+from iamd.store.schema import (
+    access_keys,
+    groups,
+    instance_profiles,
+    managed_policies,
+    mfa_devices,
+    oidc_providers,
+    roles,
+    saml_providers,
+    server_certificates,
+    users,
+)
+
+# Entities named by (name, path), found by name_lower within the account.
+NAMED_TABLES: dict[str, Table] = {
+    "user": users,
+    "group": groups,
+    "role": roles,
+    "instance-profile": instance_profiles,
+    "server-certificate": server_certificates,
+}
+
+# Entities named by ARN (or serial number), found by it exactly.
+_ARN_COLUMNS = {
+    "policy": (managed_policies, managed_policies.c.arn, managed_policies.c.id),
+    "mfa": (mfa_devices, mfa_devices.c.serial, mfa_devices.c.serial),
+    "oidc-provider": (oidc_providers, oidc_providers.c.arn, oidc_providers.c.arn),
+    "saml-provider": (saml_providers, saml_providers.c.arn, saml_providers.c.arn),
+}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An entity as stored: its real name and path, and its id for the tags table."""
+
+    resource_type: str
+    entity_id: str
+    name: str = ""
+    path: str = "/"
+
+
+def by_name(conn: Connection, account_id: str, resource_type: str, name: str) -> Stored | None:
+    table = NAMED_TABLES.get(resource_type)
+    if table is None:
+        return None
+    query = select(table.c.id, table.c.name, table.c.path).where(
+        table.c.account_id == account_id, table.c.name_lower == name.lower()
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    return Stored(resource_type, str(row.id), str(row.name), str(row.path))
+
+
+def by_arn(conn: Connection, resource_type: str, arn: str) -> Stored | None:
+    """A policy, MFA device or provider by its ARN, in whichever account holds it."""
+    columns = _ARN_COLUMNS.get(resource_type)
+    if columns is None:
+        return None
+    _, key, entity_id = columns
+    value = conn.execute(select(entity_id).where(key == arn)).scalar_one_or_none()
+    return Stored(resource_type, str(value)) if value is not None else None
+
+
+def key_owner(conn: Connection, account_id: str, access_key_id: str) -> str | None:
+    """The name of the user who owns an access key of this account, if any."""
+    query = (
+        select(users.c.name)
+        .select_from(access_keys.join(users, access_keys.c.user_id == users.c.id))
+        .where(access_keys.c.id == access_key_id, users.c.account_id == account_id)
+    )
+    value = conn.execute(query).scalar_one_or_none()
+    return str(value) if value is not None else None

@@ -1,0 +1,27 @@
+"""The process's ASGI app: the API endpoint with the console mounted beside it.
+
+Composed here, at the top of the layers, so that `iamd.server` and `iamd.console`
+never import each other.
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
+
+from iamd.console.app import create_console_app
+from iamd.server.app import create_app
+from iamd.server.pipeline import Server
+
+
+def create_combined_app(server: Server) -> Starlette:
+    async def console_home(request: Request) -> Response:
+        return RedirectResponse("/console/", status_code=308)
+
+    console = [
+        Route("/console", console_home, methods=["GET"]),
+        Mount("/console", app=create_console_app(server)),
+    ]
+    return create_app(server, mounts=console)
