@@ -11,6 +11,7 @@ import urllib.parse
 from typing import Any
 
 import pytest
+
 from server.test_bad_input import code_of, send
 
 BODIES = [

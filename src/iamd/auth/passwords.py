@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from iamd.store.account_settings import PasswordPolicy
 
 # OWASP's first recommended argon2id configuration (19 MiB, two passes, one lane):
 # a password change may verify up to 24 history hashes inside one store transaction,
@@ -34,25 +35,6 @@ _DIGITS = frozenset(string.digits)
 
 DEFAULT_POLICY_MINIMUM_LENGTH = 8
 DEFAULT_POLICY_KINDS_REQUIRED = 3
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """An account's custom password policy, with `UpdateAccountPasswordPolicy`'s defaults."""
-
-    minimum_length: int = 6
-    require_symbols: bool = False
-    require_numbers: bool = False
-    require_uppercase: bool = False
-    require_lowercase: bool = False
-    allow_users_to_change: bool = False
-    max_age_days: int | None = None
-    reuse_prevention: int | None = None
-    hard_expiry: bool | None = None
-
-    @property
-    def expires_passwords(self) -> bool:
-        return self.max_age_days is not None
 
 
 def hash_password(password: str) -> str:

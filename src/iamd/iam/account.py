@@ -6,11 +6,11 @@ report (`iamd.iam.reports`) are account-wide too; their operations are listed he
 
 from __future__ import annotations
 
-from iamd.auth.passwords import PasswordPolicy
 from iamd.errors import NoSuchEntity
 from iamd.iam import authorization_details, reports
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import account_settings, account_summary, accounts
+from iamd.store.account_settings import PasswordPolicy
 
 # GetAccountSummary's quotas: AWS's defaults for a new account (IAM User Guide, "IAM
 # and AWS STS quotas"), as its recorded answer shows them.

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from iamd.auth import passwords
-from iamd.auth.passwords import PasswordPolicy
 from iamd.errors import (
     AccessDenied,
     InvalidUserType,
@@ -21,6 +20,7 @@ from iamd.errors import (
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import account_settings, accounts, login_profiles, users
+from iamd.store.account_settings import PasswordPolicy
 from iamd.store.login_profiles import LoginProfile
 from iamd.store.users import User
 

@@ -10,14 +10,34 @@ AWS's member names so that the stored form reads like GetAccountPasswordPolicy's
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from iamd.auth.passwords import PasswordPolicy
 from iamd.errors import EntityAlreadyExists
 from iamd.store.schema import account_aliases, password_policies
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """An account's custom password policy, with `UpdateAccountPasswordPolicy`'s defaults."""
+
+    minimum_length: int = 6
+    require_symbols: bool = False
+    require_numbers: bool = False
+    require_uppercase: bool = False
+    require_lowercase: bool = False
+    allow_users_to_change: bool = False
+    max_age_days: int | None = None
+    reuse_prevention: int | None = None
+    hard_expiry: bool | None = None
+
+    @property
+    def expires_passwords(self) -> bool:
+        return self.max_age_days is not None
+
 
 _FIELDS = (
     ("MinimumPasswordLength", "minimum_length"),
