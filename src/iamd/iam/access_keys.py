@@ -13,7 +13,7 @@ from iamd import ids
 from iamd.errors import AccessDenied, LimitExceeded
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store import access_keys, accounts, users
+from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
 
 MAX_KEYS_PER_USER = 2
@@ -80,7 +80,6 @@ def update_access_key(ctx: OperationContext, params: Params) -> Output:
     owner = key_owner(ctx, params)
     key = owned_key(ctx, owner, params["AccessKeyId"])
     access_keys.set_status(ctx.conn, key.access_key_id, params["Status"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -88,7 +87,6 @@ def delete_access_key(ctx: OperationContext, params: Params) -> Output:
     owner = key_owner(ctx, params)
     key = owned_key(ctx, owner, params["AccessKeyId"])
     access_keys.delete_key(ctx.conn, key.access_key_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from iamd.errors import NoSuchEntity
 from iamd.iam import authorization_details, reports
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store import account_settings, account_summary, accounts
+from iamd.store import account_settings, account_summary
 from iamd.store.account_settings import PasswordPolicy
 
 # GetAccountSummary's quotas: AWS's defaults for a new account (IAM User Guide, "IAM
@@ -78,7 +78,6 @@ def policy_output(policy: PasswordPolicy) -> Output:
 def update_account_password_policy(ctx: OperationContext, params: Params) -> Output:
     account_settings.put_password_policy(ctx.conn, ctx.account_id, policy_from_params(params))
     # AllowUsersToChangePassword grants users iam:ChangePassword on themselves.
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -94,7 +93,6 @@ def get_account_password_policy(ctx: OperationContext, params: Params) -> Output
 def delete_account_password_policy(ctx: OperationContext, params: Params) -> Output:
     if not account_settings.delete_password_policy(ctx.conn, ctx.account_id):
         raise NoSuchEntity("The account policy with name PasswordPolicy cannot be found.")
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

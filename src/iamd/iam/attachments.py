@@ -14,8 +14,8 @@ from iamd.errors import NoSuchEntity, PolicyNotAttachable, UnmodifiableEntity
 from iamd.iam.boundaries import check_boundary_policy
 from iamd.iam.policies import checked_arn
 from iamd.operation import Operation, OperationContext, OperationTable, Output, Params
-from iamd.store import accounts, groups, policies, roles, users
 from iamd.store import attachments as store
+from iamd.store import groups, policies, roles, users
 from iamd.store.pages import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
 
 NAME_MEMBERS = {"user": "UserName", "group": "GroupName", "role": "RoleName"}
@@ -73,7 +73,6 @@ def attach_policy(kind: str) -> Operation:
         principal = find_principal(ctx, kind, params, to_change=True)
         check_attachable(ctx, policy_arn)
         store.attach(ctx.conn, ctx.account_id, kind, principal.principal_id, policy_arn, ctx.now)
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation
@@ -84,7 +83,6 @@ def detach_policy(kind: str) -> Operation:
         policy_arn = checked_arn(params["PolicyArn"])
         principal = find_principal(ctx, kind, params, to_change=True)
         store.detach(ctx.conn, kind, principal.principal_id, policy_arn)
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation
@@ -147,7 +145,6 @@ def put_boundary(kind: str) -> Operation:
         # Locked, as for an attachment: a concurrent DeletePolicy then sees this use.
         policies.find_policy(ctx.conn, ctx.account_id, boundary_arn, lock=True)
         set_boundary(ctx, principal, boundary_arn)
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation
@@ -157,7 +154,6 @@ def delete_boundary(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         principal = find_principal(ctx, kind, params, to_change=True)
         set_boundary(ctx, principal, None)
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation

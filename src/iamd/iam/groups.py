@@ -13,7 +13,7 @@ from iamd import ids
 from iamd.arn import iam_arn
 from iamd.iam.users import user_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store import accounts, groups, users
+from iamd.store import groups, users
 from iamd.store.groups import Group
 from iamd.store.pages import DEFAULT_MAX_ITEMS, Page
 
@@ -80,14 +80,12 @@ def update_group(ctx: OperationContext, params: Params) -> Output:
     groups.update_group(
         ctx.conn, group, new_name=params.get("NewGroupName"), new_path=params.get("NewPath")
     )
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
 def delete_group(ctx: OperationContext, params: Params) -> Output:
     group = groups.get_group(ctx.conn, ctx.account_id, params["GroupName"])
     groups.delete_group(ctx.conn, group)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -96,7 +94,6 @@ def add_user_to_group(ctx: OperationContext, params: Params) -> Output:
     user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
     group = groups.get_group(ctx.conn, ctx.account_id, params["GroupName"])
     groups.add_member(ctx.conn, group.group_id, user.user_id, ctx.now)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -104,7 +101,6 @@ def remove_user_from_group(ctx: OperationContext, params: Params) -> Output:
     user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
     group = groups.get_group(ctx.conn, ctx.account_id, params["GroupName"])
     groups.remove_member(ctx.conn, group.group_id, user.user_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from iamd.iam.attachments import NAME_MEMBERS, find_principal
 from iamd.operation import Operation, OperationContext, OperationTable, Output, Params, list_output
 from iamd.policy import validate_policy
-from iamd.store import accounts
 from iamd.store import inline_policies as store
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 
@@ -24,7 +23,6 @@ def put_policy(kind: str) -> Operation:
         validate_policy(document, "inline")
         owner = (kind, principal.principal_id, principal.name)
         store.put_policy(ctx.conn, ctx.account_id, owner, params["PolicyName"], document)
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation
@@ -62,7 +60,6 @@ def delete_policy(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         principal = find_principal(ctx, kind, params, to_change=True)
         store.delete_policy(ctx.conn, kind, principal.principal_id, params["PolicyName"])
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     return operation

@@ -14,8 +14,8 @@ from iamd.arn import iam_arn
 from iamd.iam.roles import check_modifiable, role_summary
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
-from iamd.store import accounts, roles, tags
 from iamd.store import instance_profiles as profiles
+from iamd.store import roles, tags
 from iamd.store.instance_profiles import InstanceProfile
 from iamd.store.pages import DEFAULT_MAX_ITEMS, Page
 
@@ -73,7 +73,6 @@ def create_instance_profile(ctx: OperationContext, params: Params) -> Output:
     if new_tags:
         tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, profile.profile_id, new_tags)
         output["Tags"] = tags_output(new_tags)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {"InstanceProfile": output}
 
 
@@ -110,7 +109,6 @@ def delete_instance_profile(ctx: OperationContext, params: Params) -> Output:
     profile = target_profile(ctx, params)
     profiles.delete_profile(ctx.conn, profile)
     tags.drop_all_tags(ctx.conn, TAG_KIND, profile.profile_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -119,7 +117,6 @@ def add_role_to_instance_profile(ctx: OperationContext, params: Params) -> Outpu
     role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
     check_modifiable(role)
     profiles.add_role(ctx.conn, profile, role)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -128,7 +125,6 @@ def remove_role_from_instance_profile(ctx: OperationContext, params: Params) -> 
     role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
     check_modifiable(role)
     profiles.remove_role(ctx.conn, profile, role)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

@@ -15,7 +15,6 @@ from iamd.iam.policy_listing import list_policies, policy_output
 from iamd.iam.tagging import paged_tags, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import policy_size, validate_policy
-from iamd.store import accounts
 from iamd.store import attachments as usage
 from iamd.store import policies as store
 from iamd.store.pages import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
@@ -106,7 +105,6 @@ def delete_policy(ctx: OperationContext, params: Params) -> Output:
     policy = own_policy(ctx, params["PolicyArn"], refusal, lock=True)
     in_use = usage.is_in_use(ctx.conn, ctx.account_id, policy.arn)
     store.delete_policy(ctx.conn, policy, is_in_use=in_use)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -142,8 +140,6 @@ def create_policy_version(ctx: OperationContext, params: Params) -> Output:
     document = checked_document(params)
     is_default = bool(params.get("SetAsDefault"))
     version = store.add_version(ctx.conn, policy, document, ctx.now, set_default=is_default)
-    if is_default:
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
     default_id = version.version_id if is_default else policy.default_version_id
     return {"PolicyVersion": version_output(version, default_id, with_document=False)}
 
@@ -189,7 +185,6 @@ def set_default_policy_version(ctx: OperationContext, params: Params) -> Output:
     arn, version_id = params["PolicyArn"], params["VersionId"]
     policy = own_version_owner(ctx, arn, version_id, refusal)
     store.set_default_version(ctx.conn, policy, version_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -209,14 +204,12 @@ def own_version_owner(
 def tag_policy(ctx: OperationContext, params: Params) -> Output:
     policy = own_policy(ctx, params["PolicyArn"], "Cannot tag policies")
     store.add_policy_tags(ctx.conn, ctx.account_id, policy.policy_id, tags_input(params))
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
 def untag_policy(ctx: OperationContext, params: Params) -> Output:
     policy = own_policy(ctx, params["PolicyArn"], "Cannot untag policies")
     store.remove_policy_tags(ctx.conn, policy.policy_id, params["TagKeys"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

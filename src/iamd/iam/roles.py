@@ -25,7 +25,7 @@ from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import boundary_output
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.policy import policy_size, validate_policy
-from iamd.store import accounts, roles, tags
+from iamd.store import roles, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 from iamd.store.roles import Role
 
@@ -154,7 +154,6 @@ def store_new_role(ctx: OperationContext, role: Role, new_tags: list[tags.Tag]) 
     roles.insert_role(ctx.conn, role)
     if new_tags:
         tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role)}
 
 
@@ -217,7 +216,6 @@ def update_assume_role_policy(ctx: OperationContext, params: Params) -> Output:
     check_modifiable(role)
     check_trust_policy(params["PolicyDocument"])
     roles.set_trust_policy(ctx.conn, role.role_id, params["PolicyDocument"])
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -226,7 +224,6 @@ def delete_role(ctx: OperationContext, params: Params) -> Output:
     check_modifiable(role)
     roles.delete_role(ctx.conn, role)
     tags.drop_all_tags(ctx.conn, TAG_KIND, role.role_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

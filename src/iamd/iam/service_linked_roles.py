@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from iamd.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
 from iamd.iam.roles import TAG_KIND, new_role, store_new_role
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store import accounts, roles, tags
+from iamd.store import roles, tags
 from iamd.store.roles import Role
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
@@ -194,7 +194,6 @@ def delete_service_linked_role(ctx: OperationContext, params: Params) -> Output:
     role = service_linked_role(ctx, params["RoleName"])
     roles.delete_role_with_policies(ctx.conn, role)
     tags.drop_all_tags(ctx.conn, TAG_KIND, role.role_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     # The path is /aws-service-role/<service>/, so the task id names the service.
     task_id = f"task{role.path}{role.name}/{uuid.uuid4()}"
     return {"DeletionTaskId": task_id}

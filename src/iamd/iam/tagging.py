@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store import accounts, tags
+from iamd.store import tags
 
 DEFAULT_MAX_ITEMS = 100
 
@@ -45,14 +45,11 @@ def tag_operations(noun: str, kind: str, locate: EntityLocator) -> OperationTabl
     def tag(ctx: OperationContext, params: Params) -> Output:
         entity_id = locate(ctx, params)
         tags.add_tags(ctx.conn, ctx.account_id, kind, entity_id, tags_input(params))
-        # Tags feed aws:PrincipalTag and aws:ResourceTag conditions.
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     def untag(ctx: OperationContext, params: Params) -> Output:
         entity_id = locate(ctx, params)
         tags.remove_tags(ctx.conn, kind, entity_id, params["TagKeys"])
-        accounts.bump_authz_version(ctx.conn, ctx.account_id)
         return {}
 
     def list_tags(ctx: OperationContext, params: Params) -> Output:

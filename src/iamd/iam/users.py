@@ -72,7 +72,6 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
     users.insert_user(ctx.conn, user)
     if new_tags:
         tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {"User": user_output(ctx, user, with_details=True)}
 
 
@@ -106,7 +105,6 @@ def update_user(ctx: OperationContext, params: Params) -> Output:
     users.update_user(
         ctx.conn, user, new_name=params.get("NewUserName"), new_path=params.get("NewPath")
     )
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 
@@ -114,7 +112,6 @@ def delete_user(ctx: OperationContext, params: Params) -> Output:
     user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
     users.delete_user(ctx.conn, user)
     tags.drop_all_tags(ctx.conn, TAG_KIND, user.user_id)
-    accounts.bump_authz_version(ctx.conn, ctx.account_id)
     return {}
 
 

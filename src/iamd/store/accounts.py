@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -78,12 +78,3 @@ def authz_version(conn: Connection, account_id: str) -> int:
     """The counter that compiled-policy caches compare against."""
     value = conn.execute(_AUTHZ_VERSION, {"account_id": account_id}).scalar_one_or_none()
     return int(value or 0)
-
-
-def bump_authz_version(conn: Connection, account_id: str) -> None:
-    """Called by every write that can change an authorization decision."""
-    conn.execute(
-        update(accounts)
-        .where(accounts.c.id == account_id)
-        .values(authz_version=accounts.c.authz_version + 1)
-    )

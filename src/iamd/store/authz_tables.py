@@ -1,0 +1,113 @@
+"""Which writes can change an authorization decision, table by table.
+
+Every table of the schema is named here exactly once: either it feeds authorization
+(a principal's policies, boundary, tags, groups, keys, the account's password
+policy, the providers and roles that trust policies name) and the database itself
+bumps the account's ``authz_version`` on every write to it, through triggers
+installed by migration (a change here needs a new migration that drops and recreates
+them); or it does not, and the reason is written down. Caches of
+compiled policies compare that version, so whether a revoked permission is still
+honoured never depends on an operation remembering to say so. A test holds the
+database's triggers to this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class AuthzTable:
+    """How a row names its account, and which updated columns matter (None: all)."""
+
+    account: str  # SQL over the row ``ROW``: its account id
+    columns: tuple[str, ...] | None = None
+
+
+def _via(parent: str, key: str) -> str:
+    return f"(SELECT account_id FROM {parent} WHERE id = ROW.{key})"
+
+
+AUTHZ_TABLES: dict[str, AuthzTable] = {
+    # last-use bookkeeping (password_last_used, last_used_*) changes no decision
+    "users": AuthzTable("ROW.account_id", ("name", "name_lower", "path", "boundary_arn")),
+    "roles": AuthzTable(
+        "ROW.account_id",
+        ("name", "name_lower", "path", "trust_policy", "max_session_duration", "boundary_arn"),
+    ),
+    "access_keys": AuthzTable("ROW.account_id", ("status", "secret_sealed", "user_id")),
+    "mfa_devices": AuthzTable("ROW.account_id", ("user_id", "enabled_at", "seed_sealed")),
+    "groups": AuthzTable("ROW.account_id"),
+    "group_members": AuthzTable(_via("groups", "group_id")),
+    "managed_policies": AuthzTable("ROW.account_id"),
+    "policy_versions": AuthzTable(_via("managed_policies", "policy_id")),
+    "policy_attachments": AuthzTable("ROW.account_id"),
+    "inline_policies": AuthzTable("ROW.account_id"),
+    "tags": AuthzTable("ROW.account_id"),
+    "password_policies": AuthzTable("ROW.account_id"),
+    "login_profiles": AuthzTable(
+        _via("users", "user_id"), ("password_hash", "reset_required", "password_changed_at")
+    ),
+    "oidc_providers": AuthzTable("ROW.account_id"),
+    "saml_providers": AuthzTable("ROW.account_id"),
+}
+
+UNRELATED_TABLES: dict[str, str] = {
+    "accounts": "holds the version itself; its other columns are the root's sign-in",
+    "account_aliases": "a name for the sign-in page, never in a policy decision",
+    "credential_reports": "a generated report",
+    "signin_failures": "console sign-in throttling",
+    "password_history": "checked only when a password is set",
+    "instance_profiles": "a container for a role; no decision reads it",
+    "instance_profile_roles": "which role a profile holds; no decision reads it",
+    "server_certificates": "certificates for load balancers; no decision reads them",
+    "user_credentials": "signing certificates, SSH keys, service credentials",
+    "alembic_version": "the migration bookkeeping",
+}
+
+
+def trigger_names(table: str) -> tuple[str, ...]:
+    """The triggers that bump the version for ``table``, by name."""
+    return tuple(f"iamd_authz_{table}_{event}" for event in ("insert", "delete", "update"))
+
+
+def create_statements(dialect: str, table: str, spec: AuthzTable) -> list[str]:
+    """The DDL that makes every write to ``table`` bump its account's authz_version."""
+    insert, delete, update = trigger_names(table)
+    of = f" OF {', '.join(spec.columns)}" if spec.columns else ""
+    if dialect == "sqlite":
+        return [
+            _sqlite(insert, f"INSERT ON {table}", spec.account.replace("ROW.", "NEW.")),
+            _sqlite(delete, f"DELETE ON {table}", spec.account.replace("ROW.", "OLD.")),
+            _sqlite(update, f"UPDATE{of} ON {table}", spec.account.replace("ROW.", "NEW.")),
+        ]
+    function = f"iamd_authz_{table}"
+    account = spec.account.replace("ROW.", "changed.")
+    run = f"FOR EACH ROW EXECUTE FUNCTION {function}()"
+    return [
+        f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE changed record;
+BEGIN
+    IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
+    UPDATE accounts SET authz_version = authz_version + 1 WHERE id = {account};
+    RETURN NULL;
+END $$""",
+        f"CREATE TRIGGER {insert} AFTER INSERT ON {table} {run}",
+        f"CREATE TRIGGER {delete} AFTER DELETE ON {table} {run}",
+        f"CREATE TRIGGER {update} AFTER UPDATE{of} ON {table} {run}",
+    ]
+
+
+def drop_statements(dialect: str, table: str) -> list[str]:
+    names = trigger_names(table)
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
+    drops = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name in names]
+    return [*drops, f"DROP FUNCTION IF EXISTS iamd_authz_{table}()"]
+
+
+def _sqlite(name: str, event: str, account: str) -> str:
+    return (
+        f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW BEGIN "
+        f"UPDATE accounts SET authz_version = authz_version + 1 WHERE id = {account}; END"
+    )

@@ -1,0 +1,31 @@
+"""authz_version bumped by the database on every write that can change a decision
+
+Revision ID: 0002_authz_triggers
+Revises: 0001
+Create Date: 2026-12-04 05:30:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from iamd.store.authz_tables import AUTHZ_TABLES, create_statements, drop_statements
+
+revision = "0002_authz_triggers"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for table, spec in AUTHZ_TABLES.items():
+        for statement in create_statements(dialect, table, spec):
+            op.execute(statement)
+
+
+def downgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    for table in AUTHZ_TABLES:
+        for statement in drop_statements(dialect, table):
+            op.execute(statement)
