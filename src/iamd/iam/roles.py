@@ -19,13 +19,13 @@ from typing import Any
 
 from iamd import ids
 from iamd.arn import iam_arn
-from iamd.errors import InvalidInput, LimitExceeded, UnmodifiableEntity
+from iamd.errors import InvalidInput, LimitExceeded, MalformedPolicyDocument, UnmodifiableEntity
 from iamd.iam.boundaries import check_boundary_policy
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import boundary_output
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.policy import policy_size, validate_policy
-from iamd.store import roles, tags
+from iamd.store import principal_refs, roles, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 from iamd.store.roles import Role
 
@@ -99,11 +99,14 @@ def _boundary_and_tags(ctx: OperationContext, role: Role) -> Output:
     return output
 
 
-def check_trust_policy(document: str) -> None:
-    """AWS's trust-policy rules, then its size quota."""
+def check_trust_policy(ctx: OperationContext, document: str) -> None:
+    """AWS's trust-policy rules, its size quota, then that its principals exist."""
     validate_policy(document, "trust")
     if policy_size(document) > TRUST_POLICY_QUOTA:
         raise LimitExceeded(f"Cannot exceed quota for ACLSizePerRole: {TRUST_POLICY_QUOTA}")
+    missing = principal_refs.missing_principal(ctx.conn, document)
+    if missing is not None:
+        raise MalformedPolicyDocument(f'Invalid principal in policy: "AWS":"{missing}"')
 
 
 def create_role(ctx: OperationContext, params: Params) -> Output:
@@ -124,7 +127,7 @@ def check_create(ctx: OperationContext, params: Params, path: str) -> None:
     if path.startswith(PROTECTED_PATHS):
         raise InvalidInput(f"The path {path} is reserved for roles that AWS manages.")
     tags.check_unique_keys(tags_input(params))
-    check_trust_policy(params["AssumeRolePolicyDocument"])
+    check_trust_policy(ctx, params["AssumeRolePolicyDocument"])
     boundary = params.get("PermissionsBoundary")
     if boundary is not None:
         check_boundary_policy(ctx, boundary)
@@ -214,7 +217,7 @@ def update_role_description(ctx: OperationContext, params: Params) -> Output:
 def update_assume_role_policy(ctx: OperationContext, params: Params) -> Output:
     role = roles.get_role(ctx.conn, ctx.account_id, params["RoleName"])
     check_modifiable(role)
-    check_trust_policy(params["PolicyDocument"])
+    check_trust_policy(ctx, params["PolicyDocument"])
     roles.set_trust_policy(ctx.conn, role.role_id, params["PolicyDocument"])
     return {}
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from iamd.store import principal_refs
 from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
@@ -161,7 +162,7 @@ def delete_role(conn: Connection, role: Role) -> None:
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
     if _owns(conn, inline_policies, role.role_id):
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    conn.execute(delete(roles).where(roles.c.id == role.role_id))
+    _delete(conn, role)
 
 
 def delete_role_with_policies(conn: Connection, role: Role) -> None:
@@ -172,4 +173,10 @@ def delete_role_with_policies(conn: Connection, role: Role) -> None:
     conn.execute(
         delete(instance_profile_roles).where(instance_profile_roles.c.role_id == role.role_id)
     )
+    _delete(conn, role)
+
+
+def _delete(conn: Connection, role: Role) -> None:
     conn.execute(delete(roles).where(roles.c.id == role.role_id))
+    resource = f"role{role.path}{role.name}"
+    principal_refs.forget_principal(conn, role.account_id, resource, role.role_id)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
+from iamd.store import principal_refs
 from iamd.store.pages import Page, page_by_name
 from iamd.store.renames import rename
 from iamd.store.schema import (
@@ -162,3 +163,5 @@ def delete_user(conn: Connection, user: User) -> None:
         if conn.execute(owned).first():
             raise DeleteConflict(f"Cannot delete entity, {reason}")
     conn.execute(delete(users).where(users.c.id == user.user_id))
+    resource = f"user{user.path}{user.name}"
+    principal_refs.forget_principal(conn, user.account_id, resource, user.user_id)
