@@ -242,7 +242,7 @@ class RequestSpec:
 
 
 def base_context(**overrides: str | list[str] | None) -> ContextKeys:
-    """The keys the server puts on every request (`server/context_keys.py`), plus MFA."""
+    """The keys the server puts on every request (`authz/context_keys.py`), plus MFA."""
     keys: dict[str, str | list[str] | None] = {
         "aws:CurrentTime": CONTEXT_SAMPLE[0],
         "aws:EpochTime": CONTEXT_SAMPLE[1],
