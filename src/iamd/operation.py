@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
+from iamd.store.database import Database
 from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
 
@@ -40,6 +41,8 @@ class OperationContext:
     region: str
     request_id: str
     meta: RequestMeta = RequestMeta()
+    # What the operation's `Preparation` produced before the transaction opened, if any.
+    prepared: object = None
 
     @property
     def account_id(self) -> str:
@@ -52,6 +55,9 @@ class OperationContext:
 
 Operation = Callable[[OperationContext, Params], Output]
 OperationTable = Mapping[str, Operation]
+# Work an operation needs done before its transaction opens (a network fetch must never
+# hold one): given the database and the params, its result becomes ``ctx.prepared``.
+Preparation = Callable[[Database, Params], object]
 
 # Operations that only read: on SQLite they run without taking the write lock.
 READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")

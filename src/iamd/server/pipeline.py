@@ -27,14 +27,14 @@ from iamd.errors import (
     ServiceError,
 )
 from iamd.iam.registry import IAM_OPERATIONS
-from iamd.operation import Operation, OperationContext, RequestMeta, is_read_only
+from iamd.operation import Operation, OperationContext, Preparation, RequestMeta, is_read_only
 from iamd.protocol import decode_form, parse_request, serialize_error, serialize_result
 from iamd.protocol.models import service_model
 from iamd.server.authorize import authorize
 from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
-from iamd.sts.registry import STS_OPERATIONS
+from iamd.sts.registry import STS_OPERATIONS, STS_PREPARATIONS
 
 log = logging.getLogger("iamd.request")
 
@@ -53,6 +53,11 @@ OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "iam": IAM_OPERATIONS,
     "sts": STS_OPERATIONS,
 }
+
+# Work done before an operation's transaction opens, so that no network call ever runs
+# inside one (AssumeRoleWithWebIdentity fetches the issuer's keys); its result reaches
+# the operation as `OperationContext.prepared`.
+PREPARATIONS: Mapping[str, Mapping[str, Preparation]] = {"sts": STS_PREPARATIONS}
 
 XML_CONTENT_TYPE = "text/xml"
 
@@ -140,8 +145,9 @@ def _run(
     server: Server, request: HttpRequest, signed: SignedRequest | None, call: Call
 ) -> dict[str, Any]:
     now = server.clock.now()
+    prepared = _prepare(server, call)
     if signed is None:  # the unsigned STS federation actions authenticate themselves
-        return _run_unsigned(server, call, now)
+        return _run_unsigned(server, call, now, prepared)
     key: access_keys.AccessKey | None = None
     write = not is_read_only(call.name) or call.name in WRITING_READS
     try:
@@ -156,6 +162,7 @@ def _run(
                 region=signed.region,
                 request_id=call.request_id,
                 meta=call.meta,
+                prepared=prepared,
             )
             authorize(ctx, call.service, call.name, call.params)
             return call.operation(ctx, call.params)
@@ -164,7 +171,13 @@ def _run(
         _record_key_use(server, key, now, call.service, signed.region)
 
 
-def _run_unsigned(server: Server, call: Call, now: datetime) -> dict[str, Any]:
+def _prepare(server: Server, call: Call) -> object:
+    """Run the operation's preparation, if it has one, outside any transaction."""
+    prepare = PREPARATIONS.get(call.service, {}).get(call.name)
+    return prepare(server.db, call.params) if prepare is not None else None
+
+
+def _run_unsigned(server: Server, call: Call, now: datetime, prepared: object) -> dict[str, Any]:
     """AssumeRoleWithWebIdentity/SAML: an anonymous caller, the token decides."""
     with server.db.transaction() as conn:
         ctx = OperationContext(
@@ -175,6 +188,7 @@ def _run_unsigned(server: Server, call: Call, now: datetime) -> dict[str, Any]:
             region=UNSIGNED_REGION,
             request_id=call.request_id,
             meta=call.meta,
+            prepared=prepared,
         )
         authorize(ctx, call.service, call.name, call.params)
         return call.operation(ctx, call.params)
