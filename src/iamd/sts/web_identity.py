@@ -98,7 +98,8 @@ def _timestamp(claims: Mapping[str, Any], name: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidIdentityToken(MALFORMED)
-    if not math.isfinite(value) or abs(value) > MAX_TIMESTAMP:
+    # Compare before converting: math.isfinite of a 4,000-digit int overflows.
+    if not -MAX_TIMESTAMP <= value <= MAX_TIMESTAMP or not math.isfinite(value):
         raise InvalidIdentityToken(MALFORMED)
     return int(value)
 
