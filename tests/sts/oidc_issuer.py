@@ -50,6 +50,7 @@ class Issuer:
     jwks_delay: float = 0.0
     jwks_body: bytes | None = None  # served instead of the key set, when set
     keys: list[SigningKey] = field(default_factory=list)
+    requests: int = 0  # every GET, discovery included
     jwks_requests: int = 0
     jwks_served_at: float | None = None
 
@@ -100,6 +101,7 @@ class Issuer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                issuer.requests += 1
                 base = f"http://127.0.0.1:{issuer.port}{issuer.path}"
                 if self.path == f"{issuer.path}/.well-known/openid-configuration":
                     body = json.dumps({"issuer": issuer.url, "jwks_uri": f"{base}/jwks"}).encode()
