@@ -57,6 +57,8 @@ SIGNATURE_METHODS = frozenset(
 DIGESTS = frozenset(
     {DigestAlgorithm.SHA1, DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
 )
+# What expat raises on bad input: LookupError for an unknown declared encoding.
+_PARSE_FAILURES = (ParseError, DefusedXmlException, ValueError, LookupError)
 RESPONSE_SIGNATURE = "./"
 ASSERTION_SIGNATURE = f"./{SAML}Assertion/"
 
@@ -79,7 +81,7 @@ def parse_response(document: bytes) -> Element:
             root = element if root is None else root
             if depth > MAX_DEPTH:
                 raise InvalidIdentityToken(MALFORMED)
-    except (ParseError, DefusedXmlException, ValueError):
+    except _PARSE_FAILURES:
         raise InvalidIdentityToken(MALFORMED) from None
     if root is None or root.tag != f"{SAMLP}Response":
         raise InvalidIdentityToken(MALFORMED)
@@ -181,5 +183,5 @@ def _within_validity(certificate: x509.Certificate, now: datetime) -> datetime:
 def _parse_signed(signed_data: bytes) -> Element:
     try:
         return fromstring(signed_data, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
+    except _PARSE_FAILURES:
         raise InvalidIdentityToken(BAD_SIGNATURE) from None
