@@ -65,12 +65,14 @@ def create_app(server: Server) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-# Operations that hash a password with argon2, or may fetch an OIDC issuer's keys.
+# Operations that hash a password with argon2, may fetch an OIDC issuer's keys, or
+# canonicalize and verify XML signatures (tens of milliseconds for a large Response).
 SLOW_ACTIONS = (
     b"Action=CreateLoginProfile",
     b"Action=UpdateLoginProfile",
     b"Action=ChangePassword",
     b"Action=AssumeRoleWithWebIdentity",
+    b"Action=AssumeRoleWithSAML",
 )
 
 
