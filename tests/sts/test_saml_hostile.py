@@ -281,9 +281,9 @@ def test_a_large_response_within_the_parameter_limit(unsigned_sts: Any, idp: Set
 
 
 def test_a_response_over_the_parameter_limit(unsigned_sts: Any, idp: Setup) -> None:
+    """SAMLAssertion is modelled up to 100,000 characters, as AWS's API has it."""
     document = b"<a>" + b"x" * 200_000 + b"</a>"
-    code, _ = _refused(unsigned_sts, idp, document)
-    assert code in ("ValidationError", "InvalidIdentityToken")
+    assert _refused(unsigned_sts, idp, document)[0] == "ValidationError"
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ WRONG_AUDIENCE = "Incorrect token audience"
 NOT_YET_VALID = "The web identity token is not yet valid."
 BAD_TAGS = "The web identity token's https://aws.amazon.com/tags claim is not valid."
 CLAIM_KEYS = ("sub", "aud", "azp", "amr", "iss")
-# NumericDate claims beyond year 9999 (or before year 1) are no date at all.
+# A NumericDate further from 1970 than the year 9999 is no date at all.
 MAX_TIMESTAMP = 253_402_300_800
 _SCHEME = "https://"
 
@@ -130,7 +130,7 @@ def _claim_value(value: Any) -> str | list[str]:
     """A string or a list of strings; anything else could slip past a negated condition."""
     if isinstance(value, str):
         return value
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+    if _is_strings(value):
         return list(value)
     raise InvalidIdentityToken(MALFORMED)
 
