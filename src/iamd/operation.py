@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
+from iamd.store.database import Database
 from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
 
@@ -34,6 +35,8 @@ class OperationContext:
     region: str
     request_id: str
     meta: RequestMeta = field(default_factory=RequestMeta)
+    # What the operation's `Preparation` produced before the transaction opened, if any.
+    prepared: object = None
 
     @property
     def account_id(self) -> str:
@@ -46,6 +49,9 @@ class OperationContext:
 
 Operation = Callable[[OperationContext, Params], Output]
 OperationTable = Mapping[str, Operation]
+# Work an operation needs done before its transaction opens (a network fetch must never
+# hold one): given the database and the params, its result becomes ``ctx.prepared``.
+Preparation = Callable[[Database, Params], object]
 
 # Operations that only read: on SQLite they run without taking the write lock.
 READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")

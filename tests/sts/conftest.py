@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
 
-from support import IamdServer, start_server
+from sts.oidc_issuer import Issuer
+from support import REGION, IamdServer, start_server
 
 CLOCK_FILE_ENV = "IAMD_CLOCK_OFFSET_FILE"
 
@@ -176,3 +180,61 @@ def enable_mfa(iam: Any) -> Callable[[str], MfaDevice]:
         return MfaDevice(serial, seed)
 
     return enable
+
+
+@pytest.fixture
+def unsigned_sts(server: IamdServer) -> Any:
+    """An STS client that signs nothing, as AssumeRoleWithWebIdentity/SAML callers are."""
+    return boto3.client(
+        "sts",
+        endpoint_url=server.endpoint,
+        region_name=REGION,
+        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+    )
+
+
+@pytest.fixture
+def new_issuer() -> Iterator[Callable[..., Issuer]]:
+    """new_issuer(path="/realms/corp", jwks_delay=2): an OIDC issuer on loopback for this test."""
+    started: list[Issuer] = []
+
+    def start(**options: Any) -> Issuer:
+        started.append(Issuer(**options))
+        return started[-1]
+
+    yield start
+    for issuer in started:
+        issuer.stop()
+
+
+@pytest.fixture
+def oidc_role(iam: Any) -> Callable[..., dict[str, Any]]:
+    """oidc_role(issuer, conditions, client_ids=[...]): a provider for the issuer and a role
+    it may assume when `conditions` (a trust policy Condition block) hold."""
+
+    def create(
+        issuer: Issuer,
+        conditions: dict[str, Any] | None = None,
+        *,
+        client_ids: list[str] | None = None,
+        name: str = "web",
+    ) -> dict[str, Any]:
+        provider_arn = iam.create_open_id_connect_provider(
+            Url=issuer.url,
+            ClientIDList=client_ids or ["iamd-test-client"],
+            ThumbprintList=["a" * 40],
+        )["OpenIDConnectProviderArn"]
+        statement: dict[str, Any] = {
+            "Effect": "Allow",
+            "Principal": {"Federated": provider_arn},
+            "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
+        }
+        if conditions:
+            statement["Condition"] = conditions
+        trust = {"Version": "2012-10-17", "Statement": [statement]}
+        role: dict[str, Any] = iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(trust)
+        )["Role"]
+        return role
+
+    return create

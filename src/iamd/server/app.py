@@ -72,10 +72,17 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-# Operations that hash a password with argon2, or may fetch an OIDC issuer's keys: they
-# run on the thread pool, chosen by the parsed Action (never by searching raw bytes).
+# Operations that hash a password with argon2, may fetch an OIDC issuer's keys, or
+# canonicalize and verify XML signatures (tens of milliseconds for a large Response):
+# they run on the thread pool, chosen by the parsed Action (never by searching bytes).
 SLOW_ACTIONS = frozenset(
-    {"CreateLoginProfile", "UpdateLoginProfile", "ChangePassword", "AssumeRoleWithWebIdentity"}
+    {
+        "CreateLoginProfile",
+        "UpdateLoginProfile",
+        "ChangePassword",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoleWithSAML",
+    }
 )
 
 

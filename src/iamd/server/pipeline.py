@@ -28,7 +28,7 @@ from iamd.errors import (
     ServiceError,
 )
 from iamd.iam.registry import IAM_OPERATIONS
-from iamd.operation import Operation, OperationContext, RequestMeta, is_read_only
+from iamd.operation import Operation, OperationContext, Preparation, RequestMeta, is_read_only
 from iamd.protocol import (
     ParsedRequest,
     decode_form,
@@ -40,7 +40,7 @@ from iamd.protocol.models import service_model
 from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
-from iamd.sts.registry import STS_OPERATIONS
+from iamd.sts.registry import STS_OPERATIONS, STS_PREPARATIONS
 
 log = logging.getLogger("iamd.request")
 
@@ -59,6 +59,11 @@ OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "iam": IAM_OPERATIONS,
     "sts": STS_OPERATIONS,
 }
+
+# Work done before an operation's transaction opens, so that no network call ever runs
+# inside one (AssumeRoleWithWebIdentity fetches the issuer's keys); its result reaches
+# the operation as `OperationContext.prepared`.
+PREPARATIONS: Mapping[str, Mapping[str, Preparation]] = {"sts": STS_PREPARATIONS}
 
 XML_CONTENT_TYPE = "text/xml"
 
@@ -171,6 +176,7 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
     signed = incoming.signed
     if signed is None:  # the unsigned STS federation actions authenticate themselves
         return _run_unsigned(server, incoming, meta, now)
+    prepared = _authenticated_preparation(server, incoming, meta, now)
     key: access_keys.AccessKey | None = None
     write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
@@ -186,6 +192,7 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
                 region=signed.region,
                 request_id=call.request_id,
                 meta=call.meta,
+                prepared=prepared,
             )
             authorize(ctx, call.service, call.name, call.params)
             output = call.operation(ctx, call.params)
@@ -206,9 +213,32 @@ def _parse(incoming: Incoming, meta: RequestMeta) -> tuple[ParsedRequest, Call]:
     return parsed, Call(service, name, operation, parsed.params, meta, incoming.request_id)
 
 
+def _prepare(server: Server, call: Call) -> object:
+    """Run the operation's preparation, if it has one, outside any transaction.
+
+    A preparation may wait on the network (an OIDC issuer's keys); no transaction, and
+    so no SQLite write lock, is held while it does.
+    """
+    prepare = PREPARATIONS.get(call.service, {}).get(call.name)
+    return prepare(server.db, call.params) if prepare is not None else None
+
+
+def _authenticated_preparation(
+    server: Server, incoming: Incoming, meta: RequestMeta, now: datetime
+) -> object:
+    """A signed call's preparation, run only once its signature has been verified."""
+    signed = incoming.signed
+    if signed is None or incoming.action not in PREPARATIONS.get(incoming.service, {}):
+        return None
+    with server.db.transaction() as conn:
+        authenticate(conn, server.sealer, incoming.request, signed, now)
+    return _prepare(server, _parse(incoming, meta)[1])
+
+
 def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, now: datetime) -> bytes:
     """AssumeRoleWithWebIdentity/SAML: an anonymous caller, the token decides."""
     parsed, call = _parse(incoming, meta)
+    prepared = _prepare(server, call)
     with server.db.transaction() as conn:
         ctx = OperationContext(
             conn=conn,
@@ -218,6 +248,7 @@ def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, now: da
             region=UNSIGNED_REGION,
             request_id=call.request_id,
             meta=call.meta,
+            prepared=prepared,
         )
         authorize(ctx, call.service, call.name, call.params)
         output = call.operation(ctx, call.params)

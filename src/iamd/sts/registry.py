@@ -1,8 +1,8 @@
-"""Every STS operation iamd implements, by its AWS name."""
+"""Every STS operation iamd implements, by its AWS name, and the work some need done first."""
 
 from __future__ import annotations
 
-from iamd.operation import Operation
+from iamd.operation import Operation, Preparation
 from iamd.sts import (
     assume_role,
     authorization_message,
@@ -12,6 +12,7 @@ from iamd.sts import (
     session_token,
     web_identity,
 )
+from iamd.sts.oidc_prefetch import prepare_web_identity
 
 STS_OPERATIONS: dict[str, Operation] = {
     **caller_identity.OPERATIONS,
@@ -21,4 +22,9 @@ STS_OPERATIONS: dict[str, Operation] = {
     **web_identity.OPERATIONS,
     **saml.OPERATIONS,
     **authorization_message.OPERATIONS,
+}
+
+# Run by the pipeline before the operation's transaction: fetching an issuer's keys.
+STS_PREPARATIONS: dict[str, Preparation] = {
+    "AssumeRoleWithWebIdentity": prepare_web_identity,
 }

@@ -7,7 +7,7 @@ In (unsigned): ``RoleArn``, ``PrincipalArn`` (the SAML provider), ``SAMLAssertio
 policies or tags were passed.
 
 The assertion's signature is verified against the provider's metadata certificates
-(`saml_assertion`, `xmldsig`), its issuer, audience and validity window checked, and
+(`saml_assertion`, `saml_signature`), its issuer, audience and validity window checked, and
 its ``Role`` attribute must pair this provider with this role. The trust policy sees
 the provider as a ``Federated`` principal and ``saml:aud``, ``saml:iss``,
 ``saml:sub``, ``saml:sub_type`` and ``saml:namequalifier``; ``PrincipalTag:…`` and
@@ -34,7 +34,10 @@ from iamd.sts.trust import checked_role_arn
 ACTION = "sts:AssumeRoleWithSAML"
 TAG_PREFIX = "PrincipalTag:"
 NO_PROVIDER = "Specified provider doesn't exist."
-NO_SESSION_NAME = "The SAML assertion has no valid RoleSessionName attribute."
+# AWS's words when the RoleSessionName attribute is missing or malformed.
+NO_SESSION_NAME = "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{2,64}"
+BAD_DURATION = "The SAML SessionDuration attribute must be a number from 900 to 43200."
+SESSION_DURATIONS = range(900, 43201)
 
 
 def assume_role_with_saml(ctx: OperationContext, params: Params) -> Output:
@@ -96,10 +99,11 @@ def _with_duration(params: Params, assertion: SamlAssertion) -> Params:
     durations = assertion.attribute("SessionDuration")
     if params.get("DurationSeconds") is not None or not durations:
         return params
-    try:
-        return {**params, "DurationSeconds": int(durations[0])}
-    except ValueError:
-        raise InvalidIdentityToken("The SAML SessionDuration attribute is not a number.") from None
+    text = durations[0]
+    is_number = text.isascii() and text.isdigit() and len(text) <= 5
+    if not is_number or int(text) not in SESSION_DURATIONS:
+        raise InvalidIdentityToken(BAD_DURATION)
+    return {**params, "DurationSeconds": int(text)}
 
 
 def name_qualifier(issuer: str, account_id: str, provider_name: str) -> str:

@@ -5,10 +5,9 @@ the identity provider's signing certificates and entity id (from its metadata) a
 the server's clock. Out: `SamlAssertion` — issuer, subject, recipient, the
 ``https://aws.amazon.com/SAML/Attributes/…`` attributes — or AWS's error.
 
-Against signature wrapping, claims are read only from the one assertion that was
-verified: the assertion must carry its own enveloped signature, or sit in a Response
-that does; every ID in the document must be unique; and the signature's reference
-must name exactly the signed element. The XML is parsed with defusedxml.
+Every field, IssueInstant included, is read from what a signature covers
+(`saml_signature`): the assertion as signed by itself or by its Response, never the
+document around it. Only the Response's status is read unsigned, and only to refuse.
 """
 
 from __future__ import annotations
@@ -18,25 +17,26 @@ import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
 from cryptography import x509
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
 
 from iamd.errors import ExpiredTokenException, IDPRejectedClaim, InvalidIdentityToken
-from iamd.sts.xmldsig import DS, SignatureInvalid, verify_enveloped
+from iamd.sts.saml_signature import (
+    MALFORMED,
+    SAML,
+    SAMLP,
+    SignedParts,
+    parse_response,
+    signed_parts,
+)
 
-SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
-SAML = "{urn:oasis:names:tc:SAML:2.0:assertion}"
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/"
 AWS_AUDIENCES = ("https://signin.aws.amazon.com/saml", "urn:amazon:webservices")
 REDEEM_WITHIN = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(minutes=5)
 NAME_ID_FORMAT = "urn:oasis:names:tc:SAML:2.0:nameid-format:"
-MALFORMED = "Invalid SAML assertion: the response could not be parsed."
-BAD_SIGNATURE = "Invalid SAML assertion: the response signature could not be verified."
 
 
 @dataclass(frozen=True)
@@ -55,12 +55,14 @@ def verified_assertion(
     encoded: str, certificates: Sequence[x509.Certificate], entity_id: str, now: datetime
 ) -> SamlAssertion:
     document = _decode(encoded)
-    root = _parse(document)
-    assertion = _signed_assertion(document, root, certificates)
+    root = parse_response(document)
+    _check_status(root)
+    signed = signed_parts(document, root, certificates, now)
+    assertion = signed.assertion
     issuer = _text(assertion.find(f"{SAML}Issuer"))
     if issuer != entity_id:
         raise InvalidIdentityToken("Invalid SAML assertion: the issuer is not the provider's.")
-    _check_times(root, assertion, now)
+    _check_times(signed, now)
     recipient = _check_audience(assertion)
     name_id = assertion.find(f"{SAML}Subject/{SAML}NameID")
     subject_format = name_id.get("Format", "") if name_id is not None else ""
@@ -80,42 +82,19 @@ def _decode(encoded: str) -> bytes:
         raise InvalidIdentityToken(MALFORMED) from None
 
 
-def _parse(document: bytes) -> Element:
-    try:
-        root = fromstring(document, forbid_dtd=True)
-    except (ParseError, DefusedXmlException, ValueError):
-        raise InvalidIdentityToken(MALFORMED) from None
-    if root.tag != f"{SAMLP}Response":
-        raise InvalidIdentityToken(MALFORMED)
+def _check_status(root: Element) -> None:
+    """Refuse a Response whose IdP reports a failure (read unsigned: it can only refuse)."""
     status = root.find(f"{SAMLP}Status/{SAMLP}StatusCode")
     if status is None or status.get("Value") != SUCCESS:
         raise IDPRejectedClaim("The identity provider reported that authentication failed.")
-    return root
 
 
-def _signed_assertion(
-    document: bytes, root: Element, certificates: Sequence[x509.Certificate]
-) -> Element:
-    assertions = root.findall(f"{SAML}Assertion")
-    ids = [element.get("ID") for element in root.iter() if element.get("ID") is not None]
-    if len(assertions) != 1 or len(ids) != len(set(ids)):
-        raise InvalidIdentityToken(MALFORMED)
-    assertion = assertions[0]
-    signed = assertion if assertion.find(f"{DS}Signature") is not None else root
-    signature = signed.find(f"{DS}Signature")
-    if signature is None:
-        raise InvalidIdentityToken(BAD_SIGNATURE)
-    try:
-        verify_enveloped(document, signed, signature, certificates)
-    except SignatureInvalid:
-        raise InvalidIdentityToken(BAD_SIGNATURE) from None
-    return assertion
-
-
-def _check_times(root: Element, assertion: Element, now: datetime) -> None:
-    issued = _instant(root.get("IssueInstant"))
-    if issued is not None and now - issued > REDEEM_WITHIN + CLOCK_SKEW:
-        raise ExpiredTokenException("Token must be redeemed within 5 minutes of issuance")
+def _check_times(signed: SignedParts, now: datetime) -> None:
+    assertion = signed.assertion
+    for element in (signed.response, assertion):
+        issued = _instant(element.get("IssueInstant")) if element is not None else None
+        if issued is not None and now - issued > REDEEM_WITHIN + CLOCK_SKEW:
+            raise ExpiredTokenException("Token must be redeemed within 5 minutes of issuance")
     conditions = assertion.find(f"{SAML}Conditions")
     confirmation = assertion.find(
         f"{SAML}Subject/{SAML}SubjectConfirmation/{SAML}SubjectConfirmationData"
@@ -125,9 +104,10 @@ def _check_times(root: Element, assertion: Element, now: datetime) -> None:
             continue
         not_before = _instant(element.get("NotBefore"))
         not_after = _instant(element.get("NotOnOrAfter"))
-        if not_after is not None and now >= not_after + CLOCK_SKEW:
+        # Skew moves `now`, never a date from the document, which may sit at datetime's edge.
+        if not_after is not None and now - CLOCK_SKEW >= not_after:
             raise ExpiredTokenException("Token expired: the SAML assertion is no longer valid.")
-        if not_before is not None and now < not_before - CLOCK_SKEW:
+        if not_before is not None and now + CLOCK_SKEW < not_before:
             raise InvalidIdentityToken("Invalid SAML assertion: it is not yet valid.")
 
 
@@ -167,9 +147,9 @@ def _instant(text: str | None) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InvalidIdentityToken(MALFORMED) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _text(element: Element | None) -> str:
