@@ -5,14 +5,18 @@ from __future__ import annotations
 from iamd.iam import (
     access_keys,
     account,
+    account_properties,
     attachments,
+    delegation_requests,
     groups,
     inline_policies,
     instance_profiles,
     login_profiles,
     mfa,
     oidc_providers,
+    organizations,
     policies,
+    role_templates,
     roles,
     saml_providers,
     server_certificates,
@@ -45,6 +49,10 @@ _FAMILIES = (
     service_credentials,
     server_certificates,
     simulate,
+    account_properties,
+    organizations,
+    delegation_requests,
+    role_templates,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {

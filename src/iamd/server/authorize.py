@@ -26,6 +26,7 @@ from iamd.server.principal_policies import policies_for, principal_of
 from iamd.server.resources import action_exists, resource_arn, resource_label
 from iamd.store import account_settings
 from iamd.store.schema import groups, instance_profiles, roles, server_certificates, users
+from iamd.sts.scopes import is_scoped, scope_policies
 from iamd.sts.session_limits import check_session_limits
 
 # Actions AWS answers for any authenticated caller, whatever its policies say.
@@ -59,7 +60,7 @@ def authorize(
         return
     if ctx.caller.is_anonymous:
         raise AccessDenied(f"Not authorized to perform {action}")
-    if action in ALWAYS_ALLOWED or ctx.caller.is_root:
+    if action in ALWAYS_ALLOWED or (ctx.caller.is_root and not is_scoped(ctx.caller)):
         return
     if action in SELF_SERVICE_PASSWORD and _users_may_change_passwords(ctx):
         return
@@ -82,7 +83,11 @@ def _decide(
     context = request_keys(ctx, service, operation, params, resource, policies.uses_resource_tags)
     request = RequestContext(principal_of(ctx.caller, policies.tags), action, resource, context)
     decision = decide(
-        request, identity=policies.identity, boundary=policies.boundary, session=policies.session
+        request,
+        identity=policies.identity,
+        boundary=policies.boundary,
+        session=policies.session,
+        scopes=scope_policies(ctx.caller),
     )
     if not decision.allowed:
         raise AccessDenied(access_denied_message(decision, resource_label=label))

@@ -5,10 +5,13 @@ from __future__ import annotations
 from iamd.operation import Operation
 from iamd.sts import (
     assume_role,
+    assume_root,
     authorization_message,
     caller_identity,
+    delegated_access,
     federation,
     saml,
+    scoped_credentials,
     session_token,
     web_identity,
 )
@@ -21,4 +24,7 @@ STS_OPERATIONS: dict[str, Operation] = {
     **web_identity.OPERATIONS,
     **saml.OPERATIONS,
     **authorization_message.OPERATIONS,
+    **assume_root.OPERATIONS,
+    **delegated_access.OPERATIONS,
+    **scoped_credentials.OPERATIONS,
 }
