@@ -15,6 +15,7 @@ from iamd.iam import (
     mfa,
     oidc_providers,
     organizations,
+    outbound_federation,
     policies,
     role_templates,
     roles,
@@ -53,6 +54,7 @@ _FAMILIES = (
     organizations,
     delegation_requests,
     role_templates,
+    outbound_federation,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {

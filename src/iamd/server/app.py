@@ -1,4 +1,5 @@
-"""The ASGI application: one endpoint for IAM and STS, plus a health check.
+"""The ASGI application: one endpoint for IAM and STS, a health check, and the OpenID
+documents of the outbound federation issuers (`iamd.sts.issuer`).
 
 Starlette hands each request's bytes to `pipeline.handle`, which is synchronous.
 Most operations take well under a millisecond (SQLite in process, a few indexed
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from iamd.auth.sigv4 import HttpRequest
@@ -23,6 +25,7 @@ from iamd.console.app import create_console_app
 from iamd.errors import RequestEntityTooLarge
 from iamd.operation import RequestMeta
 from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
+from iamd.sts import issuer
 
 
 def create_app(server: Server) -> Starlette:
@@ -50,8 +53,21 @@ def create_app(server: Server) -> Starlette:
     async def console_home(request: Request) -> Response:
         return RedirectResponse("/console/", status_code=308)
 
+    async def issuer_discovery(request: Request) -> Response:
+        with server.db.transaction(write=False) as conn:
+            document = issuer.discovery_document(conn, request.path_params["issuer_id"])
+        return _json_or_404(document)
+
+    async def issuer_keys(request: Request) -> Response:
+        with server.db.transaction(write=False) as conn:
+            keys = issuer.key_set(conn, request.path_params["issuer_id"], server.clock.now())
+        return _json_or_404(keys)
+
+    issuer_root = "/outbound-federation/{issuer_id}"
     routes = [
         Route("/healthz", health, methods=["GET"]),
+        Route(issuer_root + issuer.DISCOVERY_PATH, issuer_discovery, methods=["GET"]),
+        Route(issuer_root + issuer.JWKS_PATH, issuer_keys, methods=["GET"]),
         Route("/console", console_home, methods=["GET"]),
         Mount("/console", app=create_console_app(server)),
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
@@ -63,6 +79,12 @@ def create_app(server: Server) -> Starlette:
         server.db.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _json_or_404(document: dict[str, Any] | None) -> Response:
+    if document is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    return JSONResponse(document, headers={"Cache-Control": "max-age=300"})
 
 
 # Operations that hash a password with argon2, or may fetch an OIDC issuer's keys.
@@ -97,6 +119,7 @@ def _request_meta(request: Request) -> RequestMeta:
         source_ip=request.client.host if request.client else "127.0.0.1",
         user_agent=request.headers.get("user-agent", ""),
         secure_transport=request.url.scheme == "https",
+        host=request.headers.get("host", "localhost"),
     )
 
 

@@ -14,6 +14,7 @@ from iamd.sts import (
     scoped_credentials,
     session_token,
     web_identity,
+    web_identity_token,
 )
 
 STS_OPERATIONS: dict[str, Operation] = {
@@ -27,4 +28,5 @@ STS_OPERATIONS: dict[str, Operation] = {
     **assume_root.OPERATIONS,
     **delegated_access.OPERATIONS,
     **scoped_credentials.OPERATIONS,
+    **web_identity_token.OPERATIONS,
 }
