@@ -20,16 +20,6 @@ from iamd.iam.registry import IAM_OPERATIONS
 from iamd.sts.registry import STS_OPERATIONS
 
 IMPLEMENTED = {"iam": IAM_OPERATIONS, "sts": STS_OPERATIONS}
-# Access advisor needs the audit trail (which service each principal last used), and
-# comes with it in its own issue; until then these four still answer NotImplemented.
-AWAITING_AUDIT_TRAIL = frozenset(
-    {
-        "GenerateServiceLastAccessedDetails",
-        "GetServiceLastAccessedDetails",
-        "GetServiceLastAccessedDetailsWithEntities",
-        "ListPoliciesGrantingServiceAccess",
-    }
-)
 # Answers that mean the input never reached the operation.
 PROTOCOL_ERRORS = {"NotImplemented", "ValidationError", "MissingParameter", "InvalidAction"}
 ACCOUNT = "123456789012"
@@ -114,8 +104,6 @@ def _operations() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("service", "operation"), _operations())
 def test_registry_implements_every_modelled_operation(service: str, operation: str) -> None:
-    if operation in AWAITING_AUDIT_TRAIL:
-        pytest.xfail("access advisor comes with the audit trail")
     assert operation in IMPLEMENTED[service]
 
 
@@ -137,7 +125,6 @@ def _call(client: Any, model: OperationModel) -> str | None:
 def test_no_operation_answers_not_implemented(server: Any, account: Any, service: str) -> None:
     client = server.client(service, account.access_key_id, account.secret_access_key)
     model = botocore.session.get_session().get_service_model(service)
-    names = [name for name in model.operation_names if name not in AWAITING_AUDIT_TRAIL]
-    answers = {name: _call(client, model.operation_model(name)) for name in names}
+    answers = {name: _call(client, model.operation_model(name)) for name in model.operation_names}
     unreached = {name: code for name, code in answers.items() if code in PROTOCOL_ERRORS}
     assert unreached == {}

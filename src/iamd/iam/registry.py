@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from iamd.iam import (
+    access_advisor,
     access_keys,
     account,
     account_properties,
@@ -55,6 +56,7 @@ _FAMILIES = (
     delegation_requests,
     role_templates,
     outbound_federation,
+    access_advisor,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {

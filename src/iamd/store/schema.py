@@ -410,3 +410,15 @@ token_signing_keys = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("retired_at", Timestamp),  # published until well after this, never used again
 )
+
+# Access advisor report jobs (GenerateServiceLastAccessedDetails): what was asked
+# about, and when. The report is made from the entity's policies when it is read.
+access_advisor_jobs = Table(
+    "access_advisor_jobs",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    _account_fk(),
+    Column("entity_arn", String(2048), nullable=False),
+    Column("granularity", String(32), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+)

@@ -1,4 +1,4 @@
-"""account preferences, outbound web identity federation, OIDC provider settings
+"""account preferences, outbound federation, access advisor jobs, OIDC provider settings
 
 Revision ID: 0002_ops_preferences_federation
 Revises: 0001
@@ -57,6 +57,21 @@ def upgrade() -> None:
         sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key_id", name=op.f("pk_token_signing_keys")),
     )
+    op.create_table(
+        "access_advisor_jobs",
+        sa.Column("job_id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("entity_arn", sa.String(length=2048), nullable=False),
+        sa.Column("granularity", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_access_advisor_jobs_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_access_advisor_jobs")),
+    )
     with op.batch_alter_table("oidc_providers", schema=None) as batch_op:
         batch_op.add_column(sa.Column("context_provider", sa.Text(), nullable=True))
         batch_op.add_column(
@@ -68,6 +83,7 @@ def downgrade() -> None:
     with op.batch_alter_table("oidc_providers", schema=None) as batch_op:
         batch_op.drop_column("identity_center_instance_arn")
         batch_op.drop_column("context_provider")
+    op.drop_table("access_advisor_jobs")
     op.drop_table("token_signing_keys")
     op.drop_table("outbound_federation")
     op.drop_table("account_preferences")
