@@ -11,6 +11,7 @@ from __future__ import annotations
 from iamd import ids
 from iamd.arn import parse_arn
 from iamd.errors import AccessDenied, LimitExceeded, NoSuchEntity, ValidationError
+from iamd.iam.catalog_versions import aws_policy_versions
 from iamd.iam.policy_listing import list_policies, policy_output
 from iamd.iam.tagging import paged_tags, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
@@ -127,12 +128,15 @@ def version_output(
 
 
 def known_versions(ctx: OperationContext, arn: str) -> tuple[list[PolicyVersion], str]:
-    """A policy's versions and its default; an AWS managed one shows its default only."""
+    """A policy's versions, newest first, and its default; AWS's come from the catalog."""
     policy = resolve(ctx, arn)
     aws = store.aws_policy(arn) if policy.is_aws else None
     if aws is not None:
-        default = PolicyVersion(aws.default_version_id, aws.document, aws.update_date)
-        return [default], aws.default_version_id
+        versions = [
+            PolicyVersion(version.version_id, version.document, version.create_date)
+            for version in aws_policy_versions(aws)
+        ]
+        return versions, aws.default_version_id
     return store.versions_of(ctx.conn, policy.policy_id), policy.default_version_id
 
 
