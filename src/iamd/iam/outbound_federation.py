@@ -34,7 +34,8 @@ def enable_outbound_web_identity_federation(ctx: OperationContext, params: Param
         found = OutboundFederation(
             ctx.account_id, issuer_id, issuer_url(ctx.meta.host, issuer_id), is_enabled=True
         )
-        outbound_federation.insert_federation(ctx.conn, found, ctx.now)
+        if not outbound_federation.insert_federation(ctx.conn, found, ctx.now):
+            raise FeatureEnabled(ALREADY_ENABLED)  # a concurrent enable came first
     else:
         outbound_federation.set_enabled(ctx.conn, ctx.account_id, is_enabled=True, when=ctx.now)
     return {"IssuerIdentifier": found.issuer_url}

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from iamd.store.schema import account_preferences
 
@@ -34,9 +35,19 @@ def find_preference(conn: Connection, account_id: str, name: str) -> str | None:
 def write_preferences(
     conn: Connection, account_id: str, values: Mapping[str, str], when: datetime
 ) -> None:
-    """Set each name to its value (replacing what was there), in one statement each."""
+    """Set each name to its value, replacing what was there.
+
+    An update first; where there was nothing, an insert, which a concurrent writer of
+    the same name may beat (the primary key refuses the second): then update after all.
+    """
     for name, value in values.items():
         owned = (_TABLE.account_id == account_id, _TABLE.name == name)
-        conn.execute(delete(account_preferences).where(*owned))
-        row = {"account_id": account_id, "name": name, "value": value, "updated_at": when}
-        conn.execute(insert(account_preferences).values(row))
+        changes = {"value": value, "updated_at": when}
+        if conn.execute(update(account_preferences).where(*owned).values(changes)).rowcount:
+            continue
+        row = {"account_id": account_id, "name": name, **changes}
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(account_preferences).values(row))
+        except IntegrityError:
+            conn.execute(update(account_preferences).where(*owned).values(changes))

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from iamd.store.schema import outbound_federation
 
@@ -41,7 +42,8 @@ def find_by_issuer_id(conn: Connection, issuer_id: str) -> OutboundFederation | 
     return _federation(row) if row else None
 
 
-def insert_federation(conn: Connection, federation: OutboundFederation, when: datetime) -> None:
+def insert_federation(conn: Connection, federation: OutboundFederation, when: datetime) -> bool:
+    """Store the account's first issuer; False when a concurrent enable stored one first."""
     row = {
         "account_id": federation.account_id,
         "issuer_id": federation.issuer_id,
@@ -49,7 +51,12 @@ def insert_federation(conn: Connection, federation: OutboundFederation, when: da
         "is_enabled": federation.is_enabled,
         "updated_at": when,
     }
-    conn.execute(insert(outbound_federation).values(row))
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(outbound_federation).values(row))
+    except IntegrityError:
+        return False
+    return True
 
 
 def set_enabled(conn: Connection, account_id: str, *, is_enabled: bool, when: datetime) -> None:
