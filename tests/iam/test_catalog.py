@@ -126,3 +126,30 @@ def _is_policy_id(policy_id: str) -> bool:
 
 def _as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else value
+
+
+def test_descriptions_are_aws_own() -> None:
+    assert _policy("AdministratorAccess").description == (
+        "Provides full access to AWS services and resources."
+    )
+    described = [p for p in aws_managed_policies().values() if p.description]
+    assert len(described) >= len(aws_managed_policies()) - 5
+
+
+def test_deprecated_policies_say_so_as_aws_does() -> None:
+    """AWS marks a deprecated managed policy in its description, and so does the catalog."""
+    description = _policy("AmazonElasticMapReduceFullAccess").description or ""
+    assert description.startswith("This policy is on a deprecation path.")
+
+
+def test_every_version_is_kept_newest_first() -> None:
+    from iamd.store.catalog_versions import aws_policy_versions
+
+    policy = _policy("IAMUserChangePassword")
+    versions = aws_policy_versions(policy)
+    assert [v.version_id for v in versions] == ["v5", "v4", "v3", "v2", "v1"]
+    assert versions[0].document == policy.document
+    dates = [v.create_date for v in versions]
+    assert dates == sorted(dates, reverse=True)
+    assert all(json.loads(v.document)["Version"] == "2012-10-17" for v in versions)
+    assert aws_policy_versions(policy) == versions  # read once

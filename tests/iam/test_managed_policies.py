@@ -212,9 +212,23 @@ def test_aws_managed_policy(iam: Any) -> None:
     version = iam.get_policy_version(PolicyArn=AWS_POLICY, VersionId="v5")["PolicyVersion"]
     assert version["IsDefaultVersion"] is True
     assert version["Document"]["Version"] == "2012-10-17"
-    assert versions(iam, AWS_POLICY) == [("v5", True)]
+    # AWS keeps every version of its policies, and its description (recorded answer).
+    assert policy["Description"] == (
+        "Provides the ability for an IAM user to change their own password."
+    )
+    assert versions(iam, AWS_POLICY) == [
+        ("v5", True),
+        ("v4", False),
+        ("v3", False),
+        ("v2", False),
+        ("v1", False),
+    ]
+    first = iam.get_policy_version(PolicyArn=AWS_POLICY, VersionId="v1")["PolicyVersion"]
+    assert first["IsDefaultVersion"] is False
+    assert first["CreateDate"] <= version["CreateDate"]
+    assert first["Document"] != version["Document"]
     with pytest.raises(ClientError) as excinfo:
-        iam.get_policy_version(PolicyArn=AWS_POLICY, VersionId="v1")
+        iam.get_policy_version(PolicyArn=AWS_POLICY, VersionId="v6")
     assert error_of(excinfo)[0] == "NoSuchEntity"
     assert iam.list_policy_tags(PolicyArn=AWS_POLICY)["Tags"] == []
     missing = "arn:aws:iam::aws:policy/Nonexistent"
@@ -406,3 +420,18 @@ def test_concurrent_versions_respect_the_limit(iam: Any) -> None:
     assert len(created) == 4 and len(set(created)) == 4
     assert outcomes.count("LimitExceeded") == 4
     assert len(versions(iam, arn)) == 5
+
+
+def test_aws_managed_policy_versions_page(iam: Any) -> None:
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    default = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    page = iam.list_policy_versions(PolicyArn=arn, MaxItems=10)
+    assert page["IsTruncated"] is True
+    assert page["Versions"][0] == {**page["Versions"][0], "VersionId": default}
+    seen = [v["VersionId"] for v in page["Versions"]]
+    while page["IsTruncated"]:
+        page = iam.list_policy_versions(PolicyArn=arn, Marker=page["Marker"], MaxItems=50)
+        seen += [v["VersionId"] for v in page["Versions"]]
+    numbers = [int(version_id[1:]) for version_id in seen]
+    assert numbers == sorted(numbers, reverse=True) and numbers[-1] == 1
+    assert len(seen) > 100

@@ -212,3 +212,51 @@ def test_providers_of_other_accounts_are_invisible(iam: Any, server: Any) -> Non
     assert other.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
     # The same issuer in another account is another provider.
     assert create(other) != arn
+
+
+CONTEXT = {"SubjectSourceKey": "sub", "KeyDefinitionList": [{"SourceKey": "email"}]}
+
+
+def _code(call: Any) -> str:
+    with pytest.raises(ClientError) as excinfo:
+        call()
+    return str(excinfo.value.response["Error"]["Code"])
+
+
+def test_update_sets_and_removes_the_context_provider(iam: Any) -> None:
+    arn = iam.create_open_id_connect_provider(Url="https://idp.example.com", ClientIDList=["a"])[
+        "OpenIDConnectProviderArn"
+    ]
+    assert "ContextProvider" not in iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, ContextProvider=CONTEXT)
+    got = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    assert got["ContextProvider"] == CONTEXT
+    assert got["ClientIDList"] == ["a"]  # nothing else changes
+    iam.update_open_id_connect_provider(OpenIDConnectProviderArn=arn, RemoveContextProvider=True)
+    assert "ContextProvider" not in iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+
+
+def test_update_rules(iam: Any, account: Any) -> None:
+    arn = iam.create_open_id_connect_provider(
+        Url="https://idp2.example.com", ClientIDList=["a"], ContextProvider=CONTEXT
+    )["OpenIDConnectProviderArn"]
+    assert iam.get_open_id_connect_provider(OpenIDConnectProviderArn=arn)["ContextProvider"] == (
+        CONTEXT
+    )
+    update = iam.update_open_id_connect_provider
+    both = lambda: update(  # noqa: E731
+        OpenIDConnectProviderArn=arn, ContextProvider=CONTEXT, RemoveContextProvider=True
+    )
+    assert _code(both) == "InvalidInput"
+    nothing = lambda: update(OpenIDConnectProviderArn=arn)  # noqa: E731
+    assert _code(nothing) == "InvalidInput"
+    instance = "arn:aws:sso:::instance/ssoins-1234567890abcdef"
+    two_changes = lambda: update(  # noqa: E731
+        OpenIDConnectProviderArn=arn, ContextProvider=CONTEXT, IdentityCenterInstanceArn=instance
+    )
+    assert _code(two_changes) == "InvalidInput"
+    no_center = lambda: update(OpenIDConnectProviderArn=arn, IdentityCenterInstanceArn=instance)  # noqa: E731
+    assert _code(no_center) == "NoSuchEntity"  # iamd has no IAM Identity Center instance
+    missing = f"arn:aws:iam::{account.account_id}:oidc-provider/nope.example.com"
+    gone = lambda: update(OpenIDConnectProviderArn=missing, RemoveContextProvider=True)  # noqa: E731
+    assert _code(gone) == "NoSuchEntity"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from support import error_of
+
+RECORDED = Path(__file__).resolve().parents[3] / "shared" / "aws-recorded"
 
 TRUST = json.dumps(
     {
@@ -87,9 +90,7 @@ def test_custom_suffix(iam: Any, service: str, prefix: str) -> None:
     assert role["Path"] == f"/aws-service-role/{service}/"
 
 
-@pytest.mark.parametrize(
-    "service", ["eks.amazonaws.com", "batch.amazonaws.com", "foo.amazonaws.com"]
-)
+@pytest.mark.parametrize("service", ["eks.amazonaws.com", "batch.amazonaws.com"])
 def test_custom_suffix_not_allowed(iam: Any, service: str) -> None:
     create = lambda: iam.create_service_linked_role(  # noqa: E731
         AWSServiceName=service, CustomSuffix="testsuffix"
@@ -117,9 +118,62 @@ def test_service_role_name_taken(iam: Any) -> None:
     assert error_from(again)[1].startswith("Service role name AWSServiceRoleForAutoScaling_X ")
 
 
-def test_unlisted_service_gets_a_name_from_its_principal(iam: Any) -> None:
-    role = iam.create_service_linked_role(AWSServiceName="my-new.service.amazonaws.com")["Role"]
-    assert role["RoleName"] == "AWSServiceRoleForMyNewService"
+@pytest.mark.parametrize(
+    "service", ["my-new.service.amazonaws.com", "s3.amazonaws.com", "ECS.amazonaws.com", "ecs"]
+)
+def test_service_without_a_linked_role_is_refused(iam: Any, service: str) -> None:
+    create = lambda: iam.create_service_linked_role(AWSServiceName=service)  # noqa: E731
+    assert error_from(create) == ("InvalidInput", f"Invalid service principal {service}.", 400)
+    assert (
+        error_from(
+            lambda: iam.create_service_linked_role(AWSServiceName=service, CustomSuffix="x")
+        )[1]
+        == f"Invalid service principal {service}."
+    )
+    assert iam.list_roles(PathPrefix="/aws-service-role/")["Roles"] == []
+
+
+@pytest.mark.parametrize(
+    ("service", "role_name", "policy_name"),
+    [
+        (
+            "custom-resource.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_CustomResource",
+            "AWSApplicationAutoScalingCustomResourcePolicy",
+        ),
+        (
+            "lambda.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency",
+            "AWSApplicationAutoscalingLambdaConcurrencyPolicy",
+        ),
+        (
+            "sagemaker.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            "AWSApplicationAutoscalingSageMakerEndpointPolicy",
+        ),
+        ("spot.amazonaws.com", "AWSServiceRoleForEC2Spot", "AWSEC2SpotServiceRolePolicy"),
+    ],
+)
+def test_names_not_derived_from_the_principal(
+    iam: Any, service: str, role_name: str, policy_name: str
+) -> None:
+    assert iam.create_service_linked_role(AWSServiceName=service)["Role"]["RoleName"] == role_name
+    attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    assert attached == [
+        {
+            "PolicyName": policy_name,
+            "PolicyArn": f"arn:aws:iam::aws:policy/aws-service-role/{policy_name}",
+        }
+    ]
+
+
+def test_linked_role_policy_cannot_be_detached(iam: Any) -> None:
+    iam.create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+    arn = "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy"
+    detach = lambda: iam.detach_role_policy(RoleName="AWSServiceRoleForECS", PolicyArn=arn)  # noqa: E731
+    assert error_from(detach)[0] == "UnmodifiableEntity"
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    assert policy["AttachmentCount"] >= 1
 
 
 def test_delete_and_deletion_status(iam: Any) -> None:
@@ -178,3 +232,33 @@ def test_service_linked_roles_are_protected(iam: Any) -> None:
     iam.tag_role(RoleName=name, Tags=[{"Key": "team", "Value": "ops"}])
     iam.untag_role(RoleName=name, TagKeys=["team"])
     assert iam.get_role(RoleName=name)["Role"]["Description"] == "edited again"
+
+
+def _recorded_lifecycles() -> list[tuple[str, dict[str, Any]]]:
+    """AWS's own answers for each service (shared/aws-recorded), where they are present."""
+    path = RECORDED / "iam" / "general.json"
+    if not path.exists():
+        return []
+    recorded = json.loads(path.read_text())
+    prefix = "TestIAMServiceRoles::test_service_role_lifecycle["
+    return [
+        (name.split("[", 1)[1].rstrip("]"), scenario["recorded-content"])
+        for name, scenario in recorded.items()
+        if prefix in name
+    ]
+
+
+@pytest.mark.parametrize(("service", "recorded"), _recorded_lifecycles())
+def test_role_and_policies_match_aws(iam: Any, service: str, recorded: dict[str, Any]) -> None:
+    expected = recorded["describe-response"]["Role"]
+    role = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+    assert role["RoleName"] == expected["RoleName"]
+    assert role["Path"] == expected["Path"]
+    assert role["AssumeRolePolicyDocument"] == expected["AssumeRolePolicyDocument"]
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    want = recorded["attached-role-policies"]["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == [p["PolicyName"] for p in want]
+    assert [p["PolicyArn"] for p in attached] == [
+        p["PolicyArn"].replace("<partition>", "aws") for p in want
+    ]
+    assert iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == []

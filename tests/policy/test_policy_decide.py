@@ -139,3 +139,37 @@ def test_root_and_services() -> None:
     assert decide(root).allowed
     service = RequestContext(Principal.service("ec2.amazonaws.com"), "sts:AssumeRole", "*")
     assert not decide(service, identity=[policy(allow("*"))]).allowed
+
+
+def test_every_scope_layer_must_allow() -> None:
+    """GetScopedCredentials: the layers intersect, and a Deny in one is explicit."""
+    from iamd.policy import parse_policy
+
+    def compiled(text: str, policy_id: str) -> Any:
+        return compile_policy(parse_policy(text), policy_id=policy_id, policy_type="IAM Policy")
+
+    def allow(action: str, effect: str = "Allow") -> str:
+        statement = {"Effect": effect, "Action": action, "Resource": "*"}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    principal = Principal(
+        arn="arn:aws:sts::111122223333:assumed-role/r/s",
+        account_id="111122223333",
+        kind="assumed-role",
+        parent_arn="arn:aws:iam::111122223333:role/r",
+    )
+    request = RequestContext(principal, "s3:GetObject", "*", {})
+    identity = (compiled(allow("s3:*"), "identity"),)
+    assert decide(request, identity=identity).allowed
+    wide, narrow = compiled(allow("s3:*"), "scope-1"), compiled(allow("s3:Get*"), "scope-2")
+    assert decide(request, identity=identity, scopes=(wide, narrow)).allowed
+    other = compiled(allow("s3:Put*"), "scope-3")
+    denied = decide(request, identity=identity, scopes=(wide, other))
+    assert (denied.allowed, denied.kind, denied.deciding_policy_type) == (
+        False,
+        "implicitDeny",
+        "session",
+    )
+    deny = compiled(allow("s3:GetObject", "Deny"), "scope-4")
+    assert decide(request, identity=identity, scopes=(wide, deny)).kind == "explicitDeny"
+    assert not decide(request, identity=(), scopes=(wide,)).allowed  # scopes never grant

@@ -122,27 +122,38 @@ def test_unsigned_request_is_refused(server: Any, account: Any) -> None:
     assert code_of(xml) == "MissingAuthenticationToken"
 
 
-def test_not_yet_implemented_operation_says_so(server: Any, account: Any) -> None:
-    from iamd.protocol import service_model
-    from iamd.server.pipeline import OPERATIONS
+def test_not_yet_implemented_operation_says_so(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operation a newer botocore models before iamd serves it answers 501 by name.
 
-    missing = [
-        (service, name)
-        for service in ("iam", "sts")
-        for name in service_model(service).operation_names
-        if name not in OPERATIONS[service]
-        and not service_model(service).operation_model(name).input_shape
-    ]
-    if not missing:
-        pytest.skip("every operation without input is implemented")
-    service, name = missing[0]
-    version = service_model(service).api_version
-    status, xml = send(
-        server, account, f"Action={name}&Version={version}".encode(), service=service
+    Every modelled operation is served today, so the pipeline runs in process with one
+    taken out of its table (an unsigned STS one, so no account is needed).
+    """
+    import secrets
+
+    from iamd.auth.sigv4 import HttpRequest
+    from iamd.clock import SystemClock
+    from iamd.server import pipeline
+    from iamd.store.database import Database, sqlite_url
+    from iamd.store.sealing import Sealer
+
+    without = {name: table for name, table in pipeline.OPERATIONS.items() if name != "sts"}
+    monkeypatch.setattr(pipeline, "OPERATIONS", {**without, "sts": {}})
+    db = Database(sqlite_url(str(tmp_path / "iamd.sqlite3")))
+    db.migrate()
+    server = pipeline.Server(db, Sealer(secrets.token_bytes(32)), SystemClock())
+    body = (
+        b"Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleSessionName=s1"
+        b"&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fr&WebIdentityToken=abcd"
     )
-    assert status == 501, xml
+    request = HttpRequest("POST", "/", "", {"content-type": FORM}, body)
+    answer = pipeline.handle(server, request)
+    db.dispose()
+    xml = answer.body.decode()
+    assert answer.status == 501, xml
     assert code_of(xml) == "NotImplemented"
-    assert name in xml
+    assert "sts:AssumeRoleWithWebIdentity" in xml
 
 
 def test_get_with_query_string_works(server: Any, account: Any) -> None:

@@ -43,6 +43,7 @@ class Session:
     source_identity: str | None = None
     mfa_at: datetime | None = None
     provider_arn: str | None = None
+    scope_texts: tuple[str, ...] = ()  # GetScopedCredentials' layers, each must allow
 
     @property
     def has_policies(self) -> bool:

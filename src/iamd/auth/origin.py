@@ -12,3 +12,4 @@ class RequestMeta:
     source_ip: str = "127.0.0.1"
     user_agent: str = ""
     secure_transport: bool = False
+    host: str = "localhost"  # the Host the request was sent to (names iamd's issuer URLs)

@@ -192,6 +192,7 @@ def _to_json(claims: SessionClaims) -> dict[str, Any]:
         "si": session.source_identity,
         "m": _epoch(session.mfa_at),
         "fp": session.provider_arn,
+        "sc": list(session.scope_texts),
     }
 
 
@@ -211,6 +212,7 @@ def _from_json(data: dict[str, Any], access_key_id: str) -> SessionClaims:
         source_identity=data["si"],
         mfa_at=_time(data["m"]),
         provider_arn=data["fp"],
+        scope_texts=tuple(str(text) for text in data.get("sc", ())),
     )
     return SessionClaims(
         access_key_id=access_key_id,

@@ -25,6 +25,7 @@ from iamd.authz.context_keys import request_keys, resource_tags
 from iamd.authz.dependent_actions import dependent_actions
 from iamd.authz.principal_policies import PrincipalPolicies, policies_for, principal_of
 from iamd.authz.resources import Target, action_exists, resource_target, targets
+from iamd.authz.scopes import is_scoped, scope_policies
 from iamd.authz.session_limits import check_session_limits
 from iamd.errors import AccessDenied
 from iamd.policy import RequestContext, access_denied_message, decide
@@ -51,7 +52,7 @@ def authorize(ctx: CallContext, service: str, operation: str, params: Mapping[st
         return
     if ctx.caller.is_anonymous:
         raise AccessDenied(f"Not authorized to perform {action}")
-    if action in ALWAYS_ALLOWED or ctx.caller.is_root:
+    if action in ALWAYS_ALLOWED or (ctx.caller.is_root and not is_scoped(ctx.caller)):
         return
     if action in SELF_SERVICE_PASSWORD and _users_may_change_passwords(ctx):
         return
@@ -92,7 +93,11 @@ def _decide(
         resolver=resource_tags(ctx.conn, target.stored),
     )
     decision = decide(
-        request, identity=policies.identity, boundary=policies.boundary, session=policies.session
+        request,
+        identity=policies.identity,
+        boundary=policies.boundary,
+        session=policies.session,
+        scopes=scope_policies(ctx.caller),
     )
     if not decision.allowed:
         raise AccessDenied(access_denied_message(decision, resource_label=target.label))

@@ -6,10 +6,10 @@ nothing, or AWS's error. The rules (IAM User Guide, "Compare AWS STS credentials
 - no temporary credentials call GetSessionToken or GetFederationToken
   (AccessDenied "Cannot call GetSessionToken with session credentials");
 - GetSessionToken credentials call IAM only when the session was opened with MFA,
-  and STS only for AssumeRole and GetCallerIdentity; without MFA, AWS answers IAM
-  calls as it does an unknown token (InvalidClientTokenId);
+  and STS only for AssumeRole, GetCallerIdentity and GetScopedCredentials; without
+  MFA, AWS answers IAM calls as it does an unknown token (InvalidClientTokenId);
 - federated users (GetFederationToken) call no IAM operation and of STS only
-  GetCallerIdentity.
+  GetCallerIdentity and GetScopedCredentials (which narrows them further).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from iamd.errors import AccessDenied, InvalidClientTokenId
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 NO_SESSION_CREDENTIALS = frozenset({"GetSessionToken", "GetFederationToken"})
-SESSION_TOKEN_STS = frozenset({"AssumeRole", "GetCallerIdentity"})
-FEDERATED_STS = frozenset({"GetCallerIdentity"})
+SESSION_TOKEN_STS = frozenset({"AssumeRole", "GetCallerIdentity", "GetScopedCredentials"})
+FEDERATED_STS = frozenset({"GetCallerIdentity", "GetScopedCredentials"})
 
 
 def check_session_limits(caller: Caller, service: str, operation: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from iamd.errors import NoSuchEntity
 from iamd.iam import authorization_details, reports
+from iamd.iam.account_properties import global_endpoint_token_version
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import account_settings, account_summary
 from iamd.store.account_settings import PasswordPolicy
@@ -20,7 +21,6 @@ QUOTAS = {
     "AttachedPoliciesPerGroupQuota": 10,
     "AttachedPoliciesPerRoleQuota": 10,
     "AttachedPoliciesPerUserQuota": 10,
-    "GlobalEndpointTokenVersion": 1,
     "GroupPolicySizeQuota": 5120,
     "GroupsPerUserQuota": 10,
     "GroupsQuota": 300,
@@ -122,7 +122,8 @@ def list_account_aliases(ctx: OperationContext, params: Params) -> Output:
 
 def get_account_summary(ctx: OperationContext, params: Params) -> Output:
     usage = account_summary.usage(ctx.conn, ctx.account_id)
-    return {"SummaryMap": {**usage, **QUOTAS}}
+    version = global_endpoint_token_version(ctx.conn, ctx.account_id)
+    return {"SummaryMap": {**usage, **QUOTAS, "GlobalEndpointTokenVersion": version}}
 
 
 OPERATIONS: OperationTable = {

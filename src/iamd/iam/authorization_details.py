@@ -22,6 +22,7 @@ from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import authorization_details as details
 from iamd.store.authorization_details import CustomerPolicy, InlinePolicy
 from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies
+from iamd.store.catalog_versions import aws_policy_versions
 from iamd.store.groups import Group
 from iamd.store.pages import decode_marker, encode_marker
 from iamd.store.roles import Role
@@ -305,13 +306,15 @@ def customer_policy_output(
 
 
 def aws_policy_output(policy: AwsManagedPolicy) -> Output:
-    # The catalog keeps each AWS policy's default version only: its list is that one.
-    default_version = {
-        "Document": policy.document,
-        "VersionId": policy.default_version_id,
-        "IsDefaultVersion": True,
-        "CreateDate": policy.update_date,
-    }
+    versions = [
+        {
+            "Document": version.document,
+            "VersionId": version.version_id,
+            "IsDefaultVersion": version.version_id == policy.default_version_id,
+            "CreateDate": version.create_date,
+        }
+        for version in aws_policy_versions(policy)
+    ]
     output: Output = {
         "PolicyName": policy.policy_name,
         "PolicyId": policy.policy_id,
@@ -319,7 +322,7 @@ def aws_policy_output(policy: AwsManagedPolicy) -> Output:
         "DefaultVersionId": policy.default_version_id,
         "CreateDate": policy.create_date,
         "UpdateDate": policy.update_date,
-        "PolicyVersionList": [default_version],
+        "PolicyVersionList": versions,
     }
     if policy.description:
         output["Description"] = policy.description

@@ -7,6 +7,7 @@ the URL without its scheme, as AWS does.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -80,6 +81,8 @@ def create_open_id_connect_provider(ctx: OperationContext, params: Params) -> Ou
         client_ids=tuple(client_ids),
         thumbprints=tuple(thumbprints),
         created_at=ctx.now,
+        context_provider=context_provider_input(params),
+        identity_center_instance_arn=identity_center_input(params),
     )
     providers.insert_oidc_provider(ctx.conn, provider)
     output: Output = {"OpenIDConnectProviderArn": provider.arn}
@@ -97,6 +100,7 @@ def get_open_id_connect_provider(ctx: OperationContext, params: Params) -> Outpu
         "ThumbprintList": list(provider.thumbprints),
         "CreateDate": provider.created_at,
         "Tags": tags_output(tags.tags_of(ctx.conn, TAG_KIND, provider.arn)),
+        **propagation_output(provider),
     }
 
 
@@ -139,6 +143,76 @@ def update_open_id_connect_provider_thumbprint(ctx: OperationContext, params: Pa
     return {}
 
 
+def context_provider_input(params: Params) -> str | None:
+    """The ContextProvider structure as stored (JSON), or None when none was given."""
+    given = params.get("ContextProvider")
+    return json.dumps(dict(given), sort_keys=True) if given is not None else None
+
+
+def identity_center_input(params: Params) -> str | None:
+    """An Identity Center instance to associate: iamd has none, so none can be named."""
+    instance_arn = params.get("IdentityCenterInstanceArn")
+    if instance_arn is None:
+        return None
+    if params.get("ContextProvider") is None:
+        raise InvalidInput("IdentityCenterInstanceArn requires a ContextProvider.")
+    raise NoSuchEntity(f"IAM Identity Center instance {instance_arn} not found.")
+
+
+def propagation_output(provider: OidcProvider) -> Output:
+    output: Output = {}
+    if provider.context_provider is not None:
+        output["ContextProvider"] = json.loads(provider.context_provider)
+    if provider.identity_center_instance_arn is not None:
+        output["IdentityCenterInstanceArn"] = provider.identity_center_instance_arn
+    return output
+
+
+def update_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
+    """Set or remove the context provider or the Identity Center association, one a call."""
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    changes_context = "ContextProvider" in params or bool(params.get("RemoveContextProvider"))
+    changes_center = "IdentityCenterInstanceArn" in params or bool(
+        params.get("RemoveIdentityCenterInstance")
+    )
+    check_update(params, changes_context=changes_context, changes_center=changes_center)
+    context = provider.context_provider
+    center = provider.identity_center_instance_arn
+    if changes_context:
+        if params.get("RemoveContextProvider") and center is not None:
+            raise InvalidInput(
+                "Remove the IAM Identity Center association before the context provider."
+            )
+        context = context_provider_input(params)
+    else:
+        center = None if params.get("RemoveIdentityCenterInstance") else center
+        if "IdentityCenterInstanceArn" in params:
+            if context is None:
+                raise InvalidInput("IdentityCenterInstanceArn requires a ContextProvider.")
+            raise NoSuchEntity(
+                f"IAM Identity Center instance {params['IdentityCenterInstanceArn']} not found."
+            )
+    providers.set_oidc_propagation(ctx.conn, provider.arn, context, center)
+    return {}
+
+
+def check_update(params: Params, *, changes_context: bool, changes_center: bool) -> None:
+    """AWS's rules: a value or its Remove flag, never both; one configuration a request."""
+    if "ContextProvider" in params and params.get("RemoveContextProvider"):
+        raise InvalidInput("Specify either ContextProvider or RemoveContextProvider, not both.")
+    if "IdentityCenterInstanceArn" in params and params.get("RemoveIdentityCenterInstance"):
+        raise InvalidInput(
+            "Specify either IdentityCenterInstanceArn or RemoveIdentityCenterInstance, not both."
+        )
+    if changes_context and changes_center:
+        raise InvalidInput(
+            "A request can change either the context provider or the IAM Identity Center "
+            "association, not both."
+        )
+    if not (changes_context or changes_center):
+        raise InvalidInput("Specify a configuration to change.")
+
+
 OPERATIONS: OperationTable = {
     "CreateOpenIDConnectProvider": create_open_id_connect_provider,
     "GetOpenIDConnectProvider": get_open_id_connect_provider,
@@ -147,6 +221,7 @@ OPERATIONS: OperationTable = {
     "AddClientIDToOpenIDConnectProvider": add_client_id_to_open_id_connect_provider,
     "RemoveClientIDFromOpenIDConnectProvider": remove_client_id_from_open_id_connect_provider,
     "UpdateOpenIDConnectProviderThumbprint": update_open_id_connect_provider_thumbprint,
+    "UpdateOpenIDConnectProvider": update_open_id_connect_provider,
     **tag_operations(
         "OpenIDConnectProvider",
         TAG_KIND,

@@ -17,6 +17,7 @@ from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.policy import policy_size, validate_policy
 from iamd.store import attachments as usage
 from iamd.store import policies as store
+from iamd.store.catalog_versions import aws_policy_versions
 from iamd.store.pages import DEFAULT_MAX_ITEMS, decode_marker, encode_marker
 from iamd.store.policies import ManagedPolicy, PolicyVersion
 
@@ -125,12 +126,15 @@ def version_output(
 
 
 def known_versions(ctx: OperationContext, arn: str) -> tuple[list[PolicyVersion], str]:
-    """A policy's versions and its default; an AWS managed one shows its default only."""
+    """A policy's versions, newest first, and its default; AWS's come from the catalog."""
     policy = resolve(ctx, arn)
     aws = store.aws_policy(arn) if policy.is_aws else None
     if aws is not None:
-        default = PolicyVersion(aws.default_version_id, aws.document, aws.update_date)
-        return [default], aws.default_version_id
+        versions = [
+            PolicyVersion(version.version_id, version.document, version.create_date)
+            for version in aws_policy_versions(aws)
+        ]
+        return versions, aws.default_version_id
     return store.versions_of(ctx.conn, policy.policy_id), policy.default_version_id
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from iamd.iam import (
+    access_advisor,
     access_keys,
     account,
+    account_properties,
     attachments,
+    delegation_requests,
     groups,
     inline_policies,
     instance_profiles,
     login_profiles,
     mfa,
     oidc_providers,
+    organizations,
+    outbound_federation,
     policies,
+    role_templates,
     roles,
     saml_providers,
     server_certificates,
@@ -45,6 +51,12 @@ _FAMILIES = (
     service_credentials,
     server_certificates,
     simulate,
+    account_properties,
+    organizations,
+    delegation_requests,
+    role_templates,
+    outbound_federation,
+    access_advisor,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {

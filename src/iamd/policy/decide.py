@@ -100,8 +100,13 @@ def decide(
     resource: Policy | None = None,
     resource_account: str | None = None,
     require_resource_allow: bool = False,
+    scopes: Sequence[Policy] = (),
 ) -> Decision:
-    """Decide one request; `session` None means no session policies were passed."""
+    """Decide one request; `session` None means no session policies were passed.
+
+    `scopes` are the scope-down layers of GetScopedCredentials: each one on its own
+    must allow what is allowed (their intersection), whoever the caller is.
+    """
     boundaries = _as_tuple(boundary)
     scans: dict[PolicySource, _Scan] = {
         "identity-based": _scan(identity, "identity-based", request),
@@ -111,12 +116,17 @@ def decide(
         "permissions boundary": _scan(boundaries, "permissions boundary", request),
         "session": _scan(session or (), "session", request),
     }
-    denies = tuple(m for scan in scans.values() for m in scan.denies)
+    layers = tuple(_scan((scope,), "session", request) for scope in scopes)
+    denies = tuple(m for scan in (*scans.values(), *layers) for m in scan.denies)
     if denies:
         return _explicit_deny(request, denies)
     sides = _sides(request, scans, has_boundary=bool(boundaries), session=session)
     same_account = resource_account is None or resource_account == request.principal.account_id
-    return _allow_or_implicit(request, scans, sides, same_account, require_resource_allow)
+    decision = _allow_or_implicit(request, scans, sides, same_account, require_resource_allow)
+    if decision.allowed and not all(layer.allows for layer in layers):
+        reason = f"implicit deny: no scope-down session policy allows {request.action}"
+        return Decision(False, "implicitDeny", "session", (), (reason,), request)
+    return decision
 
 
 def _as_tuple(policies: Policy | Sequence[Policy] | None) -> tuple[Policy, ...]:

@@ -1,4 +1,5 @@
-"""The ASGI application: one endpoint for IAM and STS, plus a health check.
+"""The ASGI application: one endpoint for IAM and STS, a health check, and the OpenID
+documents of the outbound federation issuers (`iamd.sts.issuer`).
 
 Other front ends (the console) are mounted by whoever composes the process
 (`iamd.cli.asgi`), so this package never imports a layer above it.
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iamd import ids
@@ -34,6 +36,7 @@ from iamd.server.pipeline import (
     receive,
 )
 from iamd.server.pipeline import Response as PipelineResponse
+from iamd.sts import issuer
 
 
 def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
@@ -58,8 +61,21 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
 
+    async def issuer_discovery(request: Request) -> Response:
+        with server.db.transaction(write=False) as conn:
+            document = issuer.discovery_document(conn, request.path_params["issuer_id"])
+        return _json_or_404(document)
+
+    async def issuer_keys(request: Request) -> Response:
+        with server.db.transaction(write=False) as conn:
+            keys = issuer.key_set(conn, request.path_params["issuer_id"], server.clock.now())
+        return _json_or_404(keys)
+
+    issuer_root = "/outbound-federation/{issuer_id}"
     routes = [
         Route("/healthz", health, methods=["GET"]),
+        Route(issuer_root + issuer.DISCOVERY_PATH, issuer_discovery, methods=["GET"]),
+        Route(issuer_root + issuer.JWKS_PATH, issuer_keys, methods=["GET"]),
         *mounts,
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
     ]
@@ -70,6 +86,12 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
         server.db.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _json_or_404(document: dict[str, Any] | None) -> Response:
+    if document is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    return JSONResponse(document, headers={"Cache-Control": "max-age=300"})
 
 
 # Operations that hash a password with argon2, may fetch an OIDC issuer's keys, or
@@ -112,6 +134,7 @@ def _request_meta(request: Request) -> RequestMeta:
         source_ip=request.client.host if request.client else "127.0.0.1",
         user_agent=request.headers.get("user-agent", ""),
         secure_transport=request.url.scheme == "https",
+        host=request.headers.get("host", "localhost"),
     )
 
 

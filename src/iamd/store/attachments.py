@@ -252,6 +252,11 @@ def identity_policy_documents(
     return found
 
 
+def own_policy_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
+    """The inline and attached policies of this principal alone (not its groups')."""
+    return _inline_documents(conn, kind, owner_id) + _managed_documents(conn, kind, owner_id)
+
+
 def _inline_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
     query = (
         select(inline_policies.c.name, inline_policies.c.document)

@@ -63,6 +63,10 @@ UNRELATED_TABLES: dict[str, str] = {
     "server_certificates": "certificates for load balancers; no decision reads them",
     "user_credentials": "signing certificates, SSH keys, service credentials",
     "alembic_version": "the migration bookkeeping",
+    "account_preferences": "STS endpoint preferences and account properties",
+    "outbound_federation": "whether iamd issues tokens for the account's principals",
+    "token_signing_keys": "keys that sign outbound tokens, not read by decisions",
+    "access_advisor_jobs": "reports generated from policies",
 }
 
 

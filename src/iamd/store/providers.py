@@ -33,6 +33,8 @@ class OidcProvider:
     client_ids: tuple[str, ...]
     thumbprints: tuple[str, ...]
     created_at: datetime
+    context_provider: str | None = None  # AWS's ContextProvider structure, as JSON text
+    identity_center_instance_arn: str | None = None
 
 
 def _oidc(row: Any) -> OidcProvider:
@@ -43,6 +45,8 @@ def _oidc(row: Any) -> OidcProvider:
         client_ids=tuple(json.loads(row.client_ids)),
         thumbprints=tuple(json.loads(row.thumbprints)),
         created_at=as_utc(row.created_at),
+        context_provider=row.context_provider,
+        identity_center_instance_arn=row.identity_center_instance_arn,
     )
 
 
@@ -54,6 +58,8 @@ def insert_oidc_provider(conn: Connection, provider: OidcProvider) -> OidcProvid
         "client_ids": json.dumps(list(provider.client_ids)),
         "thumbprints": json.dumps(list(provider.thumbprints)),
         "created_at": provider.created_at,
+        "context_provider": provider.context_provider,
+        "identity_center_instance_arn": provider.identity_center_instance_arn,
     }
     try:
         with conn.begin_nested():
@@ -90,6 +96,17 @@ def set_oidc_client_ids(conn: Connection, arn: str, client_ids: list[str]) -> No
 
 def set_oidc_thumbprints(conn: Connection, arn: str, thumbprints: list[str]) -> None:
     values = {"thumbprints": json.dumps(thumbprints)}
+    conn.execute(update(oidc_providers).where(oidc_providers.c.arn == arn).values(values))
+
+
+def set_oidc_propagation(
+    conn: Connection, arn: str, context_provider: str | None, identity_center_arn: str | None
+) -> None:
+    """Replace the provider's trusted identity propagation settings (None: none)."""
+    values = {
+        "context_provider": context_provider,
+        "identity_center_instance_arn": identity_center_arn,
+    }
     conn.execute(update(oidc_providers).where(oidc_providers.c.arn == arn).values(values))
 
 

@@ -298,6 +298,9 @@ oidc_providers = Table(
     Column("client_ids", Text, nullable=False),
     Column("thumbprints", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    # UpdateOpenIDConnectProvider's trusted identity propagation settings.
+    Column("context_provider", Text),  # AWS's ContextProvider structure, as JSON
+    Column("identity_center_instance_arn", String(1224)),
 )
 
 saml_providers = Table(
@@ -367,4 +370,55 @@ signin_failures = Table(
     Column("key", String(400), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("last_failed_at", Timestamp, nullable=False),
+)
+
+# Account-wide preferences one row per (account, name): PutAccountProperties's
+# ``Namespace/PropertyName`` keys and the STS global endpoint token version.
+account_preferences = Table(
+    "account_preferences",
+    metadata,
+    _account_fk(),
+    Column("name", String(512), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+    PrimaryKeyConstraint("account_id", "name"),
+)
+
+# Outbound web identity federation: whether the account's principals may get JWTs
+# from GetWebIdentityToken, and the account's issuer (kept across disable/enable).
+outbound_federation = Table(
+    "outbound_federation",
+    metadata,
+    Column(
+        "account_id", String(12), ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("issuer_id", String(64), nullable=False, unique=True),
+    Column("issuer_url", String(1024), nullable=False),
+    Column("is_enabled", Boolean, nullable=False),
+    Column("updated_at", Timestamp, nullable=False),
+)
+
+# The keys iamd signs outbound web identity tokens with, shared by every issuer it
+# serves. The private key is sealed under the master key, bound to its key id.
+token_signing_keys = Table(
+    "token_signing_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("private_key_sealed", LargeBinary, nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("retired_at", Timestamp),  # published until well after this, never used again
+)
+
+# Access advisor report jobs (GenerateServiceLastAccessedDetails): what was asked
+# about, and when. The report is made from the entity's policies when it is read.
+access_advisor_jobs = Table(
+    "access_advisor_jobs",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    _account_fk(),
+    Column("entity_arn", String(2048), nullable=False),
+    Column("granularity", String(32), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
 )
