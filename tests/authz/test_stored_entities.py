@@ -145,3 +145,15 @@ def test_adding_a_role_to_an_instance_profile_needs_pass_role(acct: Account) -> 
     builder.add_role_to_instance_profile(InstanceProfileName="app", RoleName="APP")
     roles = acct.iam.get_instance_profile(InstanceProfileName="app")["InstanceProfile"]["Roles"]
     assert [role["RoleName"] for role in roles] == ["app"]
+
+
+def test_creating_a_service_linked_role_is_decided_on_its_arn(acct: Account) -> None:
+    linked = f"arn:aws:iam::{acct.id}:role/aws-service-role/*"
+    ops = acct.user("ops", allow("iam:CreateServiceLinkedRole", linked))
+    role = ops.create_service_linked_role(AWSServiceName="autoscaling.amazonaws.com")["Role"]
+    assert role["Arn"].startswith(f"arn:aws:iam::{acct.id}:role/aws-service-role/autoscaling.")
+    narrow = acct.user(
+        "narrow", allow("iam:CreateServiceLinkedRole", f"arn:aws:iam::{acct.id}:role/other/*")
+    )
+    message = denied(narrow.create_service_linked_role, AWSServiceName="ecs.amazonaws.com")
+    assert "role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS" in message

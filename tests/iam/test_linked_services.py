@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
-from iamd.iam.linked_services import find_linked_service, linked_services
 from iamd.store.catalog import aws_managed_policies
+from iamd.store.linked_services import find_linked_service, linked_services
 
 # AWS's service principals: lowercase labels under amazonaws.com.
 PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")

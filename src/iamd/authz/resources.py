@@ -24,6 +24,7 @@ from iamd.arn import parse_arn
 from iamd.auth.caller import Caller
 from iamd.authz import entities
 from iamd.authz.entities import Stored
+from iamd.store.linked_services import find_linked_service
 
 # Input members that hold a resource's ARN outright, by resource type.
 _ARN_MEMBERS = {
@@ -156,6 +157,8 @@ def _target(call: _Call) -> Target:
 
 
 def _target_of_type(call: _Call, resource_type: str) -> Target | None:
+    if call.operation == "CreateServiceLinkedRole" and resource_type == "role":
+        return _linked_role(call)
     for member in _ARN_MEMBERS.get(resource_type, ()):
         value = str(call.params.get(member) or "")
         # A member such as PolicySourceArn may name a user, group or role: it is this
@@ -175,6 +178,15 @@ def _target_of_type(call: _Call, resource_type: str) -> Target | None:
         path = str(call.params.get("Path") or "/")
     label = f"{resource_type} {name}" if resource_type in ("user", "group", "role") else None
     return Target(_arn(call, resource_type, name, path), label, stored)
+
+
+def _linked_role(call: _Call) -> Target | None:
+    """The role CreateServiceLinkedRole would create, named by AWS's table of services."""
+    service = find_linked_service(str(call.params.get("AWSServiceName") or ""))
+    if service is None:
+        return None  # the operation refuses an unknown service principal
+    name = service.named(call.params.get("CustomSuffix"))
+    return Target(_arn(call, "role", name, service.path))
 
 
 def _by_arn(call: _Call, resource_type: str, value: str) -> Target:

@@ -2,7 +2,7 @@
 GetServiceLinkedRoleDeletionStatus.
 
 A service-linked role is named and equipped by AWS's table of services
-(`iamd.iam.linked_services`: ``ecs.amazonaws.com`` → ``AWSServiceRoleForECS`` with
+(`iamd.store.linked_services`: ``ecs.amazonaws.com`` → ``AWSServiceRoleForECS`` with
 ``AmazonECSServiceRolePolicy``), lives under ``/aws-service-role/<service>/``, trusts that
 service's principal, and only the service may change it (`roles.check_modifiable`). A
 service not in the table has no such role: AWS refuses it.
@@ -16,10 +16,10 @@ import re
 import uuid
 
 from iamd.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
-from iamd.iam.linked_services import LinkedService, find_linked_service
 from iamd.iam.roles import TAG_KIND, new_role, store_new_role
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import attachments, roles, tags
+from iamd.store.linked_services import LinkedService, find_linked_service
 from iamd.store.roles import Role
 
 SERVICE_ROLE_PATH = "/aws-service-role/"
@@ -40,7 +40,7 @@ def service_role_name(service: LinkedService, custom_suffix: str | None) -> str:
         return service.role_name
     if not service.allows_custom_suffix:
         raise InvalidInput(f"Custom suffix is not allowed for {service.service_name}")
-    name = f"{service.role_name}_{custom_suffix}"
+    name = service.named(custom_suffix)
     if len(name) > MAX_ROLE_NAME:
         raise InvalidInput(f"Role name {name} is longer than {MAX_ROLE_NAME} characters.")
     return name

@@ -28,6 +28,10 @@ class LinkedService:
     policy_names: tuple[str, ...]  # AWS managed policies by path, ``aws-service-role/X``
     allows_custom_suffix: bool
 
+    def named(self, custom_suffix: str | None) -> str:
+        """The role's name, with ``_suffix`` when one is given."""
+        return f"{self.role_name}_{custom_suffix}" if custom_suffix else self.role_name
+
     @property
     def path(self) -> str:
         return f"/aws-service-role/{self.service_name}/"
