@@ -13,7 +13,7 @@ error for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select
@@ -30,10 +30,12 @@ from iamd.store.access_keys import AccessKey
 from iamd.store.schema import roles as role_table
 from iamd.store.schema import users as user_table
 from iamd.store.sealing import Sealer
+from iamd.store.versioned import VersionedCache, authz_version
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 SERVICES = ("iam", "sts")
+KEY_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,59 @@ def authenticate(
         verify_signature(request, signed, claims.secret_access_key)
         _check_still_exists(conn, claims)
         return Authenticated(sessions.caller_of(claims, partition), None)
-    key = access_keys.find_key(conn, signed.access_key_id)
-    if key is None or not key.is_active or signed.security_token is not None:
+    known = _known_key(conn, sealer, signed.access_key_id)
+    if known is None or not known.key.is_active or signed.security_token is not None:
         raise InvalidClientTokenId(INVALID_TOKEN)
-    verify_signature(request, signed, key.secret(sealer))
-    return Authenticated(caller_for_key(conn, key, partition), key)
+    verify_signature(request, signed, known.secret)
+    return Authenticated(_caller(known, partition), known.key)
+
+
+@dataclass(frozen=True)
+class _KnownKey:
+    """A long-term key as authentication needs it: its row, opened secret and owner."""
+
+    key: AccessKey
+    secret: str
+    user: users.User | None  # None: the account's root user
+
+
+# Keys seen by this process, at their account's authz_version: every change to a key
+# (status, deletion) or to its user (rename, deletion) bumps it.
+_keys: VersionedCache[str, _KnownKey] = VersionedCache(KEY_CACHE_SIZE)
+
+
+def _known_key(conn: Connection, sealer: Sealer, access_key_id: str) -> _KnownKey | None:
+    seen = _keys.peek(access_key_id)
+    if seen is not None:
+        version = authz_version(conn, seen.key.account_id)
+        if _keys.get(access_key_id, version) is not None:
+            return seen
+    key = access_keys.find_key(conn, access_key_id)
+    if key is None:
+        return None
+    version = authz_version(conn, key.account_id)
+    user = users.get_user_by_id(conn, key.user_id) if key.user_id is not None else None
+    if key.user_id is not None and user is None:  # deleted between the two reads
+        return None
+    known = _KnownKey(key, key.secret(sealer), user)
+    _keys.put(access_key_id, version, known)
+    return known
+
+
+def remember_use(key: AccessKey, when: datetime, service: str, region: str) -> None:
+    """Note a recorded last use in this process's view of the key (no version bump)."""
+    seen = _keys.peek(key.access_key_id)
+    if seen is None:
+        return
+    used = replace(seen.key, last_used_at=when, last_used_service=service, last_used_region=region)
+    _keys.replace(key.access_key_id, replace(seen, key=used))
+
+
+def _caller(known: _KnownKey, partition: str) -> Caller:
+    key, user = known.key, known.user
+    if user is None:
+        return root_caller(key.account_id, access_key_id=key.access_key_id, partition=partition)
+    return user_caller(user, key.access_key_id, partition)
 
 
 def _session_claims(sealer: Sealer, signed: SignedRequest, now: datetime) -> SessionClaims:
@@ -88,19 +138,14 @@ def _check_still_exists(conn: Connection, claims: SessionClaims) -> None:
         raise InvalidClientTokenId(INVALID_TOKEN)
 
 
-def caller_for_key(conn: Connection, key: AccessKey, partition: str) -> Caller:
-    if key.user_id is None:
-        return root_caller(key.account_id, access_key_id=key.access_key_id, partition=partition)
-    user = users.get_user_by_id(conn, key.user_id)
-    if user is None:  # deleted between the key lookup and now
-        raise InvalidClientTokenId(INVALID_TOKEN)
+def user_caller(user: users.User, access_key_id: str, partition: str) -> Caller:
     return Caller(
         account_id=user.account_id,
         kind="user",
         arn=iam_arn(user.account_id, "user", user.path, user.name, partition=partition),
         user_id=user.user_id,
         name=user.name,
-        access_key_id=key.access_key_id,
+        access_key_id=access_key_id,
         partition=partition,
         entity_id=user.user_id,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, bindparam, select
 
 from iamd.store.schema import (
     access_keys,
@@ -25,6 +25,9 @@ from iamd.store.schema import (
     server_certificates,
     users,
 )
+from iamd.store.versioned import VersionedCache, authz_version
+
+CACHE_SIZE = 10_000
 
 # Entities named by (name, path), found by name_lower within the account.
 NAMED_TABLES: dict[str, Table] = {
@@ -54,17 +57,37 @@ class Stored:
     path: str = "/"
 
 
-def by_name(conn: Connection, account_id: str, resource_type: str, name: str) -> Stored | None:
-    table = NAMED_TABLES.get(resource_type)
-    if table is None:
-        return None
-    query = select(table.c.id, table.c.name, table.c.path).where(
-        table.c.account_id == account_id, table.c.name_lower == name.lower()
+# Built once: a lookup runs on most requests.
+_BY_NAME = {
+    resource_type: select(table.c.id, table.c.name, table.c.path).where(
+        table.c.account_id == bindparam("account_id"), table.c.name_lower == bindparam("name")
     )
-    row = conn.execute(query).first()
+    for resource_type, table in NAMED_TABLES.items()
+}
+
+_found: VersionedCache[tuple[str, str, str], Stored] = VersionedCache(CACHE_SIZE)
+
+
+def by_name(conn: Connection, account_id: str, resource_type: str, name: str) -> Stored | None:
+    """The entity of this type and name (any case) in the account, if it exists.
+
+    Found entities are cached per process at the account's authz_version, which every
+    create, rename and delete of a named entity bumps.
+    """
+    query = _BY_NAME.get(resource_type)
+    if query is None:
+        return None
+    key = (account_id, resource_type, name.lower())
+    version = authz_version(conn, account_id)
+    cached = _found.get(key, version)
+    if cached is not None:
+        return cached
+    row = conn.execute(query, {"account_id": account_id, "name": name.lower()}).first()
     if row is None:
         return None
-    return Stored(resource_type, str(row.id), str(row.name), str(row.path))
+    stored = Stored(resource_type, str(row.id), str(row.name), str(row.path))
+    _found.put(key, version, stored)
+    return stored
 
 
 def by_arn(conn: Connection, resource_type: str, arn: str) -> Stored | None:

@@ -16,8 +16,6 @@ the store, never trusted across writes"), and any number of server processes agr
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,6 +34,7 @@ from iamd.store.schema import (
     roles,
     users,
 )
+from iamd.store.versioned import VersionedCache
 
 CACHE_SIZE = 10_000
 
@@ -53,31 +52,7 @@ NO_POLICIES = PrincipalPolicies((), None, ())
 _ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
-class _Cache:
-    """A small thread-safe LRU: (principal) → (authz version, policies)."""
-
-    def __init__(self, size: int) -> None:
-        self._entries: OrderedDict[tuple[str, str], tuple[int, PrincipalPolicies]] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, str], version: int) -> PrincipalPolicies | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] != version:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: tuple[str, str], version: int, policies: PrincipalPolicies) -> None:
-        with self._lock:
-            self._entries[key] = (version, policies)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-
-_cache = _Cache(CACHE_SIZE)
+_cache: VersionedCache[tuple[str, str], PrincipalPolicies] = VersionedCache(CACHE_SIZE)
 
 
 def policies_for(ctx: CallContext) -> PrincipalPolicies:

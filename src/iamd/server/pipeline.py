@@ -15,7 +15,7 @@ from typing import Any
 
 from iamd import ids
 from iamd.arn import partition_for_region
-from iamd.auth.authenticate import authenticate
+from iamd.auth.authenticate import authenticate, remember_use
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.authz.authorize import authorize
@@ -265,6 +265,7 @@ def _record_key_use(
             access_keys.record_use(
                 conn, key.access_key_id, when=now, service=service, region=region
             )
+        remember_use(key, now, service, region)
     except Exception:  # bookkeeping must never turn an answered request into an error
         log.exception("could not record the use of an access key")
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import EntityAlreadyExists
+from iamd.store import versioned
 from iamd.store.schema import accounts
 
 
@@ -71,10 +72,6 @@ def list_account_ids(conn: Connection) -> list[str]:
     return list(conn.execute(select(accounts.c.id).order_by(accounts.c.id)).scalars())
 
 
-_AUTHZ_VERSION = select(accounts.c.authz_version).where(accounts.c.id == bindparam("account_id"))
-
-
 def authz_version(conn: Connection, account_id: str) -> int:
     """The counter that compiled-policy caches compare against."""
-    value = conn.execute(_AUTHZ_VERSION, {"account_id": account_id}).scalar_one_or_none()
-    return int(value or 0)
+    return versioned.authz_version(conn, account_id)

@@ -49,6 +49,9 @@ AUTHZ_TABLES: dict[str, AuthzTable] = {
         _via("users", "user_id"), ("password_hash", "reset_required", "password_changed_at")
     ),
     "oidc_providers": AuthzTable("ROW.account_id"),
+    # their names and paths are in the ARNs that policies are matched against
+    "instance_profiles": AuthzTable("ROW.account_id"),
+    "server_certificates": AuthzTable("ROW.account_id", ("name", "name_lower", "path")),
     "saml_providers": AuthzTable("ROW.account_id"),
 }
 
@@ -58,9 +61,7 @@ UNRELATED_TABLES: dict[str, str] = {
     "credential_reports": "a generated report",
     "signin_failures": "console sign-in throttling",
     "password_history": "checked only when a password is set",
-    "instance_profiles": "a container for a role; no decision reads it",
     "instance_profile_roles": "which role a profile holds; no decision reads it",
-    "server_certificates": "certificates for load balancers; no decision reads them",
     "user_credentials": "signing certificates, SSH keys, service credentials",
     "alembic_version": "the migration bookkeeping",
     "account_preferences": "STS endpoint preferences and account properties",
