@@ -368,3 +368,16 @@ signin_failures = Table(
     Column("failures", Integer, nullable=False),
     Column("last_failed_at", Timestamp, nullable=False),
 )
+
+# One-time links that let a root user set (or recover) its console email and password.
+# Only the SHA-256 digest of a link's token is kept: the token itself is printed once.
+root_login_links = Table(
+    "root_login_links",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    _account_fk(),
+    Column("purpose", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Index("ix_root_login_links_account", "account_id"),
+)
