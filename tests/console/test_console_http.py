@@ -2,77 +2,7 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
-import secrets
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
-from typing import Any
-
-import pytest
-
-from support import IamdServer
-
-PASSWORD = "Corr3ct-Horse-Battery!"
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any) -> None:
-        return None
-
-
-@dataclass
-class Browser:
-    """A cookie jar and no JavaScript: what curl with cookies would see."""
-
-    base: str
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
-        try:
-            with opener.open(request, timeout=30) as answer:
-                return answer.status, dict(answer.headers), answer.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
-
-    def get(self, path: str) -> tuple[int, dict[str, str], str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(
-        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], str]:
-        body = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})
-        return self._open(request)
-
-    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
-        """GET the page for its form token, then POST the form as a browser would."""
-        _, _, html = self.get(path)
-        token = _TOKEN.search(html)
-        assert token is not None, html
-        return self.post(path, {**fields, "csrf_token": token.group(1)})
-
-    def cookie(self, name: str) -> http.cookiejar.Cookie | None:
-        return next((cookie for cookie in self.jar if cookie.name == name), None)
-
-
-@pytest.fixture
-def browser(server: IamdServer) -> Browser:
-    return Browser(server.endpoint + "/console")
-
-
-def sign_up(browser: Browser) -> str:
-    email = f"http-{secrets.token_hex(4)}@example.com"
-    fields = {"email": email, "account_name": "http", "password": PASSWORD, "confirm": PASSWORD}
-    status, _, html = browser.submit("/signup", fields)
-    assert status == 200, html
-    return email
+from console.http_client import PASSWORD, TOKEN, Browser, sign_up
 
 
 def test_every_page_sends_security_headers_and_a_strict_csrf_cookie(browser: Browser) -> None:
@@ -97,7 +27,7 @@ def test_a_post_without_the_form_token_is_refused(browser: Browser) -> None:
 def test_a_post_from_another_origin_is_refused(browser: Browser) -> None:
     email = sign_up(browser)
     _, _, html = browser.get("/signin")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     fields = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
     status, _, _ = browser.post("/signin", fields, {"Origin": "https://evil.example"})
@@ -130,7 +60,7 @@ def test_signing_out_ends_the_session(browser: Browser) -> None:
     email = sign_up(browser)
     browser.submit("/signin", {"email": email, "password": PASSWORD})
     _, _, html = browser.get("/iam")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     status, headers, _ = browser.post("/signout", {"csrf_token": token.group(1)})
     assert status == 303 and headers["location"].startswith("/console/signin")
@@ -184,7 +114,7 @@ def test_the_password_policy_is_saved_through_the_api(browser: Browser) -> None:
     browser.submit("/signin", {"email": email, "password": PASSWORD})
     fields = {"MinimumPasswordLength": "14", "RequireSymbols": "on", "MaxPasswordAge": "90"}
     _, _, html = browser.get("/iam/settings")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     fields["csrf_token"] = token.group(1)
     status, headers, _ = browser.post("/iam/settings/password-policy", fields)

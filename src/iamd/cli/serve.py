@@ -10,11 +10,14 @@ import click
 import uvicorn
 from starlette.applications import Starlette
 
+from iamd import root_login
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
+from iamd.cli.root_login import link_text
 from iamd.cli.settings import Settings, open_store
 from iamd.clock import SystemClock
 from iamd.server.app import create_app
 from iamd.server.pipeline import Server
+from iamd.store.database import Database
 
 # Worker processes rebuild the app from these (uvicorn imports a factory by name).
 _ENV_DATA_DIR = "IAMD__DATA_DIR"
@@ -40,7 +43,9 @@ def run_server(
         ensure_root_key(db, sealer, clock, RootCredential(account_id, key_id, secret))
         click.echo(f"iamd: account {account_id} ready with the root access key {key_id}")
     elif not has_accounts(db):
-        _announce(create_account(db, sealer, clock, email="root@iamd.local"), host, port)
+        credential = create_account(db, sealer, clock, email="root@iamd.local")
+        _announce(credential, host, port)
+        _announce_login_link(db, credential.account_id, f"http://{host}:{port}/console")
     db.dispose()
     os.environ[_ENV_DATA_DIR] = str(settings.data_dir)
     os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
@@ -64,6 +69,15 @@ def app_from_environment() -> Starlette:
     )
     db, sealer = open_store(settings)
     return create_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+
+
+def _announce_login_link(db: Database, account_id: str, console_url: str) -> None:
+    """Print, once, the link that gives the new root user its console email and password."""
+    with db.transaction() as conn:
+        token = root_login.issue_link(conn, account_id, root_login.SET_LOGIN, SystemClock().now())
+    url = root_login.link_url(console_url, root_login.SET_LOGIN, token)
+    click.echo(link_text(account_id, root_login.SET_LOGIN, url))
+    click.echo(f"Later: iamd account set-root-login --account-id {account_id} prints a new one.")
 
 
 def _announce(credential: RootCredential, host: str, port: int) -> None:

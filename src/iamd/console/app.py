@@ -24,6 +24,7 @@ from iamd.console.views import (
     policies,
     providers,
     roles,
+    root_login,
     settings,
     signin,
     signup,
@@ -51,7 +52,17 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Mount("/static", app=static, name="static"),
     ]
     # INVARIANT: /iam/users/new is listed before /iam/users/{name}.
-    areas = [signup, signin, dashboard, user_wizard, own_account, users, user_access, attach]
+    areas = [
+        signup,
+        root_login,
+        signin,
+        dashboard,
+        user_wizard,
+        own_account,
+        users,
+        user_access,
+        attach,
+    ]
     areas += [inline_policies, groups, roles, policies, providers, settings, switch_role]
     for area in areas:
         routes += area.routes(console)

@@ -50,19 +50,36 @@ class Outcome:
 
 def problems_of(request: SignUp) -> dict[str, str]:
     """What is wrong with the form, by field name (empty: nothing)."""
-    problems: dict[str, str] = {}
-    if not _EMAIL.match(request.email) or len(request.email) > MAX_EMAIL:
-        problems["email"] = "Enter a valid email address."
+    problems = email_problems(request.email)
     if not request.account_name or len(request.account_name) > MAX_ACCOUNT_NAME:
         problems["account_name"] = f"Enter an account name of 1 to {MAX_ACCOUNT_NAME} characters."
-    broken = passwords.default_policy_violations(
-        request.password, account_name=request.account_name, email=request.email
+    problems.update(
+        root_password_problems(
+            request.password,
+            request.confirm,
+            account_name=request.account_name,
+            email=request.email,
+        )
     )
-    if broken or len(request.password) > MAX_PASSWORD:
-        problems["password"] = "The password does not meet the requirements: " + PASSWORD_RULES
-    elif request.password != request.confirm:
-        problems["confirm"] = "The passwords do not match."
     return problems
+
+
+def email_problems(email: str) -> dict[str, str]:
+    if not _EMAIL.match(email) or len(email) > MAX_EMAIL:
+        return {"email": "Enter a valid email address."}
+    return {}
+
+
+def root_password_problems(
+    password: str, confirm: str, *, account_name: str, email: str
+) -> dict[str, str]:
+    """AWS's rules for a root user's password, and the retyped copy matching it."""
+    broken = passwords.default_policy_violations(password, account_name=account_name, email=email)
+    if broken or len(password) > MAX_PASSWORD:
+        return {"password": "The password does not meet the requirements: " + PASSWORD_RULES}
+    if password != confirm:
+        return {"confirm": "The passwords do not match."}
+    return {}
 
 
 def sign_up(conn: Connection, request: SignUp, now: datetime) -> Outcome:

@@ -1,0 +1,82 @@
+"""A console visitor without JavaScript, for HTTP-level tests: what curl with cookies sees.
+
+`Browser` keeps cookies, never follows redirects, and `submit`s a form the way a
+browser would: GET the page for its CSRF token, then POST the fields with it.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import re
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSWORD = "Corr3ct-Horse-Battery!"
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+@dataclass
+class Browser:
+    """A cookie jar and no JavaScript: what curl with cookies would see."""
+
+    base: str
+    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
+        opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
+        )
+        try:
+            with opener.open(request, timeout=30) as answer:
+                return answer.status, dict(answer.headers), answer.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read().decode()
+
+    def get(self, path: str) -> tuple[int, dict[str, str], str]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(
+        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], str]:
+        body = urllib.parse.urlencode(fields).encode()
+        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})
+        return self._open(request)
+
+    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
+        """GET the page for its form token, then POST the form as a browser would."""
+        _, _, html = self.get(path)
+        token = TOKEN.search(html)
+        assert token is not None, html
+        return self.post(path, {**fields, "csrf_token": token.group(1)})
+
+    def cookie(self, name: str) -> http.cookiejar.Cookie | None:
+        return next((cookie for cookie in self.jar if cookie.name == name), None)
+
+
+def sign_up(browser: Browser) -> str:
+    email = f"http-{secrets.token_hex(4)}@example.com"
+    fields = {"email": email, "account_name": "http", "password": PASSWORD, "confirm": PASSWORD}
+    status, _, html = browser.submit("/signup", fields)
+    assert status == 200, html
+    return email
+
+
+def token_of(html: str) -> str:
+    """The CSRF token of the page's first form."""
+    found = TOKEN.search(html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def sign_in_root(browser: Browser, email: str, password: str = PASSWORD) -> None:
+    status, headers, html = browser.submit("/signin", {"email": email, "password": password})
+    assert status == 303 and headers["location"] == "/console/iam", html
