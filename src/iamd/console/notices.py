@@ -21,6 +21,10 @@ MESSAGES = {
     "password-changed": "Your password was changed.",
     "changed": "Changes to {name} saved.",
     "mfa-assigned": "MFA device assigned to {name}.",
+    "mfa-removed": "MFA device removed.",
+    "key-active": "Access key {name} activated.",
+    "key-inactive": "Access key {name} deactivated.",
+    "key-deleted": "Access key {name} deleted.",
     "switched": "You are now acting as the role {name}.",
     "switched-back": "You switched back to your own identity.",
 }

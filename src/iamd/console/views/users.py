@@ -52,16 +52,21 @@ def permissions_of(act: Actor, name: str) -> dict[str, Any]:
 def credentials_of(act: Actor, name: str) -> dict[str, Any]:
     who = {"UserName": name}
     keys = attempt(act, "ListAccessKeys", who)
+    return {
+        "keys": keys,
+        "last_used": last_used_of(act, keys),
+        "login_profile": _login_profile(act, name),
+        "mfa": attempt(act, "ListMFADevices", who),
+    }
+
+
+def last_used_of(act: Actor, keys: Attempt[Any]) -> dict[str, Any]:
+    """Each listed key's GetAccessKeyLastUsed (empty where the caller may not ask)."""
     last_used = {}
     for key in keys.value["AccessKeyMetadata"] if keys.value else []:
         used = attempt(act, "GetAccessKeyLastUsed", {"AccessKeyId": key["AccessKeyId"]})
         last_used[key["AccessKeyId"]] = used.value["AccessKeyLastUsed"] if used.value else {}
-    return {
-        "keys": keys,
-        "last_used": last_used,
-        "login_profile": _login_profile(act, name),
-        "mfa": attempt(act, "ListMFADevices", who),
-    }
+    return last_used
 
 
 def _login_profile(act: Actor, name: str) -> Attempt[Any]:
