@@ -24,18 +24,28 @@ def _back(page: Page, name: str) -> Response:
 
 
 def create_access_key(page: Page) -> Response:
+    """CreateAccessKey for the user; the secret is on this response only."""
     name = page.param("name")
     key = page.actor("CreateAccessKey", {"UserName": name})["AccessKey"]
-    created = Created(name, None, key["AccessKeyId"], key["SecretAccessKey"])
-    return _show_once(page, created)
+    return page.render(
+        "access_key_created.html",
+        section="users",
+        owner=name,
+        key=key,
+        csv_href=credentials_csv.key_data_url(key["AccessKeyId"], key["SecretAccessKey"]),
+        csv_name=f"{name}_accessKeys.csv",
+        back=f"/iam/users/{quote(name, safe='')}",
+    )
 
 
 def _show_once(page: Page, created: Created) -> Response:
+    """A new console password, shown this once (with the .csv of AWS's console)."""
     assert page.caller is not None
     signin_url = page.signin_url(page.caller.account_id)
     return page.render(
         "user_created.html",
         section="users",
+        is_new_user=False,
         created=created,
         signin_url=signin_url,
         csv_href=credentials_csv.data_url(created, signin_url),

@@ -191,6 +191,7 @@ def _create(page: Page, new: NewUser) -> Response:
     return page.render(
         "user_created.html",
         section="users",
+        is_new_user=True,
         created=created,
         signin_url=signin_url,
         csv_href=credentials_csv.data_url(created, signin_url),
