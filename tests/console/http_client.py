@@ -80,3 +80,23 @@ def token_of(html: str) -> str:
 def sign_in_root(browser: Browser, email: str, password: str = PASSWORD) -> None:
     status, headers, html = browser.submit("/signin", {"email": email, "password": password})
     assert status == 303 and headers["location"] == "/console/iam", html
+
+
+_KEY_ID = re.compile(r'data-testid="access-key-id">(AKIA[A-Z0-9]{16})<')
+_SECRET = re.compile(r'data-testid="secret-access-key" id="secret-access-key">([^<]{40})<')
+
+
+def created_key(html: str) -> tuple[str, str]:
+    """The access key id and secret a "Retrieve access key" page shows once."""
+    key_id, secret = _KEY_ID.search(html), _SECRET.search(html)
+    assert key_id and secret, html
+    return key_id.group(1), secret.group(1)
+
+
+def signed_up_root(browser: Browser) -> tuple[str, str, str]:
+    """A new account whose root is signed in here: (email, root key id, root secret)."""
+    email = sign_up(browser)
+    sign_in_root(browser, email)
+    status, _, html = browser.submit("/iam/my-access-keys/new", {"understood": "on"})
+    assert status == 200, html
+    return (email, *created_key(html))

@@ -121,21 +121,25 @@ def test_a_policy_from_json_shows_problems_at_their_line(
     assert '"s3:Get*"' in page.get_by_label("Policy document").inner_text()
 
 
-def test_deleting_a_user_follows_the_api_conflict_rules(page: Any, console_url: str) -> None:
+def test_deleting_a_user_lists_what_goes_and_asks_for_its_name(
+    page: Any, console_url: str, shots: Shots
+) -> None:
     account = sign_up(page, console_url, PASSWORD)
     sign_in_root(page, console_url, account.email, PASSWORD)
-    add_console_user(page, "leaver", USER_PASSWORD)
+    add_console_user(page, "leaver", USER_PASSWORD, policy="IAMReadOnlyAccess")
     page.get_by_role("link", name="View user").click()
     page.get_by_role("link", name="Delete").click()
-    page.get_by_label("To confirm, type the user name").fill("leaver")
+    effects = page.get_by_test_id("effects").inner_text().splitlines()
+    assert effects == [
+        "Delete the console password",
+        "Detach policy IAMReadOnlyAccess",
+        "Delete the user leaver",
+    ]
+    page.get_by_label("To confirm, type the user name").fill("leave")
     page.get_by_role("button", name="Delete user").click()
-    assert "Cannot delete entity, must delete login profile first." in page.content()
-    page.get_by_role("link", name="the user's page").click()
-    page.get_by_text("Manage console password").click()
-    page.get_by_role("button", name="Disable console access").click()
-    page.get_by_text("Changes to leaver saved.").wait_for()
-    page.get_by_role("link", name="Delete").click()
+    assert page.get_by_text("The text you typed does not match leaver.").is_visible()
     page.get_by_label("To confirm, type the user name").fill("leaver")
+    shots.take(page, "delete-user")
     page.get_by_role("button", name="Delete user").click()
     page.get_by_text("User leaver deleted.").wait_for()
 

@@ -10,13 +10,18 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from console.http_client import PASSWORD, Browser, sign_in_root, sign_up, token_of
+from console.http_client import (
+    PASSWORD,
+    Browser,
+    created_key,
+    sign_in_root,
+    sign_up,
+    token_of,
+)
 from iamd.auth import totp
 from support import IamdServer
 
 NEW_PASSWORD = "Another-Root-Pass-42"
-_KEY_ID = re.compile(r'data-testid="access-key-id">(AKIA[A-Z0-9]{16})<')
-_SECRET = re.compile(r'data-testid="secret-access-key" id="secret-access-key">([^<]{40})<')
 
 
 def _post(browser: Browser, path: str, fields: dict[str, str], *, token_page: str) -> Any:
@@ -59,7 +64,7 @@ def test_root_access_keys_come_with_aws_s_advice(browser: Browser, server: IamdS
     status, _, html = browser.submit("/iam/my-access-keys/new", {})
     assert status == 400 and "confirm that you understand" in html
     status, _, html = browser.submit("/iam/my-access-keys/new", {"understood": "on"})
-    key_id, secret = _created_key(html)
+    key_id, secret = created_key(html)
     assert 'download="rootkey.csv"' in html
     sts = server.client("sts", key_id, secret)
     account_id = sts.get_caller_identity()["Account"]
@@ -84,12 +89,6 @@ def test_root_access_keys_come_with_aws_s_advice(browser: Browser, server: IamdS
     status, headers, _ = browser.submit(delete, {"confirm": key_id})
     assert status == 303 and "notice=key-deleted" in headers["location"]
     assert key_id not in browser.get(page)[2]
-
-
-def _created_key(html: str) -> tuple[str, str]:
-    key_id, secret = _KEY_ID.search(html), _SECRET.search(html)
-    assert key_id and secret, html
-    return key_id.group(1), secret.group(1)
 
 
 def test_an_iam_user_acts_on_its_own_keys_only_as_its_policies_allow(

@@ -2,15 +2,18 @@
 
 A view builds a `Confirmation` (what goes, what the person types, where the form
 posts), shows it with `ask` on GET, and on POST checks `is_confirmed` before acting.
-Nothing is changed until the typed text matches, exactly.
+Nothing is changed until the typed text matches, exactly. `delete_by_plan` does all
+of that for a deletion `Plan` (`iamd.console.deletion`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from starlette.responses import Response
 
+from iamd.console.deletion import Plan, carry_out
 from iamd.console.page import Page
 from iamd.errors import ServiceError
 
@@ -26,6 +29,7 @@ class Confirmation:
     effects: list[str] = field(default_factory=list)  # what happens, line by line
     warning: str | None = None
     hidden: dict[str, str] = field(default_factory=dict)
+    unchecked: list[str] = field(default_factory=list)  # what could not be listed, and why
 
 
 def is_confirmed(page: Page, confirmation: Confirmation) -> bool:
@@ -50,3 +54,23 @@ def ask(
         mismatch=mismatch,
         error=error,
     )
+
+
+def delete_by_plan(
+    page: Page,
+    confirmation: Confirmation,
+    plan: Plan,
+    *,
+    section: str,
+    done: Callable[[], Response],
+) -> Response:
+    """Ask, listing the plan's calls; once confirmed, make them all (or none) and go on."""
+    unchecked = [f"Could not check: {error.message}" for error in plan.unlisted]
+    confirmation = replace(confirmation, effects=plan.effects, unchecked=unchecked)
+    if not is_confirmed(page, confirmation):
+        return ask(page, confirmation, section=section)
+    try:
+        carry_out(page.actor, plan)
+    except ServiceError as error:
+        return ask(page, confirmation, section=section, error=error)
+    return done()

@@ -15,6 +15,7 @@ MESSAGES = {
     "group-deleted": "Group {name} deleted.",
     "policy-created": "Policy {name} created.",
     "policy-deleted": "Policy {name} deleted.",
+    "role-deleted": "Role {name} deleted.",
     "settings-saved": "Account settings saved.",
     "alias-saved": "Account alias saved.",
     "alias-deleted": "Account alias deleted.",

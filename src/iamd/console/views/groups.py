@@ -8,8 +8,9 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import picker
+from iamd.console import dependents, picker
 from iamd.console.actions import Actor, attempt, check_input
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
@@ -128,10 +129,25 @@ def detach_policy(page: Page) -> Response:
 
 
 def delete_group(page: Page) -> Response:
-    """DeleteGroup; AWS's DeleteConflict names the members or policies still there."""
+    """Remove the members, detach and delete the policies, delete the group: once confirmed."""
     name = page.param("name")
-    page.actor("DeleteGroup", {"GroupName": name})
-    return page.redirect("/iam/groups", notice="group-deleted", name=name)
+    page.actor("GetGroup", {"GroupName": name, "MaxItems": 1})
+    path = f"/iam/groups/{quote(name, safe='')}"
+    confirmation = Confirmation(
+        heading=f"Delete group {name}?",
+        word=name,
+        noun="group name",
+        action=path + "/delete",
+        button="Delete group",
+        back=path,
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.group_plan(page.actor, name),
+        section="groups",
+        done=lambda: page.redirect("/iam/groups", notice="group-deleted", name=name),
+    )
 
 
 def routes(console: Console) -> list[BaseRoute]:
@@ -144,5 +160,5 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/groups/{name}/members", endpoint(console, add_members), methods=post),
         Route("/iam/groups/{name}/members/remove", endpoint(console, remove_member), methods=post),
         Route("/iam/groups/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
-        Route("/iam/groups/{name}/delete", endpoint(console, delete_group), methods=post),
+        Route("/iam/groups/{name}/delete", endpoint(console, delete_group), methods=both),
     ]

@@ -8,8 +8,9 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import documents
+from iamd.console import dependents, documents
 from iamd.console.actions import attempt, is_implemented
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
@@ -90,9 +91,26 @@ def new_role(page: Page) -> Response:
 
 
 def delete_role(page: Page) -> Response:
+    """Take the role out of its instance profiles, drop its policies, delete it: once confirmed."""
     name = page.param("name")
-    page.actor("DeleteRole", {"RoleName": name})
-    return page.redirect("/iam/roles", notice="changed", name=name)
+    page.actor("GetRole", {"RoleName": name})
+    path = f"/iam/roles/{quote(name, safe='')}"
+    confirmation = Confirmation(
+        heading=f"Delete role {name}?",
+        word=name,
+        noun="role name",
+        action=path + "/delete",
+        button="Delete role",
+        back=path,
+        warning="Whatever assumes this role (an instance, a function, a user) loses its access.",
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.role_plan(page.actor, name),
+        section="roles",
+        done=lambda: page.redirect("/iam/roles", notice="role-deleted", name=name),
+    )
 
 
 def detach_policy(page: Page) -> Response:
@@ -107,6 +125,6 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/roles", endpoint(console, role_list), methods=["GET"]),
         Route("/iam/roles/new", endpoint(console, new_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}", endpoint(console, role_detail), methods=["GET"]),
-        Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=post),
+        Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
     ]

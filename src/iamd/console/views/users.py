@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from iamd.console import dependents
 from iamd.console.actions import Actor, Attempt, attempt
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
@@ -80,36 +83,29 @@ def _login_profile(act: Actor, name: str) -> Attempt[Any]:
 
 
 def delete_user(page: Page) -> Response:
-    """DeleteUser, with the API's conflict rules: what still hangs on the user is named."""
-    name = page.param("name")
-    if page.form.get("confirm") != name:
-        return page.render(
-            "user_delete.html", status=400, section="users", name=name, mismatch=True, error=None
-        )
-    try:
-        page.actor("DeleteUser", {"UserName": name})
-    except ServiceError as error:  # DeleteConflict names what must go first
-        return page.render(
-            "user_delete.html",
-            status=error.status,
-            section="users",
-            name=name,
-            mismatch=False,
-            error=error,
-        )
-    return page.redirect("/iam/users", notice="user-deleted", name=name)
-
-
-def confirm_delete(page: Page) -> Response:
+    """Delete the user and all it has, as AWS's console does, after one confirmation."""
     name = page.param("name")
     page.actor("GetUser", {"UserName": name})
-    return page.render("user_delete.html", section="users", name=name, mismatch=False, error=None)
+    confirmation = Confirmation(
+        heading=f"Delete user {name}?",
+        word=name,
+        noun="user name",
+        action=f"/iam/users/{quote(name, safe='')}/delete",
+        button="Delete user",
+        back=f"/iam/users/{quote(name, safe='')}",
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.user_plan(page.actor, name),
+        section="users",
+        done=lambda: page.redirect("/iam/users", notice="user-deleted", name=name),
+    )
 
 
 def routes(console: Console) -> list[BaseRoute]:
     return [
         Route("/iam/users", endpoint(console, user_list), methods=["GET"]),
         Route("/iam/users/{name}", endpoint(console, user_detail), methods=["GET"]),
-        Route("/iam/users/{name}/delete", endpoint(console, confirm_delete), methods=["GET"]),
-        Route("/iam/users/{name}/delete", endpoint(console, delete_user), methods=["POST"]),
+        Route("/iam/users/{name}/delete", endpoint(console, delete_user), methods=["GET", "POST"]),
     ]
