@@ -100,3 +100,19 @@ def signed_up_root(browser: Browser) -> tuple[str, str, str]:
     status, _, html = browser.submit("/iam/my-access-keys/new", {"understood": "on"})
     assert status == 200, html
     return (email, *created_key(html))
+
+
+_STATE = re.compile(r'name="state" value="([^"]+)"')
+
+
+def wizard_step(
+    browser: Browser, path: str, html: str, fields: dict[str, str] | list[tuple[str, str]]
+) -> tuple[int, dict[str, str], str]:
+    """Post one step of a wizard page, carrying its sealed state and form token."""
+    state = _STATE.search(html)
+    pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)
+    pairs += [("csrf_token", token_of(html))]
+    if state is not None:
+        pairs.append(("state", state.group(1)))
+    body = urllib.parse.urlencode(pairs).encode()
+    return browser._open(urllib.request.Request(browser.base + path, data=body))

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import credentials_csv, new_user, picker
+from iamd.console import credentials_csv, new_user, picker, tag_rows
 from iamd.console.actions import attempt, check_input
 from iamd.console.console import Console
 from iamd.console.forms import Fields
@@ -74,8 +74,7 @@ def _apply(step: str, form: Fields, new: NewUser) -> None:
         new.policies = picker.selection(form, new.policies)
         new.boundary = form.stripped("boundary")
     elif step == "tags":
-        rows = zip(form.getlist("tag_key"), form.getlist("tag_value"), strict=False)
-        new.tags = [[key.strip(), value] for key, value in rows if key.strip() or value]
+        new.tags = tag_rows.read_tags(form)
 
 
 def _problems(page: Page, step: str, new: NewUser) -> Problems:
@@ -110,19 +109,8 @@ def _permissions_problems(new: NewUser) -> Problems:
 
 
 def _tags_problems(new: NewUser) -> Problems:
-    keys = [key for key, _ in new.tags]
-    if any(not key for key in keys):
-        return {"tags": "Every tag needs a key."}
-    if len({key.lower() for key in keys}) != len(keys):
-        return {"tags": "Tag keys must be unique."}
-    if len(keys) > new_user.MAX_TAGS:
-        return {"tags": f"A user can have at most {new_user.MAX_TAGS} tags."}
-    tags = [{"Key": key, "Value": value} for key, value in new.tags]
-    try:
-        check_input("TagUser", {"UserName": "x", "Tags": tags})
-    except ServiceError as error:
-        return {"tags": error.message}
-    return {}
+    problem = tag_rows.tag_problem(new.tags, "TagUser", "UserName")
+    return {"tags": problem} if problem else {}
 
 
 # --- rendering -----------------------------------------------------------------------
@@ -164,11 +152,8 @@ def _step_context(page: Page, new: NewUser, step: str) -> dict[str, Any]:
             "picker": picker.picker(act, query, new.policies),
         }
     if step == "tags":
-        extra = 2 if page.form.get("go") == "add-tag" else 1
-        shown = page.form.get("tag_rows") if step == page.form.get("step") else ""
-        rows = int(shown) if shown.isdigit() else 0
-        count = max(len(new.tags) + extra, rows + extra - 1, 1)
-        return {"tag_rows": min(count, new_user.MAX_TAGS)}
+        same = step == page.form.get("step")
+        return {"tag_rows": tag_rows.row_count(page.form, new.tags, is_same_step=same)}
     if step == "review":
         return {"attached": new.policies_to_attach()}
     return {}
