@@ -152,20 +152,21 @@ def test_switch_role_acts_with_the_roles_permissions(
     add_console_user(page, "operator", USER_PASSWORD)
     open_section(page, "Roles")
     page.get_by_role("link", name="Create role").click()
-    page.get_by_label("Role name").fill("auditor")
+    page.get_by_role("radio", name="Custom trust policy").check()
     trust = (
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
         f'"arn:aws:iam::{account.account_id}:user/operator"}}, "Action": "sts:AssumeRole"}}]}}'
     )
     page.get_by_label("Trust policy (JSON)").fill(trust)
-    page.get_by_role("button", name="Create role").click()
-    page.get_by_role("heading", name="auditor").wait_for()
-    assert '"Action": "sts:AssumeRole"' in page.get_by_label("Trust policy").inner_text()
-    page.get_by_role("link", name="Attach policies").click()
+    page.get_by_role("button", name="Next").click()
     page.get_by_label("Filter policies").fill("IAMReadOnlyAccess")
     page.get_by_role("button", name="Search").click()
     page.get_by_label("IAMReadOnlyAccess", exact=True).check()
-    page.get_by_role("button", name="Add permissions").click()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Role name").fill("auditor")
+    page.get_by_role("button", name="Create role").click()
+    page.get_by_role("heading", name="auditor").wait_for()
+    assert '"Action": "sts:AssumeRole"' in page.get_by_label("Trust policy").inner_text()
     shots.take(page, "role")
     sign_out(page)
 

@@ -24,6 +24,7 @@ from iamd.console.views import (
     own_keys,
     policies,
     providers,
+    role_wizard,
     roles,
     root_login,
     settings,
@@ -52,7 +53,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         Route("/", home, methods=["GET"]),
         Mount("/static", app=static, name="static"),
     ]
-    # INVARIANT: /iam/users/new is listed before /iam/users/{name}.
+    # INVARIANT: /iam/users/new and /iam/roles/new are listed before …/{name}.
     areas = [
         signup,
         root_login,
@@ -65,7 +66,16 @@ def console_routes(console: Console) -> list[BaseRoute]:
         user_access,
         attach,
     ]
-    areas += [inline_policies, groups, roles, policies, providers, settings, switch_role]
+    areas += [
+        inline_policies,
+        groups,
+        role_wizard,
+        roles,
+        policies,
+        providers,
+        settings,
+        switch_role,
+    ]
     for area in areas:
         routes += area.routes(console)
     not_found = endpoint(console, _not_found, access=PUBLIC)

@@ -16,6 +16,8 @@ MESSAGES = {
     "policy-created": "Policy {name} created.",
     "policy-deleted": "Policy {name} deleted.",
     "role-deleted": "Role {name} deleted.",
+    "role-created": "Role {name} created.",
+    "trust-saved": "Trust policy of {name} saved.",
     "settings-saved": "Account settings saved.",
     "alias-saved": "Account alias saved.",
     "alias-deleted": "Account alias deleted.",

@@ -14,4 +14,19 @@
     fieldset.addEventListener("change", update);
     update();
   });
+  // Search as you type: an input with data-filter="<list id>" hides the list's items
+  // (elements with data-text) that do not hold every word typed. The search button
+  // still works without this file.
+  document.querySelectorAll("[data-filter]").forEach(function (input) {
+    var list = document.getElementById(input.getAttribute("data-filter"));
+    if (list === null) { return; }
+    function update() {
+      var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
+      list.querySelectorAll("[data-text]").forEach(function (item) {
+        var text = item.getAttribute("data-text");
+        item.hidden = !words.every(function (word) { return text.indexOf(word) !== -1; });
+      });
+    }
+    input.addEventListener("input", update);
+  });
 })();

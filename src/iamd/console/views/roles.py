@@ -1,5 +1,6 @@
 """Roles: the list, a role's page (its trust policy pretty-printed, its permissions),
-creating one from a trust policy, and deleting it. "Switch role" is in `switch_role`."""
+editing its trust policy, and deleting it. Creating one is `role_wizard`'s; "Switch
+role" is in `switch_role`."""
 
 from __future__ import annotations
 
@@ -16,17 +17,6 @@ from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
 from iamd.console.web import endpoint
 from iamd.errors import MalformedPolicyDocument, ServiceError
-
-TRUST_TEMPLATE = """{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"AWS": "arn:aws:iam::%s:root"},
-      "Action": "sts:AssumeRole"
-    }
-  ]
-}"""
 
 
 def role_list(page: Page) -> Response:
@@ -60,34 +50,41 @@ def _is_root(page: Page) -> bool:
     return page.session is None or page.session.is_root  # AWS: root may not assume roles
 
 
-def new_role(page: Page) -> Response:
-    assert page.caller is not None
-    name = page.form.stripped("role_name")
-    trust = page.form.get("trust") or TRUST_TEMPLATE % page.caller.account_id
-    description = page.form.stripped("description")
+def edit_trust(page: Page) -> Response:
+    """UpdateAssumeRolePolicy from JSON; a refused document's problem shown at its line."""
+    name = page.param("name")
+    role = page.actor("GetRole", {"RoleName": name})["Role"]
+    document = (
+        page.form.get("trust")
+        if page.is_post
+        else documents.pretty(role["AssumeRolePolicyDocument"])
+    )
     problem: documents.Problem | None = None
     if page.is_post:
-        params = {"RoleName": name, "AssumeRolePolicyDocument": trust}
-        if description:
-            params["Description"] = description
         try:
-            page.actor("CreateRole", params)
+            page.actor("UpdateAssumeRolePolicy", {"RoleName": name, "PolicyDocument": document})
         except MalformedPolicyDocument as error:
-            problem = documents.problem_in(trust, error, "trust")
+            problem = documents.problem_in(document, error, "trust")
         except ServiceError as error:
             problem = documents.Problem(error.message, None, error.code)
         else:
-            return page.redirect(f"/iam/roles/{quote(name, safe='')}", notice="changed", name=name)
+            path = f"/iam/roles/{quote(name, safe='')}"
+            return page.redirect(path, notice="trust-saved", name=name)
     return page.render(
-        "role_new.html",
-        status=400 if problem else 200,
+        "role_trust.html",
+        status=problem_status(problem),
         section="roles",
-        role_name=name,
-        trust=trust,
-        description=description,
+        role=role,
+        document=document,
         problem=problem,
-        lines=documents.numbered(trust),
+        lines=documents.numbered(document),
     )
+
+
+def problem_status(problem: documents.Problem | None) -> int:
+    if problem is None:
+        return 200
+    return 403 if problem.code == "AccessDenied" else 400
 
 
 def delete_role(page: Page) -> Response:
@@ -123,8 +120,8 @@ def routes(console: Console) -> list[BaseRoute]:
     post = ["POST"]
     return [
         Route("/iam/roles", endpoint(console, role_list), methods=["GET"]),
-        Route("/iam/roles/new", endpoint(console, new_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}", endpoint(console, role_detail), methods=["GET"]),
+        Route("/iam/roles/{name}/trust", endpoint(console, edit_trust), methods=["GET", "POST"]),
         Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
     ]
