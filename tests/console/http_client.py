@@ -116,3 +116,20 @@ def wizard_step(
         pairs.append(("state", state.group(1)))
     body = urllib.parse.urlencode(pairs).encode()
     return browser._open(urllib.request.Request(browser.base + path, data=body))
+
+
+def post_multipart(
+    browser: Browser, path: str, html: str, fields: dict[str, str], files: dict[str, str]
+) -> tuple[int, dict[str, str], str]:
+    """Post a form that uploads files (``multipart/form-data``), with the page's token."""
+    boundary = "----iamd-test-" + secrets.token_hex(8)
+    parts = []
+    for name, value in {**fields, "csrf_token": token_of(html)}.items():
+        parts.append(f'Content-Disposition: form-data; name="{name}"\r\n\r\n{value}')
+    for name, text in files.items():
+        head = f'Content-Disposition: form-data; name="{name}"; filename="{name}.xml"'
+        parts.append(f"{head}\r\nContent-Type: text/xml\r\n\r\n{text}")
+    body = "".join(f"--{boundary}\r\n{part}\r\n" for part in parts) + f"--{boundary}--\r\n"
+    headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+    request = urllib.request.Request(browser.base + path, data=body.encode(), headers=headers)
+    return browser._open(request)

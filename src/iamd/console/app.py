@@ -23,6 +23,7 @@ from iamd.console.views import (
     own_account,
     own_keys,
     policies,
+    provider_new,
     providers,
     role_wizard,
     roles,
@@ -31,6 +32,7 @@ from iamd.console.views import (
     signin,
     signup,
     switch_role,
+    tags,
     user_access,
     user_wizard,
     users,
@@ -72,9 +74,11 @@ def console_routes(console: Console) -> list[BaseRoute]:
         role_wizard,
         roles,
         policies,
+        provider_new,
         providers,
         settings,
         switch_role,
+        tags,
     ]
     for area in areas:
         routes += area.routes(console)

@@ -11,6 +11,7 @@ from iamd.console.forms import Fields
 
 MESSAGES = {
     "user-deleted": "User {name} deleted.",
+    "user-renamed": "User renamed to {name}.",
     "group-created": "Group {name} created.",
     "group-deleted": "Group {name} deleted.",
     "policy-created": "Policy {name} created.",
@@ -18,6 +19,9 @@ MESSAGES = {
     "role-deleted": "Role {name} deleted.",
     "role-created": "Role {name} created.",
     "trust-saved": "Trust policy of {name} saved.",
+    "tags-saved": "Tags of {name} saved.",
+    "provider-created": "Identity provider {name} added.",
+    "provider-deleted": "Identity provider {name} deleted.",
     "settings-saved": "Account settings saved.",
     "alias-saved": "Account alias saved.",
     "alias-deleted": "Account alias deleted.",

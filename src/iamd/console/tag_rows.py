@@ -19,7 +19,13 @@ def read_tags(form: Fields) -> list[list[str]]:
     return [[key.strip(), value] for key, value in rows if key.strip() or value]
 
 
-def tag_problem(tags: list[list[str]], operation: str, member: str) -> str | None:
+# What the Tag… operation's entity member holds while the entity does not exist yet.
+_STAND_INS = {"name": "x", "arn": "arn:aws:iam::123456789012:policy/x"}
+
+
+def tag_problem(
+    tags: list[list[str]], operation: str, member: str, ident: str | None = None
+) -> str | None:
     """What is wrong with the tags, for ``operation`` (e.g. TagRole, RoleName); None: fine."""
     keys = [key for key, _ in tags]
     if any(not key for key in keys):
@@ -29,7 +35,9 @@ def tag_problem(tags: list[list[str]], operation: str, member: str) -> str | Non
     if len(keys) > MAX_TAGS:
         return f"An entity can have at most {MAX_TAGS} tags; {len(keys)} given."
     try:
-        check_input(operation, {member: "x", "Tags": [{"Key": k, "Value": v} for k, v in tags]})
+        stand_in = _STAND_INS["arn" if member.endswith("Arn") else "name"]
+        params = {member: ident or stand_in, "Tags": [{"Key": k, "Value": v} for k, v in tags]}
+        check_input(operation, params)
     except ServiceError as error:
         return error.message
     return None

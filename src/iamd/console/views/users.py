@@ -1,7 +1,8 @@
-"""Users: the list (search, pages), a user's page, and deleting a user."""
+"""Users: the list (search, pages), a user's page, renaming and deleting a user."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -82,6 +83,37 @@ def _login_profile(act: Actor, name: str) -> Attempt[Any]:
         return Attempt(error=error)
 
 
+def rename_user(page: Page) -> Response:
+    """UpdateUser with a new name; a user renaming itself stays signed in under it."""
+    name = page.param("name")
+    user = page.actor("GetUser", {"UserName": name})["User"]
+    new_name = page.form.stripped("new_name") if page.is_post else name
+    error: ServiceError | None = None
+    if page.is_post:
+        try:
+            page.actor("UpdateUser", {"UserName": name, "NewUserName": new_name})
+        except ServiceError as refused:
+            error = refused
+        else:
+            _follow_own_rename(page, user["UserId"], new_name)
+            path = f"/iam/users/{quote(new_name, safe='')}"
+            return page.redirect(path, notice="user-renamed", name=new_name)
+    return page.render(
+        "user_rename.html",
+        status=error.status if error else 200,
+        section="users",
+        user=user,
+        new_name=new_name,
+        error=error,
+    )
+
+
+def _follow_own_rename(page: Page, user_id: str, new_name: str) -> None:
+    session = page.session
+    if session is not None and not session.is_root and session.principal_id == user_id:
+        page.sign_in(replace(session, name=new_name))
+
+
 def delete_user(page: Page) -> Response:
     """Delete the user and all it has, as AWS's console does, after one confirmation."""
     name = page.param("name")
@@ -108,4 +140,5 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/users", endpoint(console, user_list), methods=["GET"]),
         Route("/iam/users/{name}", endpoint(console, user_detail), methods=["GET"]),
         Route("/iam/users/{name}/delete", endpoint(console, delete_user), methods=["GET", "POST"]),
+        Route("/iam/users/{name}/rename", endpoint(console, rename_user), methods=["GET", "POST"]),
     ]
