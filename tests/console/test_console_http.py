@@ -126,3 +126,35 @@ def test_the_password_policy_is_saved_through_the_api(browser: Browser) -> None:
     status, _, html = browser.post("/iam/settings/password-policy", fields)
     assert status == 400
     assert "Member must have value less than or equal to 128" in html
+
+
+def test_signing_out_ends_a_copied_session_cookie_too(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    session = browser.cookie("iamd-console-session")
+    assert session is not None and session.value is not None
+    thief = Browser(browser.base)
+    thief.jar.set_cookie(session)
+    assert thief.get("/iam")[0] == 200
+    _, _, html = browser.get("/iam")
+    token = TOKEN.search(html)
+    assert token is not None
+    assert browser.post("/signout", {"csrf_token": token.group(1)})[0] == 303
+    status, headers, _ = thief.get("/iam")
+    assert status == 303 and headers["location"] == "/console/signin"
+
+
+def test_a_new_password_ends_the_other_sessions_of_its_user(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    other = Browser(browser.base)
+    other.submit("/signin", {"email": email, "password": PASSWORD})
+    new = "Another-Good-Pass-9"
+    fields = {"old_password": PASSWORD, "new_password": new, "confirm": new}
+    _, _, html = browser.get("/iam/my-credentials")
+    token = TOKEN.search(html)
+    assert token is not None
+    status, _, _ = browser.post("/iam/my-password", {**fields, "csrf_token": token.group(1)})
+    assert status == 303
+    assert browser.get("/iam")[0] == 200
+    assert other.get("/iam")[0] == 303

@@ -19,7 +19,7 @@ from iamd.auth import passwords
 from iamd.console import principals, throttle
 from iamd.console.signup import EMAIL_TAKEN, email_problems, root_password_problems
 from iamd.errors import EntityAlreadyExists
-from iamd.store import accounts, signin_failures
+from iamd.store import accounts, console_sessions, signin_failures
 from iamd.store.accounts import Account
 
 PLACEHOLDER_DOMAIN = ".iamd.local"  # the email ``iamd serve`` gives a root nobody named
@@ -91,5 +91,8 @@ def reset_password(
 
 
 def _forget_failures(conn: Connection, email: str) -> None:
-    """A new password starts with a clean slate of sign-in failures."""
+    """A new password starts with a clean slate of sign-in failures (and sessions)."""
+    account = principals.account_by_email(conn, email)
+    if account is not None:
+        console_sessions.close_others(conn, account.root_user_id)
     signin_failures.forget_failures(conn, throttle.key_for("root", email))

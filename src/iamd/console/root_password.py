@@ -13,7 +13,7 @@ from iamd.auth import passwords
 from iamd.console import sessions, signin, throttle
 from iamd.console.page import Page
 from iamd.console.signup import root_password_problems
-from iamd.store import accounts
+from iamd.store import accounts, console_sessions
 
 WRONG_CURRENT = "The current password is incorrect."
 _FIELDS = {"password": "new_password"}  # the rules' field names, as this form names them
@@ -43,4 +43,5 @@ def change_root_password(page: Page) -> dict[str, str]:
     accounts.set_root_password(page.conn, account.account_id, password_hash)
     fingerprint = sessions.fingerprint(page.console.session_key, password_hash)
     page.sign_in(sessions.advance(session, sessions.DONE, page.now, fingerprint=fingerprint))
+    console_sessions.close_others(page.conn, session.principal_id, keep=session.handle)
     return {}

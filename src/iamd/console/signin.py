@@ -18,7 +18,7 @@ from iamd.console import principals, sessions, throttle
 from iamd.console.console import Console
 from iamd.console.sessions import Session
 from iamd.iam.login_profiles import hard_expired
-from iamd.store import account_settings, mfa_devices, users
+from iamd.store import account_settings, console_sessions, mfa_devices, users
 from iamd.store.accounts import Account
 
 INCORRECT = "Your authentication information is incorrect. Please try again."
@@ -60,6 +60,7 @@ def sign_in_root(
         now=now,
         stage=sessions.AWAITING_MFA if has_mfa else sessions.DONE,
     )
+    _open(conn, session, now)
     return Result(session)
 
 
@@ -98,7 +99,20 @@ def sign_in_user(
         stage=stage,
         needs_new_password=needs_new,
     )
+    _open(conn, session, now)
     return Result(complete(conn, session, now) if stage == sessions.DONE else session)
+
+
+def _open(conn: Connection, session: Session, now: datetime) -> None:
+    """Record the new sign-in on the server, for as long as a session can last."""
+    console_sessions.open_session(
+        conn,
+        session.handle,
+        account_id=session.account_id,
+        principal_id=session.principal_id,
+        created_at=now,
+        expires_at=now + sessions.LIFETIME,
+    )
 
 
 def next_stage(needs_new_password: bool) -> str:

@@ -381,3 +381,16 @@ root_login_links = Table(
     Column("expires_at", Timestamp, nullable=False),
     Index("ix_root_login_links_account", "account_id"),
 )
+
+# Console sign-ins open on the server, so that signing out ends one at once (a copied
+# cookie stops working). Keyed by the SHA-256 of the session's random handle.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("handle_digest", String(64), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("principal_id", String(32), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Index("ix_console_sessions_principal", "principal_id"),
+)

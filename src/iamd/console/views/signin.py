@@ -15,6 +15,7 @@ from iamd.console.own_password import change_own_password
 from iamd.console.page import Page
 from iamd.console.signin import Result
 from iamd.console.web import PENDING, PUBLIC, endpoint, pending_path, signin_path
+from iamd.store import console_sessions
 
 
 def root_signin(page: Page) -> Response:
@@ -94,7 +95,10 @@ def new_password_page(page: Page) -> Response:
 
 
 def signout(page: Page) -> Response:
+    """End the session on the server too: the cookie, wherever it went, stops working."""
     session = page.session
+    if session is not None:
+        console_sessions.close_session(page.conn, session.handle)
     page.sign_out()
     if session is not None and not session.is_root:
         return page.redirect(signin_path(session) + "?signed_out=1")
