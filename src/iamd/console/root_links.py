@@ -95,4 +95,4 @@ def _forget_failures(conn: Connection, email: str) -> None:
     account = principals.account_by_email(conn, email)
     if account is not None:
         console_sessions.close_others(conn, account.root_user_id)
-    signin_failures.forget_failures(conn, throttle.key_for("root", email))
+    signin_failures.forget_failures(conn, throttle.key_for("root", email, "").overall)

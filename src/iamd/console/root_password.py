@@ -25,7 +25,7 @@ def change_root_password(page: Page) -> dict[str, str]:
     assert session is not None and session.is_root
     account = accounts.get_account(page.conn, session.account_id)
     assert account is not None
-    key = throttle.key_for("root", account.email)
+    key = throttle.key_for("root", account.email, page.incoming.meta.source_ip)
     wait = page.console.throttle.retry_after(page.conn, key, page.now)
     if wait is not None:
         return {"old_password": signin.throttled(wait)}

@@ -37,9 +37,9 @@ class Result:
 
 
 def sign_in_root(
-    conn: Connection, console: Console, email: str, password: str, now: datetime
+    conn: Connection, console: Console, email: str, password: str, now: datetime, address: str
 ) -> Result:
-    key = throttle.key_for("root", email.strip())
+    key = throttle.key_for("root", email.strip(), address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
@@ -71,8 +71,9 @@ def sign_in_user(
     user_name: str,
     password: str,
     now: datetime,
+    address: str,
 ) -> Result:
-    key = throttle.key_for(account.account_id, user_name.strip())
+    key = throttle.key_for(account.account_id, user_name.strip(), address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
@@ -120,10 +121,11 @@ def next_stage(needs_new_password: bool) -> str:
 
 
 def check_mfa(
-    conn: Connection, console: Console, session: Session, code: str, now: datetime
+    conn: Connection, console: Console, session: Session, code: str, now: datetime, address: str
 ) -> Result:
     """The session one step on when ``code`` is a fresh code of one of its devices."""
-    key = throttle.key_for(session.account_id, session.name)
+    account = "root" if session.is_root else session.account_id
+    key = throttle.key_for(account, session.name, address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))

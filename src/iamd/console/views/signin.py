@@ -22,9 +22,8 @@ def root_signin(page: Page) -> Response:
     if not page.is_post:
         return page.render("signin_root.html", email="", message=None)
     email = page.form.stripped("email")
-    result = signin.sign_in_root(
-        page.conn, page.console, email, page.form.get("password"), page.now
-    )
+    password = page.form.get("password")
+    result = signin.sign_in_root(page.conn, page.console, email, password, page.now, _address(page))
     if result.session is None:
         return page.render("signin_root.html", status=401, email=email, message=result.message)
     return _proceed(page, result)
@@ -40,12 +39,19 @@ def user_signin(page: Page) -> Response:
         return page.render("signin_user.html", user_name="", message=None, **context)
     user_name = page.form.stripped("user_name")
     password = page.form.get("password")
-    result = signin.sign_in_user(page.conn, page.console, account, user_name, password, page.now)
+    result = signin.sign_in_user(
+        page.conn, page.console, account, user_name, password, page.now, _address(page)
+    )
     if result.session is None:
         return page.render(
             "signin_user.html", status=401, user_name=user_name, message=result.message, **context
         )
     return _proceed(page, result)
+
+
+def _address(page: Page) -> str:
+    """Where the attempt comes from: failures are counted per address too."""
+    return page.incoming.meta.source_ip
 
 
 def account_signin(page: Page) -> Response:
@@ -73,7 +79,7 @@ def mfa_page(page: Page) -> Response:
     if not page.is_post:
         return page.render("signin_mfa.html", message=None, name=session.name)
     code = page.form.stripped("code")
-    result = signin.check_mfa(page.conn, page.console, session, code, page.now)
+    result = signin.check_mfa(page.conn, page.console, session, code, page.now, _address(page))
     if result.session is None:
         return page.render("signin_mfa.html", status=401, message=result.message, name=session.name)
     return _proceed(page, result)
