@@ -25,10 +25,14 @@ def sign_up(page: Any, console_url: str, password: str, shots: Any = None) -> Ac
     if shots:
         shots.take(page, "signup")
     page.get_by_role("button", name="Create account").click()
-    account_id = page.get_by_test_id("account-id").inner_text().strip()
-    url = page.get_by_test_id("user-signin-url").inner_text().strip()
+    page.get_by_role("heading", name="Sign in to your new account").wait_for()
     if shots:
         shots.take(page, "account-created")
+    # Sign-up names no account (it would tell whether the email had one): the
+    # dashboard does, once signed in.
+    sign_in_root(page, console_url, email, password)
+    url = page.get_by_test_id("signin-url").first.inner_text().strip()
+    account_id = url.rsplit("/", 2)[-2]
     return Account(account_id, email, password, url)
 
 

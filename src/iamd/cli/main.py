@@ -36,6 +36,20 @@ def main() -> None:
 @click.option(
     "--root-secret-access-key", envvar="IAMD_ROOT_SECRET_ACCESS_KEY", help="Its root secret."
 )
+@click.option(
+    "--signup",
+    type=click.Choice(["closed", "open"]),
+    default="closed",
+    show_default=True,
+    help="Whether anyone may create an account at /console/signup.",
+)
+@click.option(
+    "--signups-per-hour",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Sign-ups allowed per client address and hour, when open.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -46,10 +60,13 @@ def serve(
     account_id: str | None,
     root_access_key_id: str | None,
     root_secret_access_key: str | None,
+    signup: str,
+    signups_per_hour: int,
     log_level: str,
 ) -> None:
     """Serve IAM and STS on one endpoint."""
     from iamd.cli.serve import run_server
+    from iamd.console.console import ConsoleSettings
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
     bootstrap = (account_id, root_access_key_id, root_secret_access_key)
@@ -63,6 +80,7 @@ def serve(
         port=port,
         workers=workers,
         bootstrap=bootstrap if all(bootstrap) else None,
+        console=ConsoleSettings(is_signup_open=signup == "open", signups_per_hour=signups_per_hour),
         log_level=log_level,
     )
 

@@ -15,6 +15,7 @@ from iamd.accounts import RootCredential, create_account, ensure_root_key, has_a
 from iamd.cli.root_login import link_text
 from iamd.cli.settings import Settings, open_store
 from iamd.clock import SystemClock
+from iamd.console.console import ConsoleSettings
 from iamd.server.app import create_app
 from iamd.server.pipeline import Server
 from iamd.store.database import Database
@@ -22,6 +23,8 @@ from iamd.store.database import Database
 # Worker processes rebuild the app from these (uvicorn imports a factory by name).
 _ENV_DATA_DIR = "IAMD__DATA_DIR"
 _ENV_DATABASE_URL = "IAMD__DATABASE_URL"
+_ENV_SIGNUP = "IAMD__SIGNUP"
+_ENV_SIGNUPS_PER_HOUR = "IAMD__SIGNUPS_PER_HOUR"
 
 log = logging.getLogger("iamd")
 
@@ -33,6 +36,7 @@ def run_server(
     port: int,
     workers: int,
     bootstrap: tuple[str | None, str | None, str | None] | None,
+    console: ConsoleSettings,
     log_level: str,
 ) -> None:
     db, sealer = open_store(settings)
@@ -49,6 +53,8 @@ def run_server(
     db.dispose()
     os.environ[_ENV_DATA_DIR] = str(settings.data_dir)
     os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
+    os.environ[_ENV_SIGNUP] = "open" if console.is_signup_open else "closed"
+    os.environ[_ENV_SIGNUPS_PER_HOUR] = str(console.signups_per_hour)
     click.echo(f"iamd: serving IAM and STS on http://{host}:{port}")
     uvicorn.run(
         "iamd.cli.serve:app_from_environment",
@@ -68,7 +74,11 @@ def app_from_environment() -> Starlette:
         database_url=os.environ.get(_ENV_DATABASE_URL) or None,
     )
     db, sealer = open_store(settings)
-    return create_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+    console = ConsoleSettings(
+        is_signup_open=os.environ.get(_ENV_SIGNUP) == "open",
+        signups_per_hour=int(os.environ.get(_ENV_SIGNUPS_PER_HOUR) or 5),
+    )
+    return create_app(Server(db=db, sealer=sealer, clock=SystemClock()), console=console)
 
 
 def _announce_login_link(db: Database, account_id: str, console_url: str) -> None:

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from iamd.console.console import Console, create_console
+from iamd.console.console import Console, ConsoleSettings, create_console
 from iamd.console.page import Page
 from iamd.console.views import (
     attach,
@@ -41,8 +41,8 @@ from iamd.console.web import PUBLIC, endpoint
 from iamd.server.pipeline import Server
 
 
-def create_console_app(server: Server) -> Starlette:
-    console = create_console(server)
+def create_console_app(server: Server, settings: ConsoleSettings | None = None) -> Starlette:
+    console = create_console(server, settings)
     return Starlette(routes=console_routes(console))
 
 

@@ -20,12 +20,13 @@ from starlette.routing import Mount, Route
 
 from iamd.auth.sigv4 import HttpRequest
 from iamd.console.app import create_console_app
+from iamd.console.console import ConsoleSettings
 from iamd.errors import RequestEntityTooLarge
 from iamd.operation import RequestMeta
 from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
 
 
-def create_app(server: Server) -> Starlette:
+def create_app(server: Server, *, console: ConsoleSettings | None = None) -> Starlette:
     async def endpoint(request: Request) -> Response:
         body = await _read_body(request)
         if body is None:
@@ -53,7 +54,7 @@ def create_app(server: Server) -> Starlette:
     routes = [
         Route("/healthz", health, methods=["GET"]),
         Route("/console", console_home, methods=["GET"]),
-        Mount("/console", app=create_console_app(server)),
+        Mount("/console", app=create_console_app(server, console)),
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
     ]
 
