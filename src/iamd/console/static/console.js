@@ -29,4 +29,26 @@
     }
     input.addEventListener("input", update);
   });
+  // Search as you type, for searches the server answers (the policy picker pages
+  // through more policies than a page holds): a pause in typing, or a new choice in
+  // a select, presses the search button named by data-autosubmit.
+  document.querySelectorAll("[data-autosubmit]").forEach(function (field) {
+    var button = document.getElementById(field.getAttribute("data-autosubmit"));
+    if (button === null) { return; }
+    var timer = null;
+    if (field.tagName === "SELECT") {
+      field.addEventListener("change", function () { button.click(); });
+      return;
+    }
+    field.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { button.click(); }, 500);
+    });
+  });
+  // After such a search the box has focus again: put the caret after what was typed.
+  var focused = document.activeElement;
+  if (focused && focused.matches && focused.matches("input[type=search]")) {
+    var end = focused.value.length;
+    focused.setSelectionRange(end, end);
+  }
 })();

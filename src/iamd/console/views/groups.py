@@ -58,7 +58,7 @@ def new_group(page: Page) -> Response:
         group_name=name,
         problem=problem,
         state=seal_state(sealer, session_id, {"policies": selected}),
-        picker=picker.picker(page.actor, page.form.get("policy_q"), selected),
+        picker=picker.picker(page.actor, page.form, selected),
     )
 
 

@@ -193,7 +193,7 @@ def _step_context(page: Page, new: NewRole, step: str, problems: Problems) -> di
             "custom_line": _custom_line(new, problems),
         }
     if step == "permissions":
-        return {"picker": picker.picker(page.actor, page.form.get("policy_q"), new.policies)}
+        return {"picker": picker.picker(page.actor, page.form, new.policies)}
     same = step == page.form.get("step")
     return {"tag_rows": tag_rows.row_count(page.form, new.tags, is_same_step=same)}
 

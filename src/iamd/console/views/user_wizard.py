@@ -142,28 +142,57 @@ def _render(
 
 
 def _step_context(page: Page, new: NewUser, step: str) -> dict[str, Any]:
-    if step == "permissions":
-        act = page.actor
-        groups = attempt(act, "ListGroups", {"MaxItems": 1000})
-        query = page.form.get("policy_q")
-        return {
-            "groups": groups,
-            "users": [user["UserName"] for user in _users(page)],
-            "picker": picker.picker(act, query, new.policies),
+    """What the step shows, and which of its choices the caller may make at all."""
+    act = page.actor
+    who = {"UserName": new.user_name or "new-user"}
+    if step == "details":
+        can = {
+            "console": act.may("CreateLoginProfile", {**who, "Password": "x"}),
+            "programmatic": act.may("CreateAccessKey", who),
         }
+        return {"can": can}
+    if step == "permissions":
+        return _permissions_context(page, new, who)
     if step == "tags":
         same = step == page.form.get("step")
-        return {"tag_rows": tag_rows.row_count(page.form, new.tags, is_same_step=same)}
+        rows = tag_rows.row_count(page.form, new.tags, is_same_step=same)
+        tag = [{"Key": "k", "Value": "v"}]
+        return {"tag_rows": rows, "can_tag": act.may("TagUser", {**who, "Tags": tag})}
     if step == "review":
         return {"attached": new.policies_to_attach()}
     return {}
 
 
-def _users(page: Page) -> list[dict[str, Any]]:
+def _permissions_context(page: Page, new: NewUser, who: dict[str, str]) -> dict[str, Any]:
+    """The ways of granting permissions the caller may use, and what each offers."""
+    act = page.actor
+    groups = attempt(act, "ListGroups", {"MaxItems": 1000})
+    users = _users(page)
+    choose = picker.picker(act, page.form, new.policies)
+    any_policy = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    modes = {
+        "group": groups.error is None and act.may("AddUserToGroup", {**who, "GroupName": "g"}),
+        "copy": users is not None and act.may("AddUserToGroup", {**who, "GroupName": "g"}),
+        "attach": choose.error is None
+        and act.may("AttachUserPolicy", {**who, "PolicyArn": any_policy}),
+    }
+    allowed = [mode for mode, is_allowed in modes.items() if is_allowed]
+    mode = new.permission_mode if modes.get(new.permission_mode) else next(iter(allowed), "")
+    return {
+        "groups": groups,
+        "users": [user["UserName"] for user in users or []],
+        "picker": choose,
+        "modes": modes,
+        "mode": mode,
+    }
+
+
+def _users(page: Page) -> list[dict[str, Any]] | None:
+    """Every user, or None when the caller may not list them."""
     try:
         return all_items(page.actor, "ListUsers", "Users")
     except ServiceError:
-        return []
+        return None
 
 
 def _create(page: Page, new: NewUser) -> Response:
