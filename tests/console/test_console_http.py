@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import urllib.request
+
 from console.http_client import PASSWORD, TOKEN, Browser, sign_up
+from support import IamdServer
 
 
 def test_every_page_sends_security_headers_and_a_strict_csrf_cookie(browser: Browser) -> None:
@@ -161,3 +164,10 @@ def test_a_new_password_ends_the_other_sessions_of_its_user(browser: Browser) ->
     assert status == 303
     assert browser.get("/iam")[0] == 200
     assert other.get("/iam")[0] == 303
+
+
+def test_the_favicon_is_served(server: IamdServer) -> None:
+    with urllib.request.urlopen(server.endpoint + "/favicon.ico", timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+        assert b"<svg" in answer.read()

@@ -50,9 +50,14 @@ def console_routes(console: Console) -> list[BaseRoute]:
     async def home(request: Request) -> Response:
         return RedirectResponse(str(request.scope.get("root_path", "")) + "/iam", status_code=303)
 
+    async def favicon(request: Request) -> Response:
+        path = str(request.scope.get("root_path", "")) + "/static/favicon.svg"
+        return RedirectResponse(path, status_code=308)
+
     static = StaticFiles(packages=[("iamd.console", "static")])
     routes: list[BaseRoute] = [
         Route("/", home, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", app=static, name="static"),
     ]
     # INVARIANT: /iam/users/new and /iam/roles/new are listed before …/{name}.

@@ -51,9 +51,13 @@ def create_app(server: Server, *, console: ConsoleSettings | None = None) -> Sta
     async def console_home(request: Request) -> Response:
         return RedirectResponse("/console/", status_code=308)
 
+    async def favicon(request: Request) -> Response:
+        return RedirectResponse("/console/favicon.ico", status_code=308)
+
     routes = [
         Route("/healthz", health, methods=["GET"]),
         Route("/console", console_home, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/console", app=create_console_app(server, console)),
         Route("/{path:path}", endpoint, methods=["GET", "POST"]),
     ]

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute, Route
 
 from iamd.console import dependents, picker
 from iamd.console.actions import Actor, attempt, check_input
+from iamd.console.columns import group_columns
 from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
@@ -25,11 +26,10 @@ def group_list(page: Page) -> Response:
     query = page.query.get("q")
     groups = all_items(page.actor, "ListGroups", "Groups")
     found = search(groups, query, lambda group: str(group["GroupName"]))
+    pagination = paginate(found, page.query.get("page"))
+    columns = {g["GroupName"]: group_columns(page.actor, g["GroupName"]) for g in pagination.items}
     return page.render(
-        "groups.html",
-        section="groups",
-        query=query,
-        pagination=paginate(found, page.query.get("page")),
+        "groups.html", section="groups", query=query, pagination=pagination, columns=columns
     )
 
 
@@ -49,8 +49,8 @@ def new_group(page: Page) -> Response:
             except ServiceError as error:
                 problem = error.message
             else:
-                path = f"/iam/groups/{quote(name, safe='')}"
-                return page.redirect(path, notice="group-created", name=name)
+                # As AWS's console: back to the groups, the new one among them.
+                return page.redirect("/iam/groups", notice="group-created", name=name)
     return page.render(
         "group_new.html",
         status=400 if problem else 200,

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from iamd.console import dependents, documents
 from iamd.console.actions import attempt, is_implemented
+from iamd.console.columns import may_be_switched_to, trusted_entities
 from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
@@ -23,11 +24,13 @@ def role_list(page: Page) -> Response:
     query = page.query.get("q")
     roles = all_items(page.actor, "ListRoles", "Roles")
     found = search(roles, query, lambda role: f"{role['RoleName']} {role.get('Description', '')}")
+    pagination = paginate(found, page.query.get("page"))
+    trusted = {
+        role["RoleName"]: trusted_entities(role["AssumeRolePolicyDocument"])
+        for role in pagination.items
+    }
     return page.render(
-        "roles.html",
-        section="roles",
-        query=query,
-        pagination=paginate(found, page.query.get("page")),
+        "roles.html", section="roles", query=query, pagination=pagination, trusted=trusted
     )
 
 
@@ -42,8 +45,17 @@ def role_detail(page: Page) -> Response:
         trust=documents.pretty(role["AssumeRolePolicyDocument"]),
         attached=attempt(act, "ListAttachedRolePolicies", {"RoleName": name}),
         inline=attempt(act, "ListRolePolicies", {"RoleName": name}),
-        can_switch=is_implemented("sts", "AssumeRole") and not _is_root(page),
+        can_switch=is_implemented("sts", "AssumeRole")
+        and not _is_root(page)
+        and may_be_switched_to(role["AssumeRolePolicyDocument"], _own_account(page)),
+        trusted=trusted_entities(role["AssumeRolePolicyDocument"]),
     )
+
+
+def _own_account(page: Page) -> str:
+    """The account of the signed-in user (a role it switched to is in another, maybe)."""
+    assert page.session is not None
+    return page.session.account_id
 
 
 def _is_root(page: Page) -> bool:

@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from iamd.console import dependents
 from iamd.console.actions import Actor, Attempt, attempt
+from iamd.console.columns import user_columns
 from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
@@ -23,11 +24,11 @@ def user_list(page: Page) -> Response:
     query = page.query.get("q")
     users = all_items(page.actor, "ListUsers", "Users")
     found = search(users, query, lambda user: f"{user['UserName']} {user['Path']}")
+    pagination = paginate(found, page.query.get("page"))
+    act = page.actor
+    columns = {u["UserName"]: user_columns(act, u, page.now) for u in pagination.items}
     return page.render(
-        "users.html",
-        section="users",
-        query=query,
-        pagination=paginate(found, page.query.get("page")),
+        "users.html", section="users", query=query, pagination=pagination, columns=columns
     )
 
 
