@@ -55,7 +55,12 @@ def sign_out(page: Any) -> None:
 
 
 def open_section(page: Any, name: str) -> None:
-    page.get_by_role("navigation", name="IAM").get_by_role("link", name=name, exact=True).click()
+    """A link of the IAM sidebar (on a phone, behind its "Menu" button)."""
+    nav = page.get_by_role("navigation", name="IAM")
+    menu = nav.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    nav.get_by_role("link", name=name, exact=True).click()
 
 
 def add_console_user(page: Any, user_name: str, password: str, policy: str | None = None) -> None:

@@ -45,6 +45,24 @@
       timer = window.setTimeout(function () { button.click(); }, 500);
     });
   });
+  // On a narrow screen the sidebar folds into a "Menu" button (without JavaScript it
+  // stays open above the page).
+  var menu = document.querySelector(".menu-button");
+  var links = menu ? document.getElementById(menu.getAttribute("aria-controls")) : null;
+  if (menu && links) {
+    var narrow = window.matchMedia("(max-width: 760px)");
+    var apply = function () {
+      menu.hidden = !narrow.matches;
+      links.hidden = narrow.matches && menu.getAttribute("aria-expanded") !== "true";
+    };
+    menu.addEventListener("click", function () {
+      var open = menu.getAttribute("aria-expanded") === "true";
+      menu.setAttribute("aria-expanded", open ? "false" : "true");
+      apply();
+    });
+    narrow.addEventListener("change", apply);
+    apply();
+  }
   // After such a search the box has focus again: put the caret after what was typed.
   var focused = document.activeElement;
   if (focused && focused.matches && focused.matches("input[type=search]")) {
