@@ -99,3 +99,24 @@ def _audit(page: Any, axe_source: str) -> list[str]:
         AXE_TAGS,
     )
     return [str(line) for line in violations]
+
+
+def test_a_name_is_checked_in_the_page_before_any_request(
+    page: Any, console_url: str, shots: Shots
+) -> None:
+    account = sign_up(page, console_url, PASSWORD)
+    sign_in_root(page, console_url, account.email, PASSWORD)
+    page.goto(console_url + "/iam/users/new")
+    page.get_by_label("User name").fill("bad name!")
+    rule = "User names can have up to 64 letters, digits and +=,.@_-"
+    assert page.locator("#user_name-rule").inner_text() == rule
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.method))
+    page.get_by_role("button", name="Next: Permissions").click()
+    assert "POST" not in requests  # the page said no; nothing was sent
+    assert page.evaluate("document.activeElement.id") == "user_name"
+    shots.take(page, "name-rule")
+    page.get_by_label("User name").fill("good-name")
+    assert page.locator("#user_name-rule").is_hidden()
+    page.get_by_role("button", name="Next: Permissions").click()
+    page.get_by_role("heading", name="Groups").wait_for()

@@ -66,3 +66,15 @@ def test_a_key_made_on_the_user_s_page_is_called_an_access_key(
     assert "Access key created</strong> for <strong>keyed</strong>" in html
     assert "you created the user" not in html
     assert 'download="keyed_accessKeys.csv"' in html
+
+
+def test_a_bad_name_is_explained_in_words_with_the_api_message_below(
+    browser: Browser, root_iam: Any
+) -> None:
+    fields = {"step": "details", "go": "next", "user_name": "bad name!"}
+    status, _, html = browser.submit("/iam/users/new", fields)
+    assert status == 400
+    words = "User names can have up to 64 letters, digits and +=,.@_-"
+    error = html[html.index('id="user_name-error"') :]
+    assert error.index(words) < error.index("Member must satisfy regular expression pattern")
+    assert f'data-rule="{words}"' in html and 'pattern="[\\w+=,.@\\-]+"' in html

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from iamd.console import signing
+from iamd.console import name_rules, signing
 from iamd.console.throttle import SignInThrottle
 from iamd.server.pipeline import Server
 
@@ -50,4 +50,5 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.globals["name_rules"] = name_rules  # the rules forms check as typed
     return environment

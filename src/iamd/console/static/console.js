@@ -63,6 +63,43 @@
     narrow.addEventListener("change", apply);
     apply();
   }
+  // Names checked as they are typed, in words (data-rule) rather than a regular
+  // expression: "User names can have up to 64 letters, digits and +=,.@_-". The
+  // server checks them again, and shows the API's own message below the words.
+  function keepsRule(input) {
+    input.setCustomValidity("");
+    var broken = input.value !== "" && !input.checkValidity();
+    var note = document.getElementById(input.id + "-rule");
+    if (broken) { input.setCustomValidity(input.getAttribute("data-rule")); }
+    if (note) {
+      note.textContent = broken ? input.getAttribute("data-rule") : "";
+      note.hidden = !broken;
+    }
+    input.setAttribute("aria-invalid", broken ? "true" : "false");
+    return !broken;
+  }
+  document.querySelectorAll("input[data-rule]").forEach(function (input) {
+    var note = document.createElement("p");
+    note.className = "field-error";
+    note.id = input.id + "-rule";
+    note.hidden = true;
+    note.setAttribute("aria-live", "polite");
+    input.insertAdjacentElement("afterend", note);
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    input.setAttribute("aria-describedby", described.concat(note.id).join(" "));
+    input.addEventListener("input", function () { keepsRule(input); });
+  });
+  document.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    var value = submitter ? submitter.value : "";
+    if ((submitter && submitter.hasAttribute("formnovalidate")) ||
+        ["back", "search", "add-tag"].indexOf(value) !== -1) { return; }
+    var shown = Array.prototype.filter.call(
+      event.target.querySelectorAll("input[data-rule]"),
+      function (input) { return input.offsetParent !== null; });
+    var broken = shown.filter(function (input) { return !keepsRule(input); });
+    if (broken.length) { event.preventDefault(); broken[0].focus(); }
+  }, true);
   // After such a search the box has focus again: put the caret after what was typed.
   var focused = document.activeElement;
   if (focused && focused.matches && focused.matches("input[type=search]")) {

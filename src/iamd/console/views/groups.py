@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import dependents, picker
+from iamd.console import dependents, name_rules, picker
 from iamd.console.actions import Actor, attempt, check_input
 from iamd.console.columns import group_columns
 from iamd.console.confirm import Confirmation, delete_by_plan
@@ -66,7 +66,7 @@ def _problem(name: str, policies: list[str]) -> str | None:
     try:
         check_input("CreateGroup", {"GroupName": name})
     except ServiceError as error:
-        return error.message
+        return f"{name_rules.GROUP.words}. ({error.message})"
     if len(policies) > MAX_GROUP_POLICIES:
         return f"A group can have at most {MAX_GROUP_POLICIES} policies; {len(policies)} chosen."
     return None

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import dependents, documents
+from iamd.console import dependents, documents, name_rules
 from iamd.console.actions import Actor, attempt
 from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
@@ -91,7 +91,9 @@ def new_policy(page: Page) -> Response:
         except MalformedPolicyDocument as error:
             problem = documents.problem_in(document, error, "managed")
         except ServiceError as error:
-            problem = documents.Problem(error.message, None, error.code)
+            words = name_rules.POLICY.problem(name)
+            message = f"{words}. ({error.message})" if words else error.message
+            problem = documents.Problem(message, None, error.code)
         else:
             return page.redirect(_view_path(arn), notice="policy-created", name=name)
     return page.render(

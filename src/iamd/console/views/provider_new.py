@@ -10,7 +10,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import tag_rows
+from iamd.console import name_rules, tag_rows
 from iamd.console.console import Console
 from iamd.console.forms import Fields
 from iamd.console.page import Page
@@ -79,8 +79,9 @@ def _problems(kind: str, form: Fields, tags: list[list[str]]) -> dict[str, str]:
 
 
 def _field_problems(kind: str, form: Fields) -> dict[str, str]:
-    if kind == "saml" and not form.stripped("name"):
-        return {"name": "Enter a provider name: up to 128 letters, digits and ._-"}
+    words = name_rules.SAML_PROVIDER.problem(form.stripped("name"))
+    if kind == "saml" and words:
+        return {"name": words}
     if kind == "saml" and not _metadata(form):
         return {"metadata": "Choose the metadata document your identity provider gave you."}
     if kind == "oidc" and not form.stripped("url").startswith("https://"):

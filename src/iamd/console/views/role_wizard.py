@@ -16,7 +16,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import documents, picker, tag_rows, trusted_services
+from iamd.console import documents, name_rules, picker, tag_rows, trusted_services
 from iamd.console.actions import attempt, check_input
 from iamd.console.console import Console
 from iamd.console.forms import Fields
@@ -146,7 +146,7 @@ def _details_problems(page: Page, new: NewRole) -> Problems:
     try:
         check_input("CreateRole", new.create_params(page.caller.account_id))
     except ServiceError as error:
-        return {"role_name": error.message}
+        return name_rules.problems_for("role_name", name_rules.ROLE, new.role_name, error)
     if attempt(page.actor, "GetRole", {"RoleName": new.role_name}).value is not None:
         return {"role_name": f"Role with name {new.role_name} already exists."}
     problem = tag_rows.tag_problem(new.tags, "TagRole", "RoleName")

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import credentials_csv, new_user, picker, tag_rows
+from iamd.console import credentials_csv, name_rules, new_user, picker, tag_rows
 from iamd.console.actions import attempt, check_input
 from iamd.console.console import Console
 from iamd.console.forms import Fields
@@ -91,7 +91,7 @@ def _details_problems(page: Page, new: NewUser) -> Problems:
     try:
         check_input("CreateUser", {"UserName": new.user_name})
     except ServiceError as error:
-        return {"user_name": error.message}
+        return name_rules.problems_for("user_name", name_rules.USER, new.user_name, error)
     if attempt(page.actor, "GetUser", {"UserName": new.user_name}).value is not None:
         return {"user_name": f"User with name {new.user_name} already exists."}
     if new.console_access and new.password_mode == "custom" and not new.custom_password:

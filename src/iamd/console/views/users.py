@@ -9,7 +9,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import dependents
+from iamd.console import dependents, name_rules
 from iamd.console.actions import Actor, Attempt, attempt
 from iamd.console.columns import user_columns
 from iamd.console.confirm import Confirmation, delete_by_plan
@@ -17,7 +17,7 @@ from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
 from iamd.console.web import endpoint
-from iamd.errors import NoSuchEntity, ServiceError
+from iamd.errors import NoSuchEntity, ServiceError, ValidationError
 
 
 def user_list(page: Page) -> Response:
@@ -90,9 +90,12 @@ def rename_user(page: Page) -> Response:
     user = page.actor("GetUser", {"UserName": name})["User"]
     new_name = page.form.stripped("new_name") if page.is_post else name
     error: ServiceError | None = None
+    problems: dict[str, str] = {}
     if page.is_post:
         try:
             page.actor("UpdateUser", {"UserName": name, "NewUserName": new_name})
+        except ValidationError as invalid:
+            problems = name_rules.problems_for("new_name", name_rules.USER, new_name, invalid)
         except ServiceError as refused:
             error = refused
         else:
@@ -101,11 +104,12 @@ def rename_user(page: Page) -> Response:
             return page.redirect(path, notice="user-renamed", name=new_name)
     return page.render(
         "user_rename.html",
-        status=error.status if error else 200,
+        status=error.status if error else (400 if problems else 200),
         section="users",
         user=user,
         new_name=new_name,
         error=error,
+        problems=problems,
     )
 
 
