@@ -78,3 +78,25 @@ def test_a_bad_name_is_explained_in_words_with_the_api_message_below(
     error = html[html.index('id="user_name-error"') :]
     assert error.index(words) < error.index("Member must satisfy regular expression pattern")
     assert f'data-rule="{words}"' in html and 'pattern="[\\w+=,.@\\-]+"' in html
+
+
+def test_an_administrator_ends_a_user_s_sessions_by_changing_its_password(
+    browser: Browser, root_iam: Any
+) -> None:
+    root_iam.create_user(UserName="member")
+    root_iam.create_login_profile(UserName="member", Password=USER_PASSWORD)
+    account_id = root_iam.get_user(UserName="member")["User"]["Arn"].split(":")[4]
+    member = Browser(browser.base)
+    fields = {"user_name": "member", "password": USER_PASSWORD}
+    assert member.submit(f"/{account_id}/signin", fields)[0] == 303
+    assert member.get("/iam/my-credentials")[0] == 200
+    fields = {
+        "password_mode": "custom",
+        "custom_password": "Admin-Reset-Pass-7",
+        "has_password": "1",
+    }
+    _, _, html = browser.get("/iam/users/member")
+    fields["csrf_token"] = token_of(html)
+    assert browser.post("/iam/users/member/password", fields)[0] == 303
+    status, headers, _ = member.get("/iam/my-credentials")
+    assert status == 303 and headers["location"] == f"/console/{account_id}/signin"
