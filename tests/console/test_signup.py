@@ -70,6 +70,9 @@ def test_sign_up_is_limited_per_address(tmp_path: Path) -> None:
     try:
         visitor = Browser(server.endpoint + "/console")
         assert "Create an account" in visitor.get("/signin")[2]
+        weak = {"email": "w@example.com", "account_name": "w", "password": "x", "confirm": "x"}
+        for _ in range(3):  # refused forms do not count
+            assert visitor.submit("/signup", weak)[0] == 400
         sign_up(visitor)
         sign_up(visitor)
         fields = {

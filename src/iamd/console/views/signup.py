@@ -24,6 +24,9 @@ def signup_page(page: Page) -> Response:
         account_name=page.form.stripped("account_name"),
     )
     values = {"email": request.email, "account_name": request.account_name}
+    problems = signup.problems_of(request)
+    if problems:  # a mistyped form costs nothing of the address's allowance
+        return _form(page, values, problems, status=400)
     address = page.incoming.meta.source_ip
     if not signup.allow_signup(page.conn, address, page.now, settings.signups_per_hour):
         return _form(page, values, {"form": signup.TOO_MANY}, status=429)
