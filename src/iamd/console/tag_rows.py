@@ -12,6 +12,11 @@ from iamd.console.forms import Fields
 from iamd.errors import ServiceError
 
 MAX_TAGS = 50  # AWS's tags per IAM entity
+MAX_KEY, MAX_VALUE = 128, 256
+WORDS = (
+    f"Tag keys can have up to {MAX_KEY} characters and values up to {MAX_VALUE}: "
+    "letters, digits, spaces and _.:/=+-@"
+)
 
 
 def read_tags(form: Fields) -> list[list[str]]:
@@ -34,12 +39,14 @@ def tag_problem(
         return "Tag keys must be unique (ignoring case)."
     if len(keys) > MAX_TAGS:
         return f"An entity can have at most {MAX_TAGS} tags; {len(keys)} given."
+    if any(len(key) > MAX_KEY for key in keys) or any(len(v) > MAX_VALUE for _, v in tags):
+        return WORDS
     try:
         stand_in = _STAND_INS["arn" if member.endswith("Arn") else "name"]
         params = {member: ident or stand_in, "Tags": [{"Key": k, "Value": v} for k, v in tags]}
         check_input(operation, params)
     except ServiceError as error:
-        return error.message
+        return f"{WORDS}. ({error.message})"
     return None
 
 
