@@ -26,7 +26,7 @@ install: $(RUN_STAMP)
 dev: $(DEV_STAMP)
 
 run: $(RUN_STAMP)
-	$(VENV)/bin/iamd serve --host 127.0.0.1 --port 4599 --data-dir ./iamd-data
+	$(VENV)/bin/iamd serve --host 127.0.0.1 --port 4599 --data-dir ./iamd-data --signup open
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check src tests scripts bench

@@ -86,6 +86,10 @@ class IamdServer:
             BOOTSTRAP.access_key_id,
             "--root-secret-access-key",
             BOOTSTRAP.secret_access_key,
+            "--signup",
+            "open",
+            "--signups-per-hour",
+            "100000",
             "--log-level",
             "warning",
         ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import boto3
@@ -33,6 +34,13 @@ def _printed_credential(log: str) -> tuple[str, str, str]:
     return account.group(1), key_id.group(1), secret.group(1)
 
 
+def _printed_login_link(log: str, endpoint: str) -> str:
+    """The one-time link the first start prints for the root user's console login."""
+    found = re.search(re.escape(endpoint) + r"/console/root-login/\S+", log)
+    assert found is not None and "iamd account set-root-login" in log, log
+    return found.group(0)
+
+
 def test_first_start_prints_a_working_root_key_once(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     database_url = fresh_database_url()
@@ -48,6 +56,9 @@ def test_first_start_prints_a_working_root_key_once(tmp_path: Path) -> None:
             aws_secret_access_key=secret,
         )
         assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{account_id}:root"
+        link = _printed_login_link(first.log(), first.endpoint)
+        with urllib.request.urlopen(link, timeout=10) as page:
+            assert "Set up root user sign-in" in page.read().decode()
     finally:
         first.stop()
     master_key = (data_dir / "master.key").stat()
@@ -59,6 +70,7 @@ def test_first_start_prints_a_working_root_key_once(tmp_path: Path) -> None:
     try:
         assert secret not in second.log()
         assert "Root secret access key" not in second.log()
+        assert "/console/root-login/" not in second.log()
     finally:
         second.stop()
 
@@ -80,6 +92,7 @@ def test_account_create_prints_a_new_root_key(tmp_path: Path) -> None:
         args += ["--database-url", database_url]
     result = subprocess.run(args, capture_output=True, text=True, timeout=60, check=True)
     account_id, key_id, secret = _printed_credential(result.stdout)
+    assert f"iamd account set-root-login --account-id {account_id}" in result.stdout
     server = _serve_without_bootstrap(data_dir, database_url)
     try:
         assert "Root secret access key" not in server.log()

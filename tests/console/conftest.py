@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from console.http_client import Browser
 from support import IamdServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -80,3 +81,9 @@ def page(chromium: Any) -> Iterator[Any]:
 @pytest.fixture
 def console_url(server: IamdServer) -> str:
     return server.endpoint + "/console"
+
+
+@pytest.fixture
+def browser(server: IamdServer) -> Browser:
+    """A visitor without JavaScript (HTTP only), with a cookie jar of its own."""
+    return Browser(server.endpoint + "/console")

@@ -25,10 +25,14 @@ def sign_up(page: Any, console_url: str, password: str, shots: Any = None) -> Ac
     if shots:
         shots.take(page, "signup")
     page.get_by_role("button", name="Create account").click()
-    account_id = page.get_by_test_id("account-id").inner_text().strip()
-    url = page.get_by_test_id("user-signin-url").inner_text().strip()
+    page.get_by_role("heading", name="Sign in to your new account").wait_for()
     if shots:
         shots.take(page, "account-created")
+    # Sign-up names no account (it would tell whether the email had one): the
+    # dashboard does, once signed in.
+    sign_in_root(page, console_url, email, password)
+    url = page.get_by_test_id("signin-url").first.inner_text().strip()
+    account_id = url.rsplit("/", 2)[-2]
     return Account(account_id, email, password, url)
 
 
@@ -51,7 +55,12 @@ def sign_out(page: Any) -> None:
 
 
 def open_section(page: Any, name: str) -> None:
-    page.get_by_role("navigation", name="IAM").get_by_role("link", name=name, exact=True).click()
+    """A link of the IAM sidebar (on a phone, behind its "Menu" button)."""
+    nav = page.get_by_role("navigation", name="IAM")
+    menu = nav.get_by_role("button", name="Menu")
+    if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+        menu.click()
+    nav.get_by_role("link", name=name, exact=True).click()
 
 
 def add_console_user(page: Any, user_name: str, password: str, policy: str | None = None) -> None:

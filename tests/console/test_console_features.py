@@ -47,7 +47,7 @@ def test_root_mfa_is_asked_at_sign_in(page: Any, console_url: str, shots: Shots)
     sign_in_root(page, console_url, account.email, PASSWORD)
     page.get_by_role("link", name="My security credentials").click()
     page.get_by_role("link", name="Assign MFA device").click()
-    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     page.get_by_text("Show secret key").click()
     seed = page.get_by_test_id("mfa-seed").inner_text()
     shots.take(page, "assign-mfa")
@@ -121,21 +121,25 @@ def test_a_policy_from_json_shows_problems_at_their_line(
     assert '"s3:Get*"' in page.get_by_label("Policy document").inner_text()
 
 
-def test_deleting_a_user_follows_the_api_conflict_rules(page: Any, console_url: str) -> None:
+def test_deleting_a_user_lists_what_goes_and_asks_for_its_name(
+    page: Any, console_url: str, shots: Shots
+) -> None:
     account = sign_up(page, console_url, PASSWORD)
     sign_in_root(page, console_url, account.email, PASSWORD)
-    add_console_user(page, "leaver", USER_PASSWORD)
+    add_console_user(page, "leaver", USER_PASSWORD, policy="IAMReadOnlyAccess")
     page.get_by_role("link", name="View user").click()
     page.get_by_role("link", name="Delete").click()
-    page.get_by_label("To confirm, type the user name").fill("leaver")
+    effects = page.get_by_test_id("effects").inner_text().splitlines()
+    assert effects == [
+        "Delete the console password",
+        "Detach policy IAMReadOnlyAccess",
+        "Delete the user leaver",
+    ]
+    page.get_by_label("To confirm, type the user name").fill("leave")
     page.get_by_role("button", name="Delete user").click()
-    assert "Cannot delete entity, must delete login profile first." in page.content()
-    page.get_by_role("link", name="the user's page").click()
-    page.get_by_text("Manage console password").click()
-    page.get_by_role("button", name="Disable console access").click()
-    page.get_by_text("Changes to leaver saved.").wait_for()
-    page.get_by_role("link", name="Delete").click()
+    assert page.get_by_text("The text you typed does not match leaver.").is_visible()
     page.get_by_label("To confirm, type the user name").fill("leaver")
+    shots.take(page, "delete-user")
     page.get_by_role("button", name="Delete user").click()
     page.get_by_text("User leaver deleted.").wait_for()
 
@@ -148,20 +152,21 @@ def test_switch_role_acts_with_the_roles_permissions(
     add_console_user(page, "operator", USER_PASSWORD)
     open_section(page, "Roles")
     page.get_by_role("link", name="Create role").click()
-    page.get_by_label("Role name").fill("auditor")
+    page.get_by_role("radio", name="Custom trust policy").check()
     trust = (
         '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": '
         f'"arn:aws:iam::{account.account_id}:user/operator"}}, "Action": "sts:AssumeRole"}}]}}'
     )
     page.get_by_label("Trust policy (JSON)").fill(trust)
-    page.get_by_role("button", name="Create role").click()
-    page.get_by_role("heading", name="auditor").wait_for()
-    assert '"Action": "sts:AssumeRole"' in page.get_by_label("Trust policy").inner_text()
-    page.get_by_role("link", name="Attach policies").click()
+    page.get_by_role("button", name="Next", exact=True).click()
     page.get_by_label("Filter policies").fill("IAMReadOnlyAccess")
     page.get_by_role("button", name="Search").click()
     page.get_by_label("IAMReadOnlyAccess", exact=True).check()
-    page.get_by_role("button", name="Add permissions").click()
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_label("Role name").fill("auditor")
+    page.get_by_role("button", name="Create role").click()
+    page.get_by_role("heading", name="auditor").wait_for()
+    assert '"Action": "sts:AssumeRole"' in page.get_by_label("Trust policy").inner_text()
     shots.take(page, "role")
     sign_out(page)
 

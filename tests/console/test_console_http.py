@@ -2,77 +2,10 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import re
-import secrets
-import urllib.error
-import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
-from typing import Any
 
-import pytest
-
+from console.http_client import PASSWORD, TOKEN, Browser, sign_up
 from support import IamdServer
-
-PASSWORD = "Corr3ct-Horse-Battery!"
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any) -> None:
-        return None
-
-
-@dataclass
-class Browser:
-    """A cookie jar and no JavaScript: what curl with cookies would see."""
-
-    base: str
-    jar: http.cookiejar.CookieJar = field(default_factory=http.cookiejar.CookieJar)
-
-    def _open(self, request: urllib.request.Request) -> tuple[int, dict[str, str], str]:
-        opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect()
-        )
-        try:
-            with opener.open(request, timeout=30) as answer:
-                return answer.status, dict(answer.headers), answer.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode()
-
-    def get(self, path: str) -> tuple[int, dict[str, str], str]:
-        return self._open(urllib.request.Request(self.base + path))
-
-    def post(
-        self, path: str, fields: dict[str, str], headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], str]:
-        body = urllib.parse.urlencode(fields).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers=headers or {})
-        return self._open(request)
-
-    def submit(self, path: str, fields: dict[str, str]) -> tuple[int, dict[str, str], str]:
-        """GET the page for its form token, then POST the form as a browser would."""
-        _, _, html = self.get(path)
-        token = _TOKEN.search(html)
-        assert token is not None, html
-        return self.post(path, {**fields, "csrf_token": token.group(1)})
-
-    def cookie(self, name: str) -> http.cookiejar.Cookie | None:
-        return next((cookie for cookie in self.jar if cookie.name == name), None)
-
-
-@pytest.fixture
-def browser(server: IamdServer) -> Browser:
-    return Browser(server.endpoint + "/console")
-
-
-def sign_up(browser: Browser) -> str:
-    email = f"http-{secrets.token_hex(4)}@example.com"
-    fields = {"email": email, "account_name": "http", "password": PASSWORD, "confirm": PASSWORD}
-    status, _, html = browser.submit("/signup", fields)
-    assert status == 200, html
-    return email
 
 
 def test_every_page_sends_security_headers_and_a_strict_csrf_cookie(browser: Browser) -> None:
@@ -97,7 +30,7 @@ def test_a_post_without_the_form_token_is_refused(browser: Browser) -> None:
 def test_a_post_from_another_origin_is_refused(browser: Browser) -> None:
     email = sign_up(browser)
     _, _, html = browser.get("/signin")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     fields = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
     status, _, _ = browser.post("/signin", fields, {"Origin": "https://evil.example"})
@@ -130,7 +63,7 @@ def test_signing_out_ends_the_session(browser: Browser) -> None:
     email = sign_up(browser)
     browser.submit("/signin", {"email": email, "password": PASSWORD})
     _, _, html = browser.get("/iam")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     status, headers, _ = browser.post("/signout", {"csrf_token": token.group(1)})
     assert status == 303 and headers["location"].startswith("/console/signin")
@@ -148,7 +81,9 @@ def test_repeated_failures_throttle_the_sign_in(browser: Browser) -> None:
     assert status == 401 and "Too many failed sign-in attempts" in html
 
 
-def test_sign_up_refuses_a_weak_password_and_a_taken_email(browser: Browser) -> None:
+def test_sign_up_refuses_a_weak_password_and_does_not_tell_a_taken_email(
+    browser: Browser,
+) -> None:
     fields = {
         "email": "weak@example.com",
         "account_name": "w",
@@ -158,14 +93,15 @@ def test_sign_up_refuses_a_weak_password_and_a_taken_email(browser: Browser) -> 
     status, _, html = browser.submit("/signup", fields)
     assert status == 400 and "does not meet the requirements" in html
     email = sign_up(browser)
-    fields = {
-        "email": email.upper(),
-        "account_name": "x",
-        "password": PASSWORD,
-        "confirm": PASSWORD,
-    }
-    status, _, html = browser.submit("/signup", fields)
-    assert status == 400 and "already exists" in html
+    new_email = f"new-{email}"
+    fresh = {"email": new_email, "account_name": "x", "password": PASSWORD, "confirm": PASSWORD}
+    _, _, answer_new = browser.submit("/signup", fresh)
+    other = "Different-Pass-77"
+    taken = {"email": email.upper(), "account_name": "x", "password": other, "confirm": other}
+    status, _, answer_taken = browser.submit("/signup", taken)
+    assert status == 200
+    assert answer_taken.replace(email.upper(), "E") == answer_new.replace(new_email, "E")
+    assert browser.submit("/signin", {"email": email, "password": other})[0] == 401
 
 
 def test_an_unknown_account_url_says_so(browser: Browser) -> None:
@@ -184,7 +120,7 @@ def test_the_password_policy_is_saved_through_the_api(browser: Browser) -> None:
     browser.submit("/signin", {"email": email, "password": PASSWORD})
     fields = {"MinimumPasswordLength": "14", "RequireSymbols": "on", "MaxPasswordAge": "90"}
     _, _, html = browser.get("/iam/settings")
-    token = _TOKEN.search(html)
+    token = TOKEN.search(html)
     assert token is not None
     fields["csrf_token"] = token.group(1)
     status, headers, _ = browser.post("/iam/settings/password-policy", fields)
@@ -196,3 +132,42 @@ def test_the_password_policy_is_saved_through_the_api(browser: Browser) -> None:
     status, _, html = browser.post("/iam/settings/password-policy", fields)
     assert status == 400
     assert "Member must have value less than or equal to 128" in html
+
+
+def test_signing_out_ends_a_copied_session_cookie_too(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    session = browser.cookie("iamd-console-session")
+    assert session is not None and session.value is not None
+    thief = Browser(browser.base)
+    thief.jar.set_cookie(session)
+    assert thief.get("/iam")[0] == 200
+    _, _, html = browser.get("/iam")
+    token = TOKEN.search(html)
+    assert token is not None
+    assert browser.post("/signout", {"csrf_token": token.group(1)})[0] == 303
+    status, headers, _ = thief.get("/iam")
+    assert status == 303 and headers["location"] == "/console/signin"
+
+
+def test_a_new_password_ends_the_other_sessions_of_its_user(browser: Browser) -> None:
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    other = Browser(browser.base)
+    other.submit("/signin", {"email": email, "password": PASSWORD})
+    new = "Another-Good-Pass-9"
+    fields = {"old_password": PASSWORD, "new_password": new, "confirm": new}
+    _, _, html = browser.get("/iam/my-credentials")
+    token = TOKEN.search(html)
+    assert token is not None
+    status, _, _ = browser.post("/iam/my-password", {**fields, "csrf_token": token.group(1)})
+    assert status == 303
+    assert browser.get("/iam")[0] == 200
+    assert other.get("/iam")[0] == 303
+
+
+def test_the_favicon_is_served(server: IamdServer) -> None:
+    with urllib.request.urlopen(server.endpoint + "/favicon.ico", timeout=10) as answer:
+        assert answer.status == 200
+        assert answer.headers["content-type"].startswith("image/svg+xml")
+        assert b"<svg" in answer.read()

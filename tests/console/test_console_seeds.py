@@ -31,7 +31,8 @@ def create_admins_group(page: Any, shots: Shots) -> None:
     page.get_by_label("AdministratorAccess", exact=True).check()
     shots.take(page, "create-group")
     page.get_by_role("button", name="Create group").click()
-    page.get_by_role("heading", name="admins").wait_for()
+    page.get_by_text("Group admins created.").wait_for()  # back on the groups list
+    page.get_by_role("link", name="admins", exact=True).click()
     assert page.get_by_role("link", name="AdministratorAccess").is_visible()
     shots.take(page, "group-admins")
 

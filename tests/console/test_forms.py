@@ -25,3 +25,21 @@ def test_oversized_forms_are_refused() -> None:
         parse_body(b"a" * (MAX_BODY_BYTES + 1), "application/x-www-form-urlencoded")
     with pytest.raises(FormTooLarge):
         parse_fields("&".join(f"f{i}=1" for i in range(3000)))
+
+
+def test_a_multipart_form_carries_its_fields_and_a_file_s_text() -> None:
+    boundary = "----iamd-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        "tok\r\n"
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="metadata_file"; filename="idp.xml"\r\n'
+        "Content-Type: text/xml\r\n\r\n"
+        "<EntityDescriptor>é</EntityDescriptor>\r\n"
+        f"--{boundary}--\r\n"
+    ).encode()
+    fields = parse_body(body, f"multipart/form-data; boundary={boundary}")
+    assert fields.get("csrf_token") == "tok"
+    assert fields.get("metadata_file") == "<EntityDescriptor>é</EntityDescriptor>"
+    assert not parse_body(b"garbage", "multipart/form-data; boundary=x").has("csrf_token")

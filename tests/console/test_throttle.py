@@ -15,7 +15,7 @@ from iamd.console.throttle import SignInThrottle
 from iamd.store.database import Database, sqlite_url
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-KEY = throttle.key_for("123456789012", "Alice")
+KEY = throttle.key_for("123456789012", "Alice", "203.0.113.7")
 
 
 @pytest.fixture
@@ -65,4 +65,24 @@ def test_two_processes_share_one_count(conn: Connection) -> None:
 
 
 def test_names_are_case_insensitive() -> None:
-    assert throttle.key_for("1", "Alice") == throttle.key_for("1", "alice")
+    assert throttle.key_for("1", "Alice", "a") == throttle.key_for("1", "alice", "a")
+
+
+def test_one_address_s_failures_never_lock_out_another(conn: Connection) -> None:
+    gate = SignInThrottle()
+    _fail(gate, conn, 12)
+    assert gate.retry_after(conn, KEY, NOW) is not None
+    elsewhere = throttle.key_for("123456789012", "alice", "198.51.100.1")
+    assert gate.retry_after(conn, elsewhere, NOW) is None
+
+
+def test_failures_from_every_address_together_are_capped(conn: Connection) -> None:
+    gate = SignInThrottle()
+    for n in range(throttle.GLOBAL_FREE_FAILURES):
+        gate.failed(
+            conn, throttle.key_for("123456789012", "alice", f"10.0.{n // 250}.{n % 250}"), NOW
+        )
+    fresh = throttle.key_for("123456789012", "alice", "192.0.2.99")
+    assert gate.retry_after(conn, fresh, NOW) == 30
+    other_user = throttle.key_for("123456789012", "bob", "192.0.2.99")
+    assert gate.retry_after(conn, other_user, NOW) is None

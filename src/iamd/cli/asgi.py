@@ -12,16 +12,21 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
 
 from iamd.console.app import create_console_app
+from iamd.console.console import ConsoleSettings
 from iamd.server.app import create_app
 from iamd.server.pipeline import Server
 
 
-def create_combined_app(server: Server) -> Starlette:
+def create_combined_app(server: Server, console: ConsoleSettings | None = None) -> Starlette:
     async def console_home(request: Request) -> Response:
         return RedirectResponse("/console/", status_code=308)
 
-    console = [
+    async def favicon(request: Request) -> Response:
+        return RedirectResponse("/console/favicon.ico", status_code=308)
+
+    mounts = [
         Route("/console", console_home, methods=["GET"]),
-        Mount("/console", app=create_console_app(server)),
+        Route("/favicon.ico", favicon, methods=["GET"]),
+        Mount("/console", app=create_console_app(server, console)),
     ]
-    return create_app(server, mounts=console)
+    return create_app(server, mounts=mounts)

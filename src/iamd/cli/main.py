@@ -36,6 +36,20 @@ def main() -> None:
 @click.option(
     "--root-secret-access-key", envvar="IAMD_ROOT_SECRET_ACCESS_KEY", help="Its root secret."
 )
+@click.option(
+    "--signup",
+    type=click.Choice(["closed", "open"]),
+    default="closed",
+    show_default=True,
+    help="Whether anyone may create an account at /console/signup.",
+)
+@click.option(
+    "--signups-per-hour",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Sign-ups allowed per client address and hour, when open.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -46,10 +60,13 @@ def serve(
     account_id: str | None,
     root_access_key_id: str | None,
     root_secret_access_key: str | None,
+    signup: str,
+    signups_per_hour: int,
     log_level: str,
 ) -> None:
     """Serve IAM and STS on one endpoint."""
     from iamd.cli.serve import run_server
+    from iamd.console.console import ConsoleSettings
 
     settings = Settings(data_dir=data_dir, database_url=database_url)
     bootstrap = (account_id, root_access_key_id, root_secret_access_key)
@@ -63,6 +80,7 @@ def serve(
         port=port,
         workers=workers,
         bootstrap=bootstrap if all(bootstrap) else None,
+        console=ConsoleSettings(is_signup_open=signup == "open", signups_per_hour=signups_per_hour),
         log_level=log_level,
     )
 
@@ -94,6 +112,74 @@ def account_create(email: str, name: str | None, data_dir: Path, database_url: s
     click.echo(f"Root access key id:    {credential.access_key_id}")
     click.echo(f"Root secret access key: {credential.secret_access_key}")
     click.echo("The secret is shown once; iamd keeps it only encrypted.")
+    click.echo(
+        "The root user has no console password yet; a link to set one: "
+        f"iamd account set-root-login --account-id {credential.account_id}"
+    )
+
+
+_CONSOLE_URL = click.option(
+    "--console-url",
+    default="http://127.0.0.1:4599/console",
+    show_default=True,
+    help="Where the server's console is, for the printed link.",
+)
+
+
+@account.command("set-root-login")
+@click.option("--account-id", required=True, help="The account whose root user signs in.")
+@_CONSOLE_URL
+@click.option("--data-dir", default="./iamd-data", type=click.Path(path_type=Path))
+@click.option("--database-url", envvar="IAMD_DATABASE_URL")
+def account_set_root_login(
+    account_id: str, console_url: str, data_dir: Path, database_url: str | None
+) -> None:
+    """Print a one-time link to set the root user's console email and password."""
+    _print_root_link(data_dir, database_url, account_id, None, "set-login", console_url)
+
+
+@account.command("reset-root-password")
+@click.option("--email", help="The root user's email address.")
+@click.option("--account-id", help="Or the account's id.")
+@_CONSOLE_URL
+@click.option("--data-dir", default="./iamd-data", type=click.Path(path_type=Path))
+@click.option("--database-url", envvar="IAMD_DATABASE_URL")
+def account_reset_root_password(
+    email: str | None,
+    account_id: str | None,
+    console_url: str,
+    data_dir: Path,
+    database_url: str | None,
+) -> None:
+    """Print a one-time link to choose a new root user password (iamd sends no email)."""
+    if bool(email) == bool(account_id):
+        raise click.UsageError("Give either --email or --account-id.")
+    _print_root_link(data_dir, database_url, account_id, email, "reset-password", console_url)
+
+
+def _print_root_link(
+    data_dir: Path,
+    database_url: str | None,
+    account_id: str | None,
+    email: str | None,
+    purpose: str,
+    console_url: str,
+) -> None:
+    from iamd.cli.root_login import print_link
+    from iamd.clock import SystemClock
+
+    db, _ = open_store(Settings(data_dir=data_dir, database_url=database_url))
+    try:
+        print_link(
+            db,
+            SystemClock(),
+            account_id=account_id,
+            email=email,
+            purpose=purpose,
+            console_url=console_url,
+        )
+    finally:
+        db.dispose()
 
 
 main.add_command(simulate)

@@ -10,15 +10,21 @@ import click
 import uvicorn
 from starlette.applications import Starlette
 
+from iamd import root_login
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
 from iamd.cli.asgi import create_combined_app
+from iamd.cli.root_login import link_text
 from iamd.cli.settings import Settings, open_store
 from iamd.clock import SystemClock
+from iamd.console.console import ConsoleSettings
 from iamd.server.pipeline import Server
+from iamd.store.database import Database
 
 # Worker processes rebuild the app from these (uvicorn imports a factory by name).
 _ENV_DATA_DIR = "IAMD__DATA_DIR"
 _ENV_DATABASE_URL = "IAMD__DATABASE_URL"
+_ENV_SIGNUP = "IAMD__SIGNUP"
+_ENV_SIGNUPS_PER_HOUR = "IAMD__SIGNUPS_PER_HOUR"
 
 log = logging.getLogger("iamd")
 
@@ -30,6 +36,7 @@ def run_server(
     port: int,
     workers: int,
     bootstrap: tuple[str | None, str | None, str | None] | None,
+    console: ConsoleSettings,
     log_level: str,
 ) -> None:
     db, sealer = open_store(settings)
@@ -40,10 +47,14 @@ def run_server(
         ensure_root_key(db, sealer, clock, RootCredential(account_id, key_id, secret))
         click.echo(f"iamd: account {account_id} ready with the root access key {key_id}")
     elif not has_accounts(db):
-        _announce(create_account(db, sealer, clock, email="root@iamd.local"), host, port)
+        credential = create_account(db, sealer, clock, email="root@iamd.local")
+        _announce(credential, host, port)
+        _announce_login_link(db, credential.account_id, f"http://{host}:{port}/console")
     db.dispose()
     os.environ[_ENV_DATA_DIR] = str(settings.data_dir)
     os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
+    os.environ[_ENV_SIGNUP] = "open" if console.is_signup_open else "closed"
+    os.environ[_ENV_SIGNUPS_PER_HOUR] = str(console.signups_per_hour)
     click.echo(f"iamd: serving IAM and STS on http://{host}:{port}")
     uvicorn.run(
         "iamd.cli.serve:app_from_environment",
@@ -63,7 +74,20 @@ def app_from_environment() -> Starlette:
         database_url=os.environ.get(_ENV_DATABASE_URL) or None,
     )
     db, sealer = open_store(settings)
-    return create_combined_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+    console = ConsoleSettings(
+        is_signup_open=os.environ.get(_ENV_SIGNUP) == "open",
+        signups_per_hour=int(os.environ.get(_ENV_SIGNUPS_PER_HOUR) or 5),
+    )
+    return create_combined_app(Server(db=db, sealer=sealer, clock=SystemClock()), console)
+
+
+def _announce_login_link(db: Database, account_id: str, console_url: str) -> None:
+    """Print, once, the link that gives the new root user its console email and password."""
+    with db.transaction() as conn:
+        token = root_login.issue_link(conn, account_id, root_login.SET_LOGIN, SystemClock().now())
+    url = root_login.link_url(console_url, root_login.SET_LOGIN, token)
+    click.echo(link_text(account_id, root_login.SET_LOGIN, url))
+    click.echo(f"Later: iamd account set-root-login --account-id {account_id} prints a new one.")
 
 
 def _announce(credential: RootCredential, host: str, port: int) -> None:

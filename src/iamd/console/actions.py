@@ -66,7 +66,31 @@ class Actor:
         function = OPERATIONS[service].get(operation)
         if function is None:
             raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
-        ctx = OperationContext(
+        ctx = self._context()
+        with self.conn.begin_nested():
+            authorize(ctx, service, operation, parsed.params)
+            return function(ctx, parsed.params)
+
+    def may(
+        self, operation: str, params: Mapping[str, Any] | None = None, *, service: str = "iam"
+    ) -> bool:
+        """Whether the call would be authorized (as the API would decide); nothing runs.
+
+        For offering only what the caller may do: a page hides or disables a choice
+        whose call would be denied. The call itself is still authorized when made.
+        """
+        try:
+            parsed = parse_request(
+                service_model(service), form_fields(service, operation, params or {})
+            )
+            with self.conn.begin_nested():
+                authorize(self._context(), service, operation, parsed.params)
+        except ServiceError:
+            return False
+        return True
+
+    def _context(self) -> OperationContext:
+        return OperationContext(
             conn=self.conn,
             caller=self.caller,
             now=self.server.clock.now(),
@@ -75,9 +99,6 @@ class Actor:
             request_id=ids.request_id(),
             meta=self.meta,
         )
-        with self.conn.begin_nested():
-            authorize(ctx, service, operation, parsed.params)
-            return function(ctx, parsed.params)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from iamd.console.console import Console, create_console
+from iamd.console.console import Console, ConsoleSettings, create_console
 from iamd.console.page import Page
 from iamd.console.views import (
     attach,
@@ -21,13 +21,18 @@ from iamd.console.views import (
     groups,
     inline_policies,
     own_account,
+    own_keys,
     policies,
+    provider_new,
     providers,
+    role_wizard,
     roles,
+    root_login,
     settings,
     signin,
     signup,
     switch_role,
+    tags,
     user_access,
     user_wizard,
     users,
@@ -36,8 +41,8 @@ from iamd.console.web import PUBLIC, endpoint
 from iamd.server.pipeline import Server
 
 
-def create_console_app(server: Server) -> Starlette:
-    console = create_console(server)
+def create_console_app(server: Server, settings: ConsoleSettings | None = None) -> Starlette:
+    console = create_console(server, settings)
     return Starlette(routes=console_routes(console))
 
 
@@ -45,14 +50,41 @@ def console_routes(console: Console) -> list[BaseRoute]:
     async def home(request: Request) -> Response:
         return RedirectResponse(str(request.scope.get("root_path", "")) + "/iam", status_code=303)
 
+    async def favicon(request: Request) -> Response:
+        path = str(request.scope.get("root_path", "")) + "/static/favicon.svg"
+        return RedirectResponse(path, status_code=308)
+
     static = StaticFiles(packages=[("iamd.console", "static")])
     routes: list[BaseRoute] = [
         Route("/", home, methods=["GET"]),
+        Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/static", app=static, name="static"),
     ]
-    # INVARIANT: /iam/users/new is listed before /iam/users/{name}.
-    areas = [signup, signin, dashboard, user_wizard, own_account, users, user_access, attach]
-    areas += [inline_policies, groups, roles, policies, providers, settings, switch_role]
+    # INVARIANT: /iam/users/new and /iam/roles/new are listed before …/{name}.
+    areas = [
+        signup,
+        root_login,
+        signin,
+        dashboard,
+        user_wizard,
+        own_account,
+        own_keys,
+        users,
+        user_access,
+        attach,
+    ]
+    areas += [
+        inline_policies,
+        groups,
+        role_wizard,
+        roles,
+        policies,
+        provider_new,
+        providers,
+        settings,
+        switch_role,
+        tags,
+    ]
     for area in areas:
         routes += area.routes(console)
     not_found = endpoint(console, _not_found, access=PUBLIC)

@@ -33,3 +33,14 @@ def credentials_csv(created: Created, signin_url: str) -> str:
 
 def data_url(created: Created, signin_url: str) -> str:
     return "data:text/csv;charset=utf-8," + quote(credentials_csv(created, signin_url))
+
+
+KEY_HEADER = ("Access key ID", "Secret access key")
+
+
+def key_data_url(access_key_id: str, secret_access_key: str) -> str:
+    """The ``.csv`` of one new access key, as AWS's console downloads it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows([KEY_HEADER, (access_key_id, secret_access_key)])
+    return "data:text/csv;charset=utf-8," + quote(buffer.getvalue())

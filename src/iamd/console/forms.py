@@ -1,18 +1,23 @@
-"""Form and query fields as a browser sends them (``application/x-www-form-urlencoded``).
+"""Form and query fields as a browser sends them (``application/x-www-form-urlencoded``,
+or ``multipart/form-data`` for a form that uploads a file).
 
 In: the raw body or query string. Out: `Fields`, the ordered (name, value) pairs with
-`get` and `getlist`. Bodies past `MAX_BODY_BYTES` or with more than `MAX_FIELDS`
-fields are refused before parsing, so one request cannot exhaust memory.
+`get` and `getlist`; an uploaded file's field holds the file's text (UTF-8). Bodies
+past `MAX_BODY_BYTES` or with more than `MAX_FIELDS` fields are refused before
+parsing, so one request cannot exhaust memory.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from email import policy
+from email.parser import BytesParser
 from urllib.parse import parse_qsl
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 2000
 FORM_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_TYPE = "multipart/form-data"
 
 
 class FormTooLarge(ValueError):
@@ -51,6 +56,31 @@ def parse_body(body: bytes, content_type: str) -> Fields:
     """The fields of a form POST; any other kind of body has none."""
     if len(body) > MAX_BODY_BYTES:
         raise FormTooLarge("body too large")
-    if content_type.split(";")[0].strip().lower() != FORM_TYPE:
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == MULTIPART_TYPE:
+        return parse_multipart(body, content_type)
+    if kind != FORM_TYPE:
         return Fields()
     return parse_fields(body.decode("utf-8", errors="replace"))
+
+
+def parse_multipart(body: bytes, content_type: str) -> Fields:
+    """The fields of a ``multipart/form-data`` body (the standard library's MIME parser)."""
+    try:
+        head = f"Content-Type: {content_type}\r\n\r\n".encode("ascii")
+    except UnicodeEncodeError:
+        return Fields()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        return Fields()
+    pairs: list[tuple[str, str]] = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        if len(pairs) >= MAX_FIELDS:
+            raise FormTooLarge("too many fields")
+        payload = part.get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
+        pairs.append((name, raw.decode("utf-8", errors="replace")))
+    return Fields(tuple(pairs))

@@ -21,7 +21,6 @@ PERMISSION_MODES = ("group", "copy", "attach")
 # What the AWS console attaches when it makes a user change its password at sign-in.
 CHANGE_PASSWORD_POLICY = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 GENERATED_LENGTH = 20
-MAX_TAGS = 50
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from iamd.console import principals, sessions, signin
 from iamd.console.page import Page
 from iamd.errors import ServiceError
-from iamd.store import login_profiles
+from iamd.store import console_sessions, login_profiles
 
 
 def change_own_password(page: Page) -> str | None:
@@ -36,4 +36,5 @@ def change_own_password(page: Page) -> str | None:
         session, sessions.DONE, page.now, fingerprint=fingerprint, needs_new_password=False
     )
     page.sign_in(signin.complete(page.conn, moved, page.now))
+    console_sessions.close_others(page.conn, session.principal_id, keep=session.handle)
     return None

@@ -12,15 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from iamd.arn import iam_arn
 from iamd.auth.caller import Caller, root_caller
 from iamd.console.sessions import Session, fingerprint
 from iamd.store import account_settings, login_profiles, mfa_devices, users
-from iamd.store.accounts import Account, get_account
+from iamd.store.accounts import Account, find_by_email, get_account
 from iamd.store.login_profiles import LoginProfile
-from iamd.store.schema import accounts
 from iamd.store.users import User
 
 PARTITION = "aws"
@@ -28,10 +27,7 @@ _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 def account_by_email(conn: Connection, email: str) -> Account | None:
-    # INVARIANT: an email names at most one account (accounts.email_lower is unique).
-    query = select(accounts.c.id).where(accounts.c.email_lower == email.strip().lower())
-    account_id = conn.execute(query).scalar_one_or_none()
-    return get_account(conn, str(account_id)) if account_id is not None else None
+    return find_by_email(conn, email)
 
 
 def account_by_reference(conn: Connection, reference: str) -> Account | None:

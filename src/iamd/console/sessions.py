@@ -7,7 +7,9 @@ while a required password change is, and "done" once the console may be used. On
 
 The cookie is signed (`iamd.console.signing`), not encrypted: it holds ids and names,
 no secret. It also holds a fingerprint of the password hash it was signed in with, so
-changing or deleting that password ends every session made with the old one.
+changing or deleting that password ends every session made with the old one, and a
+random handle the store keeps (as a digest) while the sign-in is open, so signing
+out ends it on the server too: a copied cookie stops working at once.
 
 # INVARIANT: a session token verifies only with the key derived for "session" from
 # this server's master key, and only until ``expires_at``.
@@ -46,6 +48,9 @@ class Session:
     issued_at: datetime
     expires_at: datetime
     fingerprint: str  # of the password hash the principal signed in with
+    # Random, kept for the sign-in's life; the store keeps its digest while it is open
+    # (`iamd.store.console_sessions`), so signing out ends it everywhere.
+    handle: str
     used_mfa: bool = False
     needs_new_password: bool = False
     # After "Switch role": the role session's temporary credentials (the STS session
@@ -89,6 +94,7 @@ def start(
         issued_at=now,
         expires_at=now + (LIFETIME if stage == DONE else PENDING_LIFETIME),
         fingerprint=fingerprint,
+        handle=secrets.token_urlsafe(24),
         needs_new_password=needs_new_password,
     )
 
@@ -139,6 +145,7 @@ def _payload(session: Session) -> dict[str, Any]:
         "i": int(session.issued_at.timestamp()),
         "e": int(session.expires_at.timestamp()),
         "f": session.fingerprint,
+        "h": session.handle,
         "m": session.used_mfa,
         "r": session.needs_new_password,
         "rk": session.role_key_id,
@@ -158,6 +165,7 @@ def _session(payload: dict[str, Any]) -> Session:
         issued_at=datetime.fromtimestamp(int(payload["i"]), UTC),
         expires_at=datetime.fromtimestamp(int(payload["e"]), UTC),
         fingerprint=str(payload["f"]),
+        handle=str(payload["h"]),
         used_mfa=bool(payload["m"]),
         needs_new_password=bool(payload["r"]),
         role_key_id=_optional(payload.get("rk")),

@@ -18,7 +18,7 @@ from iamd.console import principals, sessions, throttle
 from iamd.console.console import Console
 from iamd.console.sessions import Session
 from iamd.iam.login_profiles import hard_expired
-from iamd.store import account_settings, mfa_devices, users
+from iamd.store import account_settings, console_sessions, mfa_devices, users
 from iamd.store.accounts import Account
 
 INCORRECT = "Your authentication information is incorrect. Please try again."
@@ -37,9 +37,9 @@ class Result:
 
 
 def sign_in_root(
-    conn: Connection, console: Console, email: str, password: str, now: datetime
+    conn: Connection, console: Console, email: str, password: str, now: datetime, address: str
 ) -> Result:
-    key = throttle.key_for("root", email.strip())
+    key = throttle.key_for("root", email.strip(), address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
@@ -60,6 +60,7 @@ def sign_in_root(
         now=now,
         stage=sessions.AWAITING_MFA if has_mfa else sessions.DONE,
     )
+    _open(conn, session, now)
     return Result(session)
 
 
@@ -70,8 +71,9 @@ def sign_in_user(
     user_name: str,
     password: str,
     now: datetime,
+    address: str,
 ) -> Result:
-    key = throttle.key_for(account.account_id, user_name.strip())
+    key = throttle.key_for(account.account_id, user_name.strip(), address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))
@@ -98,7 +100,20 @@ def sign_in_user(
         stage=stage,
         needs_new_password=needs_new,
     )
+    _open(conn, session, now)
     return Result(complete(conn, session, now) if stage == sessions.DONE else session)
+
+
+def _open(conn: Connection, session: Session, now: datetime) -> None:
+    """Record the new sign-in on the server, for as long as a session can last."""
+    console_sessions.open_session(
+        conn,
+        session.handle,
+        account_id=session.account_id,
+        principal_id=session.principal_id,
+        created_at=now,
+        expires_at=now + sessions.LIFETIME,
+    )
 
 
 def next_stage(needs_new_password: bool) -> str:
@@ -106,10 +121,11 @@ def next_stage(needs_new_password: bool) -> str:
 
 
 def check_mfa(
-    conn: Connection, console: Console, session: Session, code: str, now: datetime
+    conn: Connection, console: Console, session: Session, code: str, now: datetime, address: str
 ) -> Result:
     """The session one step on when ``code`` is a fresh code of one of its devices."""
-    key = throttle.key_for(session.account_id, session.name)
+    account = "root" if session.is_root else session.account_id
+    key = throttle.key_for(account, session.name, address)
     wait = console.throttle.retry_after(conn, key, now)
     if wait is not None:
         return Result(message=throttled(wait))

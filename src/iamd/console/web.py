@@ -28,6 +28,7 @@ from iamd.console.incoming import Incoming, read_incoming, set_cookie
 from iamd.console.page import Page
 from iamd.console.principals import caller_of
 from iamd.errors import ServiceError
+from iamd.store import console_sessions
 
 PUBLIC = "public"
 PENDING = "pending"
@@ -91,6 +92,9 @@ def _serve(console: Console, handling: Handling, incoming: Incoming, nonce: str)
         return _forbidden(console, incoming)
     with console.server.db.transaction(write=is_post or handling.writes) as conn:
         page = Page(console, incoming, form, conn, session, nonce, now)
+        if session is not None and not console_sessions.is_open(conn, session.handle, now):
+            page.session = None  # signed out (here or wherever the cookie was copied from)
+            page.sign_out()
         response = _refusal(page, handling.access) or _run(handling.view, page)
     return page.finish(response)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -68,6 +68,13 @@ def get_account(conn: Connection, account_id: str) -> Account | None:
     )
 
 
+def find_by_email(conn: Connection, email: str) -> Account | None:
+    # INVARIANT: an email names at most one account (accounts.email_lower is unique).
+    query = select(accounts.c.id).where(accounts.c.email_lower == email.strip().lower())
+    account_id = conn.execute(query).scalar_one_or_none()
+    return get_account(conn, str(account_id)) if account_id is not None else None
+
+
 def list_account_ids(conn: Connection) -> list[str]:
     return list(conn.execute(select(accounts.c.id).order_by(accounts.c.id)).scalars())
 
@@ -75,3 +82,20 @@ def list_account_ids(conn: Connection) -> list[str]:
 def authz_version(conn: Connection, account_id: str) -> int:
     """The counter that compiled-policy caches compare against."""
     return versioned.authz_version(conn, account_id)
+
+
+def set_root_password(conn: Connection, account_id: str, password_hash: str) -> None:
+    """The root user's new console password (every session made with the old one ends)."""
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(root_password_hash=password_hash)
+    )
+
+
+def set_root_login(conn: Connection, account_id: str, *, email: str, password_hash: str) -> None:
+    """The root user's console email and password; another account's email is refused."""
+    values = {"email": email, "email_lower": email.lower(), "root_password_hash": password_hash}
+    try:
+        with conn.begin_nested():
+            conn.execute(update(accounts).where(accounts.c.id == account_id).values(values))
+    except IntegrityError:
+        raise EntityAlreadyExists("An account with this email address already exists.") from None

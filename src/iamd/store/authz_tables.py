@@ -68,6 +68,8 @@ UNRELATED_TABLES: dict[str, str] = {
     "outbound_federation": "whether iamd issues tokens for the account's principals",
     "token_signing_keys": "keys that sign outbound tokens, not read by decisions",
     "access_advisor_jobs": "reports generated from policies",
+    "root_login_links": "one-time links to set a root's console login",
+    "console_sessions": "console sign-in sessions, checked by the console itself",
 }
 
 

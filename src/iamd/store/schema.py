@@ -422,3 +422,29 @@ access_advisor_jobs = Table(
     Column("granularity", String(32), nullable=False),
     Column("created_at", Timestamp, nullable=False),
 )
+
+# One-time links that let a root user set (or recover) its console email and password.
+# Only the SHA-256 digest of a link's token is kept: the token itself is printed once.
+root_login_links = Table(
+    "root_login_links",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    _account_fk(),
+    Column("purpose", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Index("ix_root_login_links_account", "account_id"),
+)
+
+# Console sign-ins open on the server, so that signing out ends one at once (a copied
+# cookie stops working). Keyed by the SHA-256 of the session's random handle.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("handle_digest", String(64), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("principal_id", String(32), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("expires_at", Timestamp, nullable=False),
+    Index("ix_console_sessions_principal", "principal_id"),
+)

@@ -65,7 +65,7 @@ def attach_page(kind: Kind) -> Any:
             back=page.url(kind.path(name)),
             state=seal_state(sealer, session_id, {"policies": selected}),
             groups=_groups(page.actor, name) if kind.noun == "user" else [],
-            picker=picker.picker(page.actor, page.form.get("policy_q"), selected),
+            picker=picker.picker(page.actor, page.form, selected),
         )
 
     return view

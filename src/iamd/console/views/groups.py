@@ -8,8 +8,10 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import picker
+from iamd.console import dependents, name_rules, picker
 from iamd.console.actions import Actor, attempt, check_input
+from iamd.console.columns import group_columns
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
@@ -24,11 +26,10 @@ def group_list(page: Page) -> Response:
     query = page.query.get("q")
     groups = all_items(page.actor, "ListGroups", "Groups")
     found = search(groups, query, lambda group: str(group["GroupName"]))
+    pagination = paginate(found, page.query.get("page"))
+    columns = {g["GroupName"]: group_columns(page.actor, g["GroupName"]) for g in pagination.items}
     return page.render(
-        "groups.html",
-        section="groups",
-        query=query,
-        pagination=paginate(found, page.query.get("page")),
+        "groups.html", section="groups", query=query, pagination=pagination, columns=columns
     )
 
 
@@ -48,8 +49,8 @@ def new_group(page: Page) -> Response:
             except ServiceError as error:
                 problem = error.message
             else:
-                path = f"/iam/groups/{quote(name, safe='')}"
-                return page.redirect(path, notice="group-created", name=name)
+                # As AWS's console: back to the groups, the new one among them.
+                return page.redirect("/iam/groups", notice="group-created", name=name)
     return page.render(
         "group_new.html",
         status=400 if problem else 200,
@@ -57,7 +58,7 @@ def new_group(page: Page) -> Response:
         group_name=name,
         problem=problem,
         state=seal_state(sealer, session_id, {"policies": selected}),
-        picker=picker.picker(page.actor, page.form.get("policy_q"), selected),
+        picker=picker.picker(page.actor, page.form, selected),
     )
 
 
@@ -65,7 +66,7 @@ def _problem(name: str, policies: list[str]) -> str | None:
     try:
         check_input("CreateGroup", {"GroupName": name})
     except ServiceError as error:
-        return error.message
+        return f"{name_rules.GROUP.words}. ({error.message})"
     if len(policies) > MAX_GROUP_POLICIES:
         return f"A group can have at most {MAX_GROUP_POLICIES} policies; {len(policies)} chosen."
     return None
@@ -128,10 +129,25 @@ def detach_policy(page: Page) -> Response:
 
 
 def delete_group(page: Page) -> Response:
-    """DeleteGroup; AWS's DeleteConflict names the members or policies still there."""
+    """Remove the members, detach and delete the policies, delete the group: once confirmed."""
     name = page.param("name")
-    page.actor("DeleteGroup", {"GroupName": name})
-    return page.redirect("/iam/groups", notice="group-deleted", name=name)
+    page.actor("GetGroup", {"GroupName": name, "MaxItems": 1})
+    path = f"/iam/groups/{quote(name, safe='')}"
+    confirmation = Confirmation(
+        heading=f"Delete group {name}?",
+        word=name,
+        noun="group name",
+        action=path + "/delete",
+        button="Delete group",
+        back=path,
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.group_plan(page.actor, name),
+        section="groups",
+        done=lambda: page.redirect("/iam/groups", notice="group-deleted", name=name),
+    )
 
 
 def routes(console: Console) -> list[BaseRoute]:
@@ -144,5 +160,5 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/groups/{name}/members", endpoint(console, add_members), methods=post),
         Route("/iam/groups/{name}/members/remove", endpoint(console, remove_member), methods=post),
         Route("/iam/groups/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
-        Route("/iam/groups/{name}/delete", endpoint(console, delete_group), methods=post),
+        Route("/iam/groups/{name}/delete", endpoint(console, delete_group), methods=both),
     ]

@@ -1,4 +1,5 @@
-"""The signed-in principal's own credentials: an IAM user's password, anyone's MFA device.
+"""The signed-in principal's own credentials ("My security credentials"): the console
+password (the root user's too), MFA devices and access keys (in `own_keys`).
 
 Assigning a virtual MFA device is two posts: "create" makes the device and shows its
 QR code and seed (this once), "enable" proves possession with two consecutive codes.
@@ -17,39 +18,69 @@ from starlette.routing import BaseRoute, Route
 
 from iamd.console import root_mfa
 from iamd.console.actions import attempt
+from iamd.console.confirm import Confirmation, ask, is_confirmed
 from iamd.console.console import Console
 from iamd.console.own_password import change_own_password
 from iamd.console.page import Page
+from iamd.console.root_password import change_root_password
+from iamd.console.views.users import last_used_of
 from iamd.console.web import endpoint
 from iamd.errors import ServiceError
+from iamd.store.accounts import get_account
 
 ROOT_DEVICE_NAME = "root-account-mfa-device"
 
 
-def my_credentials(page: Page) -> Response:
-    """The signed-in principal's own MFA devices and, for an IAM user, its password."""
+def my_credentials(page: Page, *, problems: dict[str, str] | None = None) -> Response:
+    """The signed-in principal's own password, MFA devices and access keys."""
+    act = page.actor
+    keys = attempt(act, "ListAccessKeys")
     return page.render(
         "my_credentials.html",
+        status=400 if problems else 200,
         section="my-credentials",
-        mfa=attempt(page.actor, "ListMFADevices"),
-        message=None,
+        mfa=attempt(act, "ListMFADevices"),
+        keys=keys,
+        last_used=last_used_of(act, keys),
+        account=get_account(page.conn, page.caller.account_id) if page.caller else None,
+        problems=problems or {},
     )
 
 
 def my_password(page: Page) -> Response:
     assert page.session is not None
     if page.session.is_root:
-        return page.redirect("/iam/my-credentials")
-    message = change_own_password(page)
-    if message is not None:
-        return page.render(
-            "my_credentials.html",
-            status=400,
-            section="my-credentials",
-            mfa=attempt(page.actor, "ListMFADevices"),
-            message=message,
-        )
+        problems = change_root_password(page)
+    else:
+        message = change_own_password(page)
+        problems = {"form": message} if message is not None else {}
+    if problems:
+        return my_credentials(page, problems=problems)
     return page.redirect("/iam/my-credentials", notice="password-changed")
+
+
+def remove_mfa(page: Page) -> Response:
+    """Deactivate one's own MFA device and delete it, as AWS's console does."""
+    serial = page.form.get("serial") or page.query.get("serial")
+    confirmation = Confirmation(
+        heading="Remove MFA device?",
+        word=serial.rsplit("/", 1)[-1],
+        noun="device name",
+        action="/iam/my-mfa/remove",
+        button="Remove",
+        back="/iam/my-credentials",
+        effects=["stop asking for this device's codes at sign-in", "delete the virtual device"],
+        hidden={"serial": serial},
+    )
+    if not is_confirmed(page, confirmation):
+        return ask(page, confirmation, section="my-credentials")
+    try:
+        with page.conn.begin_nested():
+            page.actor("DeactivateMFADevice", {"SerialNumber": serial})
+            page.actor("DeleteVirtualMFADevice", {"SerialNumber": serial})
+    except ServiceError as error:
+        return ask(page, confirmation, section="my-credentials", error=error)
+    return page.redirect("/iam/my-credentials", notice="mfa-removed", name="you")
 
 
 def assign_mfa(page: Page) -> Response:
@@ -143,5 +174,6 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/my-credentials", endpoint(console, my_credentials), methods=["GET"]),
         Route("/iam/my-password", endpoint(console, my_password), methods=["POST"]),
         Route("/iam/my-mfa/new", endpoint(console, assign_mfa), methods=both),
+        Route("/iam/my-mfa/remove", endpoint(console, remove_mfa), methods=both),
         Route("/iam/users/{name}/mfa/new", endpoint(console, assign_mfa), methods=both),
     ]

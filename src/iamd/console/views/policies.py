@@ -10,9 +10,11 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import documents
+from iamd.console import dependents, documents, name_rules
 from iamd.console.actions import Actor, attempt
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
+from iamd.console.deletion import Plan
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
 from iamd.console.web import endpoint
@@ -89,7 +91,9 @@ def new_policy(page: Page) -> Response:
         except MalformedPolicyDocument as error:
             problem = documents.problem_in(document, error, "managed")
         except ServiceError as error:
-            problem = documents.Problem(error.message, None, error.code)
+            words = name_rules.POLICY.problem(name)
+            message = f"{words}. ({error.message})" if words else error.message
+            problem = documents.Problem(message, None, error.code)
         else:
             return page.redirect(_view_path(arn), notice="policy-created", name=name)
     return page.render(
@@ -146,17 +150,54 @@ def set_default_version(page: Page) -> Response:
 
 
 def delete_version(page: Page) -> Response:
-    arn, version_id = page.form.get("arn"), page.form.get("version")
-    page.actor("DeletePolicyVersion", {"PolicyArn": arn, "VersionId": version_id})
-    return page.redirect(_view_path(arn), notice="changed", name=version_id)
+    """DeletePolicyVersion, once the version id is typed."""
+    arn = page.form.get("arn") or page.query.get("arn")
+    version_id = page.form.get("version") or page.query.get("version")
+    fields = {"arn": arn, "version": version_id}
+    confirmation = Confirmation(
+        heading=f"Delete policy version {version_id}?",
+        word=version_id,
+        noun="version",
+        action="/iam/policies/versions/delete?" + urlencode(fields),
+        button="Delete",
+        back=_view_path(arn),
+        hidden=fields,
+    )
+    plan = Plan()
+    plan.add(
+        f"Delete version {version_id} of {arn}",
+        "DeletePolicyVersion",
+        PolicyArn=arn,
+        VersionId=version_id,
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        plan,
+        section="policies",
+        done=lambda: page.redirect(_view_path(arn), notice="changed", name=version_id),
+    )
 
 
 def delete_policy(page: Page) -> Response:
-    arn = page.form.get("arn")
-    policy = page.actor("GetPolicy", {"PolicyArn": arn})["Policy"]
-    page.actor("DeletePolicy", {"PolicyArn": arn})
-    return page.redirect(
-        "/iam/policies?scope=Local", notice="policy-deleted", name=policy["PolicyName"]
+    """Detach the policy everywhere, delete its other versions and it: once confirmed."""
+    arn = page.form.get("arn") or page.query.get("arn")
+    name = page.actor("GetPolicy", {"PolicyArn": arn})["Policy"]["PolicyName"]
+    confirmation = Confirmation(
+        heading=f"Delete policy {name}?",
+        word=name,
+        noun="policy name",
+        action="/iam/policies/delete?" + urlencode({"arn": arn}),
+        button="Delete policy",
+        back=_view_path(arn),
+        hidden={"arn": arn},
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.policy_plan(page.actor, arn, name),
+        section="policies",
+        done=lambda: page.redirect("/iam/policies?scope=Local", notice="policy-deleted", name=name),
     )
 
 
@@ -167,6 +208,10 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/iam/policies/new", endpoint(console, new_policy), methods=["GET", "POST"]),
         Route("/iam/policies/edit", endpoint(console, edit_policy), methods=["GET", "POST"]),
         Route("/iam/policies/default", endpoint(console, set_default_version), methods=["POST"]),
-        Route("/iam/policies/versions/delete", endpoint(console, delete_version), methods=["POST"]),
-        Route("/iam/policies/delete", endpoint(console, delete_policy), methods=["POST"]),
+        Route(
+            "/iam/policies/versions/delete",
+            endpoint(console, delete_version),
+            methods=["GET", "POST"],
+        ),
+        Route("/iam/policies/delete", endpoint(console, delete_policy), methods=["GET", "POST"]),
     ]

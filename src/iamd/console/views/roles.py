@@ -1,5 +1,6 @@
 """Roles: the list, a role's page (its trust policy pretty-printed, its permissions),
-creating one from a trust policy, and deleting it. "Switch role" is in `switch_role`."""
+editing its trust policy, and deleting it. Creating one is `role_wizard`'s; "Switch
+role" is in `switch_role`."""
 
 from __future__ import annotations
 
@@ -8,35 +9,28 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import documents
+from iamd.console import dependents, documents
 from iamd.console.actions import attempt, is_implemented
+from iamd.console.columns import may_be_switched_to, trusted_entities
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.listing import all_items, paginate, search
 from iamd.console.page import Page
 from iamd.console.web import endpoint
 from iamd.errors import MalformedPolicyDocument, ServiceError
 
-TRUST_TEMPLATE = """{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Effect": "Allow",
-      "Principal": {"AWS": "arn:aws:iam::%s:root"},
-      "Action": "sts:AssumeRole"
-    }
-  ]
-}"""
-
 
 def role_list(page: Page) -> Response:
     query = page.query.get("q")
     roles = all_items(page.actor, "ListRoles", "Roles")
     found = search(roles, query, lambda role: f"{role['RoleName']} {role.get('Description', '')}")
+    pagination = paginate(found, page.query.get("page"))
+    trusted = {
+        role["RoleName"]: trusted_entities(role["AssumeRolePolicyDocument"])
+        for role in pagination.items
+    }
     return page.render(
-        "roles.html",
-        section="roles",
-        query=query,
-        pagination=paginate(found, page.query.get("page")),
+        "roles.html", section="roles", query=query, pagination=pagination, trusted=trusted
     )
 
 
@@ -51,48 +45,81 @@ def role_detail(page: Page) -> Response:
         trust=documents.pretty(role["AssumeRolePolicyDocument"]),
         attached=attempt(act, "ListAttachedRolePolicies", {"RoleName": name}),
         inline=attempt(act, "ListRolePolicies", {"RoleName": name}),
-        can_switch=is_implemented("sts", "AssumeRole") and not _is_root(page),
+        can_switch=is_implemented("sts", "AssumeRole")
+        and not _is_root(page)
+        and may_be_switched_to(role["AssumeRolePolicyDocument"], _own_account(page)),
+        trusted=trusted_entities(role["AssumeRolePolicyDocument"]),
     )
+
+
+def _own_account(page: Page) -> str:
+    """The account of the signed-in user (a role it switched to is in another, maybe)."""
+    assert page.session is not None
+    return page.session.account_id
 
 
 def _is_root(page: Page) -> bool:
     return page.session is None or page.session.is_root  # AWS: root may not assume roles
 
 
-def new_role(page: Page) -> Response:
-    assert page.caller is not None
-    name = page.form.stripped("role_name")
-    trust = page.form.get("trust") or TRUST_TEMPLATE % page.caller.account_id
-    description = page.form.stripped("description")
+def edit_trust(page: Page) -> Response:
+    """UpdateAssumeRolePolicy from JSON; a refused document's problem shown at its line."""
+    name = page.param("name")
+    role = page.actor("GetRole", {"RoleName": name})["Role"]
+    document = (
+        page.form.get("trust")
+        if page.is_post
+        else documents.pretty(role["AssumeRolePolicyDocument"])
+    )
     problem: documents.Problem | None = None
     if page.is_post:
-        params = {"RoleName": name, "AssumeRolePolicyDocument": trust}
-        if description:
-            params["Description"] = description
         try:
-            page.actor("CreateRole", params)
+            page.actor("UpdateAssumeRolePolicy", {"RoleName": name, "PolicyDocument": document})
         except MalformedPolicyDocument as error:
-            problem = documents.problem_in(trust, error, "trust")
+            problem = documents.problem_in(document, error, "trust")
         except ServiceError as error:
             problem = documents.Problem(error.message, None, error.code)
         else:
-            return page.redirect(f"/iam/roles/{quote(name, safe='')}", notice="changed", name=name)
+            path = f"/iam/roles/{quote(name, safe='')}"
+            return page.redirect(path, notice="trust-saved", name=name)
     return page.render(
-        "role_new.html",
-        status=400 if problem else 200,
+        "role_trust.html",
+        status=problem_status(problem),
         section="roles",
-        role_name=name,
-        trust=trust,
-        description=description,
+        role=role,
+        document=document,
         problem=problem,
-        lines=documents.numbered(trust),
+        lines=documents.numbered(document),
     )
 
 
+def problem_status(problem: documents.Problem | None) -> int:
+    if problem is None:
+        return 200
+    return 403 if problem.code == "AccessDenied" else 400
+
+
 def delete_role(page: Page) -> Response:
+    """Take the role out of its instance profiles, drop its policies, delete it: once confirmed."""
     name = page.param("name")
-    page.actor("DeleteRole", {"RoleName": name})
-    return page.redirect("/iam/roles", notice="changed", name=name)
+    page.actor("GetRole", {"RoleName": name})
+    path = f"/iam/roles/{quote(name, safe='')}"
+    confirmation = Confirmation(
+        heading=f"Delete role {name}?",
+        word=name,
+        noun="role name",
+        action=path + "/delete",
+        button="Delete role",
+        back=path,
+        warning="Whatever assumes this role (an instance, a function, a user) loses its access.",
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        dependents.role_plan(page.actor, name),
+        section="roles",
+        done=lambda: page.redirect("/iam/roles", notice="role-deleted", name=name),
+    )
 
 
 def detach_policy(page: Page) -> Response:
@@ -105,8 +132,8 @@ def routes(console: Console) -> list[BaseRoute]:
     post = ["POST"]
     return [
         Route("/iam/roles", endpoint(console, role_list), methods=["GET"]),
-        Route("/iam/roles/new", endpoint(console, new_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}", endpoint(console, role_detail), methods=["GET"]),
-        Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=post),
+        Route("/iam/roles/{name}/trust", endpoint(console, edit_trust), methods=["GET", "POST"]),
+        Route("/iam/roles/{name}/delete", endpoint(console, delete_role), methods=["GET", "POST"]),
         Route("/iam/roles/{name}/policies/detach", endpoint(console, detach_policy), methods=post),
     ]

@@ -8,7 +8,9 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from iamd.console.actions import Attempt
+from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
+from iamd.console.deletion import Plan
 from iamd.console.forms import Fields
 from iamd.console.page import Page
 from iamd.console.web import endpoint
@@ -92,8 +94,30 @@ def save_alias(page: Page) -> Response:
 
 
 def delete_alias(page: Page) -> Response:
-    alias = page.form.stripped("alias")
-    return _change(page, "DeleteAccountAlias", {"AccountAlias": alias}, "alias-deleted")
+    """DeleteAccountAlias, once the alias is typed (its sign-in URL stops working)."""
+    alias = page.form.stripped("alias") or page.query.stripped("alias")
+    confirmation = Confirmation(
+        heading=f"Delete the account alias {alias}?",
+        word=alias,
+        noun="alias",
+        action="/iam/settings/alias/delete",
+        button="Delete alias",
+        back="/iam/settings",
+        hidden={"alias": alias},
+    )
+    plan = Plan()
+    plan.add(
+        f"Delete the alias {alias}: its sign-in URL stops working",
+        "DeleteAccountAlias",
+        AccountAlias=alias,
+    )
+    return delete_by_plan(
+        page,
+        confirmation,
+        plan,
+        section="settings",
+        done=lambda: page.redirect("/iam/settings", notice="alias-deleted"),
+    )
 
 
 def routes(console: Console) -> list[BaseRoute]:
@@ -105,5 +129,7 @@ def routes(console: Console) -> list[BaseRoute]:
             "/iam/settings/password-policy/delete", endpoint(console, reset_policy), methods=post
         ),
         Route("/iam/settings/alias", endpoint(console, save_alias), methods=post),
-        Route("/iam/settings/alias/delete", endpoint(console, delete_alias), methods=post),
+        Route(
+            "/iam/settings/alias/delete", endpoint(console, delete_alias), methods=["GET", "POST"]
+        ),
     ]

@@ -15,15 +15,15 @@ from iamd.console.own_password import change_own_password
 from iamd.console.page import Page
 from iamd.console.signin import Result
 from iamd.console.web import PENDING, PUBLIC, endpoint, pending_path, signin_path
+from iamd.store import console_sessions
 
 
 def root_signin(page: Page) -> Response:
     if not page.is_post:
         return page.render("signin_root.html", email="", message=None)
     email = page.form.stripped("email")
-    result = signin.sign_in_root(
-        page.conn, page.console, email, page.form.get("password"), page.now
-    )
+    password = page.form.get("password")
+    result = signin.sign_in_root(page.conn, page.console, email, password, page.now, _address(page))
     if result.session is None:
         return page.render("signin_root.html", status=401, email=email, message=result.message)
     return _proceed(page, result)
@@ -39,12 +39,19 @@ def user_signin(page: Page) -> Response:
         return page.render("signin_user.html", user_name="", message=None, **context)
     user_name = page.form.stripped("user_name")
     password = page.form.get("password")
-    result = signin.sign_in_user(page.conn, page.console, account, user_name, password, page.now)
+    result = signin.sign_in_user(
+        page.conn, page.console, account, user_name, password, page.now, _address(page)
+    )
     if result.session is None:
         return page.render(
             "signin_user.html", status=401, user_name=user_name, message=result.message, **context
         )
     return _proceed(page, result)
+
+
+def _address(page: Page) -> str:
+    """Where the attempt comes from: failures are counted per address too."""
+    return page.incoming.meta.source_ip
 
 
 def account_signin(page: Page) -> Response:
@@ -72,7 +79,7 @@ def mfa_page(page: Page) -> Response:
     if not page.is_post:
         return page.render("signin_mfa.html", message=None, name=session.name)
     code = page.form.stripped("code")
-    result = signin.check_mfa(page.conn, page.console, session, code, page.now)
+    result = signin.check_mfa(page.conn, page.console, session, code, page.now, _address(page))
     if result.session is None:
         return page.render("signin_mfa.html", status=401, message=result.message, name=session.name)
     return _proceed(page, result)
@@ -94,7 +101,10 @@ def new_password_page(page: Page) -> Response:
 
 
 def signout(page: Page) -> Response:
+    """End the session on the server too: the cookie, wherever it went, stops working."""
     session = page.session
+    if session is not None:
+        console_sessions.close_session(page.conn, session.handle)
     page.sign_out()
     if session is not None and not session.is_root:
         return page.redirect(signin_path(session) + "?signed_out=1")

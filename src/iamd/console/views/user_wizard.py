@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from iamd.console import credentials_csv, new_user, picker
+from iamd.console import credentials_csv, name_rules, new_user, picker, tag_rows
 from iamd.console.actions import attempt, check_input
 from iamd.console.console import Console
 from iamd.console.forms import Fields
@@ -74,8 +74,7 @@ def _apply(step: str, form: Fields, new: NewUser) -> None:
         new.policies = picker.selection(form, new.policies)
         new.boundary = form.stripped("boundary")
     elif step == "tags":
-        rows = zip(form.getlist("tag_key"), form.getlist("tag_value"), strict=False)
-        new.tags = [[key.strip(), value] for key, value in rows if key.strip() or value]
+        new.tags = tag_rows.read_tags(form)
 
 
 def _problems(page: Page, step: str, new: NewUser) -> Problems:
@@ -92,7 +91,7 @@ def _details_problems(page: Page, new: NewUser) -> Problems:
     try:
         check_input("CreateUser", {"UserName": new.user_name})
     except ServiceError as error:
-        return {"user_name": error.message}
+        return name_rules.problems_for("user_name", name_rules.USER, new.user_name, error)
     if attempt(page.actor, "GetUser", {"UserName": new.user_name}).value is not None:
         return {"user_name": f"User with name {new.user_name} already exists."}
     if new.console_access and new.password_mode == "custom" and not new.custom_password:
@@ -110,19 +109,8 @@ def _permissions_problems(new: NewUser) -> Problems:
 
 
 def _tags_problems(new: NewUser) -> Problems:
-    keys = [key for key, _ in new.tags]
-    if any(not key for key in keys):
-        return {"tags": "Every tag needs a key."}
-    if len({key.lower() for key in keys}) != len(keys):
-        return {"tags": "Tag keys must be unique."}
-    if len(keys) > new_user.MAX_TAGS:
-        return {"tags": f"A user can have at most {new_user.MAX_TAGS} tags."}
-    tags = [{"Key": key, "Value": value} for key, value in new.tags]
-    try:
-        check_input("TagUser", {"UserName": "x", "Tags": tags})
-    except ServiceError as error:
-        return {"tags": error.message}
-    return {}
+    problem = tag_rows.tag_problem(new.tags, "TagUser", "UserName")
+    return {"tags": problem} if problem else {}
 
 
 # --- rendering -----------------------------------------------------------------------
@@ -154,31 +142,57 @@ def _render(
 
 
 def _step_context(page: Page, new: NewUser, step: str) -> dict[str, Any]:
-    if step == "permissions":
-        act = page.actor
-        groups = attempt(act, "ListGroups", {"MaxItems": 1000})
-        query = page.form.get("policy_q")
-        return {
-            "groups": groups,
-            "users": [user["UserName"] for user in _users(page)],
-            "picker": picker.picker(act, query, new.policies),
+    """What the step shows, and which of its choices the caller may make at all."""
+    act = page.actor
+    who = {"UserName": new.user_name or "new-user"}
+    if step == "details":
+        can = {
+            "console": act.may("CreateLoginProfile", {**who, "Password": "x"}),
+            "programmatic": act.may("CreateAccessKey", who),
         }
+        return {"can": can}
+    if step == "permissions":
+        return _permissions_context(page, new, who)
     if step == "tags":
-        extra = 2 if page.form.get("go") == "add-tag" else 1
-        shown = page.form.get("tag_rows") if step == page.form.get("step") else ""
-        rows = int(shown) if shown.isdigit() else 0
-        count = max(len(new.tags) + extra, rows + extra - 1, 1)
-        return {"tag_rows": min(count, new_user.MAX_TAGS)}
+        same = step == page.form.get("step")
+        rows = tag_rows.row_count(page.form, new.tags, is_same_step=same)
+        tag = [{"Key": "k", "Value": "v"}]
+        return {"tag_rows": rows, "can_tag": act.may("TagUser", {**who, "Tags": tag})}
     if step == "review":
         return {"attached": new.policies_to_attach()}
     return {}
 
 
-def _users(page: Page) -> list[dict[str, Any]]:
+def _permissions_context(page: Page, new: NewUser, who: dict[str, str]) -> dict[str, Any]:
+    """The ways of granting permissions the caller may use, and what each offers."""
+    act = page.actor
+    groups = attempt(act, "ListGroups", {"MaxItems": 1000})
+    users = _users(page)
+    choose = picker.picker(act, page.form, new.policies)
+    any_policy = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    modes = {
+        "group": groups.error is None and act.may("AddUserToGroup", {**who, "GroupName": "g"}),
+        "copy": users is not None and act.may("AddUserToGroup", {**who, "GroupName": "g"}),
+        "attach": choose.error is None
+        and act.may("AttachUserPolicy", {**who, "PolicyArn": any_policy}),
+    }
+    allowed = [mode for mode, is_allowed in modes.items() if is_allowed]
+    mode = new.permission_mode if modes.get(new.permission_mode) else next(iter(allowed), "")
+    return {
+        "groups": groups,
+        "users": [user["UserName"] for user in users or []],
+        "picker": choose,
+        "modes": modes,
+        "mode": mode,
+    }
+
+
+def _users(page: Page) -> list[dict[str, Any]] | None:
+    """Every user, or None when the caller may not list them."""
     try:
         return all_items(page.actor, "ListUsers", "Users")
     except ServiceError:
-        return []
+        return None
 
 
 def _create(page: Page, new: NewUser) -> Response:
@@ -191,6 +205,7 @@ def _create(page: Page, new: NewUser) -> Response:
     return page.render(
         "user_created.html",
         section="users",
+        is_new_user=True,
         created=created,
         signin_url=signin_url,
         csv_href=credentials_csv.data_url(created, signin_url),

@@ -1,0 +1,122 @@
+"""Pages a person uses: on a 390-px-wide phone (a menu instead of the sidebar, no page
+wider than the screen) and for keyboards and screen readers (axe-core finds nothing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from console.conftest import PASSWORD, Shots
+from console.flows import add_console_user, sign_in_root, sign_up
+
+PHONE = {"width": 390, "height": 844}
+# The pages of the flows above, each as a person reaches it.
+PAGES = (
+    "/iam",
+    "/iam/users",
+    "/iam/users/member",
+    "/iam/users/new",
+    "/iam/groups",
+    "/iam/groups/new",
+    "/iam/roles",
+    "/iam/roles/new",
+    "/iam/policies",
+    "/iam/providers",
+    "/iam/providers/new",
+    "/iam/settings",
+    "/iam/my-credentials",
+    "/iam/users/member/delete",
+)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    axe = pytest.importorskip("axe_playwright_python", reason="pip install axe-playwright-python")
+    from importlib import resources
+
+    return (resources.files(axe) / "axe.min.js").read_text()
+
+
+@pytest.fixture
+def phone(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def _signed_in_with_a_user(page: Any, console_url: str) -> None:
+    account = sign_up(page, console_url, PASSWORD)
+    sign_in_root(page, console_url, account.email, PASSWORD)
+    add_console_user(page, "member", "Member-Pass-123!", policy="IAMReadOnlyAccess")
+
+
+def _overflow(page: Any) -> int:
+    """How many pixels the page is wider than the screen (0: it fits)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def test_every_page_fits_a_phone(phone: Any, console_url: str, shots: Shots) -> None:
+    _signed_in_with_a_user(phone, console_url)
+    for path in PAGES:
+        phone.goto(console_url + path)
+        assert _overflow(phone) <= 0, path
+        shots.take(phone, "phone" + path.replace("/", "-"))
+    menu = phone.get_by_role("button", name="Menu")
+    assert menu.is_visible()
+    assert not phone.get_by_role("link", name="Roles", exact=True).is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    phone.get_by_role("link", name="Roles", exact=True).click()
+    phone.get_by_role("heading", name="Roles").wait_for()
+
+
+def test_axe_finds_no_accessibility_violations(
+    page: Any, console_url: str, axe_source: str
+) -> None:
+    page.goto(console_url + "/signin")
+    found = {"/signin": _audit(page, axe_source)}
+    _signed_in_with_a_user(page, console_url)
+    for path in PAGES:
+        page.goto(console_url + path)
+        found[path] = _audit(page, axe_source)
+    problems = [f"{path} {line}" for path, lines in found.items() for line in lines]
+    assert not problems, "\n".join(problems)
+
+
+def _audit(page: Any, axe_source: str) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page, as "rule: element" lines."""
+    page.evaluate(axe_source + "\n;undefined")
+    violations = page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return result.violations.flatMap(
+                (v) => v.nodes.map((n) => v.id + ": " + n.target.join(" ")));
+        }""",
+        AXE_TAGS,
+    )
+    return [str(line) for line in violations]
+
+
+def test_a_name_is_checked_in_the_page_before_any_request(
+    page: Any, console_url: str, shots: Shots
+) -> None:
+    account = sign_up(page, console_url, PASSWORD)
+    sign_in_root(page, console_url, account.email, PASSWORD)
+    page.goto(console_url + "/iam/users/new")
+    page.get_by_label("User name").fill("bad name!")
+    rule = "User names can have up to 64 letters, digits and +=,.@_-"
+    assert page.locator("#user_name-rule").inner_text() == rule
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.method))
+    page.get_by_role("button", name="Next: Permissions").click()
+    assert "POST" not in requests  # the page said no; nothing was sent
+    assert page.evaluate("document.activeElement.id") == "user_name"
+    shots.take(page, "name-rule")
+    page.get_by_label("User name").fill("good-name")
+    assert page.locator("#user_name-rule").is_hidden()
+    page.get_by_role("button", name="Next: Permissions").click()
+    page.get_by_role("heading", name="Groups").wait_for()
