@@ -151,3 +151,26 @@ def test_get_with_query_string_works(server: Any, account: Any) -> None:
     )
     assert status == 200, xml
     assert "<ListUsersResult>" in xml
+
+
+def test_a_date_header_past_year_9999_in_utc_is_an_incomplete_signature(
+    server: Any, account: Any
+) -> None:
+    credential = f"{account.access_key_id}/99991231/us-east-1/iam/aws4_request"
+    headers = {
+        "Content-Type": FORM,
+        "Date": "Fri, 31 Dec 9999 23:59:59 -0100",
+        "Authorization": (
+            f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=date;host, Signature=00"
+        ),
+    }
+    raw = urllib.request.Request(
+        f"{server.endpoint}/",
+        data=b"Action=ListUsers&Version=2010-05-08",
+        method="POST",
+        headers=headers,
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(raw, timeout=30)
+    assert caught.value.code == 400
+    assert code_of(caught.value.read().decode()) == "IncompleteSignature"

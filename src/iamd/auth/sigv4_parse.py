@@ -249,18 +249,16 @@ def _signed_header_names(text: str) -> tuple[str, ...]:
 
 
 def _request_time(value: str, *, allow_http_date: bool) -> datetime:
-    if _AMZ_DATE.fullmatch(value):
-        try:
+    # A date that names no instant Python can hold (year 0, or 31 Dec 9999 at -0100,
+    # which is in year 10000 in UTC) is refused like any other date we cannot read.
+    try:
+        if _AMZ_DATE.fullmatch(value):
             return datetime.strptime(value, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    elif allow_http_date:
-        try:
+        if allow_http_date:
             moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-        else:
             return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
+        pass
     raise IncompleteSignature(
         f"Date must be in ISO-8601 'basic format'. Got '{value}'. "
         "See http://en.wikipedia.org/wiki/ISO_8601"
