@@ -25,3 +25,10 @@ def test_oversized_forms_are_refused() -> None:
         parse_body(b"a" * (MAX_BODY_BYTES + 1), "application/x-www-form-urlencoded")
     with pytest.raises(FormTooLarge):
         parse_fields("&".join(f"f{i}=1" for i in range(3000)))
+
+
+def test_whole_numbers_are_ascii_digits_that_int_can_read() -> None:
+    from iamd.console.forms import whole_number
+
+    assert whole_number("42") == 42
+    assert [whole_number(text) for text in ("", "²", "٣", "-1", " 4", "9" * 10)] == [None] * 6

@@ -7,6 +7,7 @@ fields are refused before parsing, so one request cannot exhaust memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -37,6 +38,15 @@ class Fields:
 
     def stripped(self, name: str) -> str:
         return self.get(name).strip()
+
+
+# Nine digits hold any count a page or form means; int() is never asked for more.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number, or None: ASCII digits only (``²`` and ``٣`` are not)."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
 
 
 def parse_fields(raw: str) -> Fields:

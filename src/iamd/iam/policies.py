@@ -163,7 +163,7 @@ def get_policy_version(ctx: OperationContext, params: Params) -> Output:
 def list_policy_versions(ctx: OperationContext, params: Params) -> Output:
     versions, default_id = known_versions(ctx, params["PolicyArn"])
     after = decode_marker(params.get("Marker"))
-    if after is not None and after[1:].isdigit():
+    if after is not None and after[1:].isascii() and after[1:].isdigit():
         versions = [v for v in versions if store.version_number(v.version_id) < int(after[1:])]
     limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
     page = versions[:limit]

@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 from iamd.console import credentials_csv, new_user, picker
 from iamd.console.actions import attempt, check_input
 from iamd.console.console import Console
-from iamd.console.forms import Fields
+from iamd.console.forms import Fields, whole_number
 from iamd.console.listing import all_items
 from iamd.console.new_user import STEPS, NewUser
 from iamd.console.page import Page
@@ -166,7 +166,7 @@ def _step_context(page: Page, new: NewUser, step: str) -> dict[str, Any]:
     if step == "tags":
         extra = 2 if page.form.get("go") == "add-tag" else 1
         shown = page.form.get("tag_rows") if step == page.form.get("step") else ""
-        rows = int(shown) if shown.isdigit() else 0
+        rows = whole_number(shown) or 0
         count = max(len(new.tags) + extra, rows + extra - 1, 1)
         return {"tag_rows": min(count, new_user.MAX_TAGS)}
     if step == "review":
