@@ -23,6 +23,7 @@ from iamd.arn import iam_arn, partition_for_region
 from iamd.auth.caller import Caller, root_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
+from iamd.protocol.characters import is_xml_text
 from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
 from iamd.store.schema import roles as role_table
@@ -34,6 +35,8 @@ from iamd.sts.sessions import SessionClaims
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 SERVICES = ("iam", "sts")
+# AWS's accessKeyIdType allows up to 128 characters, and so does the store's column.
+MAX_ACCESS_KEY_ID = 128
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,18 @@ def authenticate(
         verify_signature(request, signed, claims.secret_access_key)
         _check_still_exists(conn, claims)
         return Authenticated(sessions.caller_of(claims, partition), None)
-    key = access_keys.find_key(conn, signed.access_key_id)
+    key = _find_key(conn, signed.access_key_id)
     if key is None or not key.is_active or signed.security_token is not None:
         raise InvalidClientTokenId(INVALID_TOKEN)
     verify_signature(request, signed, key.secret(sealer))
     return Authenticated(caller_for_key(conn, key, partition), key)
+
+
+def _find_key(conn: Connection, access_key_id: str) -> AccessKey | None:
+    """The key the credential names; an id no key can have (U+0000 …) names none."""
+    if len(access_key_id) > MAX_ACCESS_KEY_ID or not is_xml_text(access_key_id):
+        return None
+    return access_keys.find_key(conn, access_key_id)
 
 
 def _session_claims(sealer: Sealer, signed: SignedRequest, now: datetime) -> SessionClaims:
