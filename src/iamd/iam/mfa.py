@@ -20,6 +20,7 @@ from iamd.errors import (
     EntityAlreadyExists,
     InvalidAuthenticationCode,
     LimitExceeded,
+    ValidationError,
 )
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import target_user, user_output
@@ -32,6 +33,8 @@ TAG_KIND = "mfa"
 # AWS's default quota since it allowed several devices per user (2022).
 MAX_DEVICES_PER_USER = 8
 QR_SCALE = 4
+# AWS's serialNumberType: what EnableMFADevice and DeleteVirtualMFADevice accept.
+MAX_SERIAL_NUMBER = 256
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
     new_tags = tags_input(params)
     tags.check_unique_keys(new_tags)
     name, path = params["VirtualMFADeviceName"], params.get("Path") or "/"
+    check_name_fits(ctx, path, name)
     seed = totp.new_seed()
     device = mfa_devices.insert_device(ctx.conn, new_device(ctx, path, name, seed))
     output: Output = {
@@ -80,6 +84,21 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
         tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, device.serial, new_tags)
         output["Tags"] = tags_output(new_tags)
     return {"VirtualMFADevice": output}
+
+
+def check_name_fits(ctx: OperationContext, path: str, name: str) -> None:
+    """The device's serial number (its ARN) must fit AWS's ``serialNumberType``.
+
+    The model gives the name no maximum, but every later call names the device by its
+    serial number, at most 256 characters: a longer one could never be enabled or
+    deleted. With path ``/`` in the ``aws`` partition this leaves AWS's 226 characters.
+    """
+    longest = MAX_SERIAL_NUMBER - len(serial_number(ctx, path, ""))
+    if len(name) > longest:
+        raise ValidationError(
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {max(longest, 0)}"
+        )
 
 
 def new_device(ctx: OperationContext, path: str, name: str, seed: str) -> MfaDevice:
