@@ -30,12 +30,13 @@ def send(
     method: str = "POST",
     query: str = "",
     sign: bool = True,
+    region: str = "us-east-1",
 ) -> tuple[int, str]:
     url = f"{server.endpoint}/" + (f"?{query}" if query else "")
     request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
     if sign:
         credentials = Credentials(account.access_key_id, account.secret_access_key)
-        SigV4Auth(credentials, service, "us-east-1").add_auth(request)
+        SigV4Auth(credentials, service, region).add_auth(request)
     prepared = request.prepare()
     raw = urllib.request.Request(
         prepared.url,
@@ -236,3 +237,16 @@ def test_a_presigned_credential_with_nul_names_no_key(server: Any, account: Any)
         urllib.request.urlopen(url, timeout=30)
     assert caught.value.code == 403
     assert code_of(caught.value.read().decode()) == "InvalidClientTokenId"
+
+
+def test_a_region_longer_than_the_store_records_is_not_a_valid_region(
+    server: Any, account: Any
+) -> None:
+    region = "a" * 100
+    status, xml = send(server, account, b"Action=ListUsers&Version=2010-05-08", region=region)
+    assert (status, code_of(xml)) == (403, "SignatureDoesNotMatch")
+    assert f"Credential should be scoped to a valid region, not '{region}'. " in xml
+    longest = "a" * 64
+    status, xml = send(server, account, b"Action=ListUsers&Version=2010-05-08", region=longest)
+    assert status == 200, xml
+    assert "could not record" not in server.log()
