@@ -32,3 +32,9 @@ def test_whole_numbers_are_ascii_digits_that_int_can_read() -> None:
 
     assert whole_number("42") == 42
     assert [whole_number(text) for text in ("", "²", "٣", "-1", " 4", "9" * 10)] == [None] * 6
+
+
+def test_characters_xml_cannot_carry_are_replaced() -> None:
+    fields = parse_fields("name=a%00b&c%01=d")
+    assert fields.get("name") == "a\ufffdb"
+    assert fields.get("c\ufffd") == "d"

@@ -66,3 +66,12 @@ def test_two_processes_share_one_count(conn: Connection) -> None:
 
 def test_names_are_case_insensitive() -> None:
     assert throttle.key_for("1", "Alice") == throttle.key_for("1", "alice")
+
+
+def test_a_name_too_long_for_the_store_is_hashed_and_still_counted(conn: Connection) -> None:
+    from iamd.store.schema import signin_failures
+
+    key = throttle.key_for("root", "x" * 5000 + "@example.com")
+    assert len(key) <= throttle.MAX_KEY_LENGTH == signin_failures.c.key.type.length
+    assert key == throttle.key_for("root", "X" * 5000 + "@EXAMPLE.COM")
+    assert key != throttle.key_for("root", "y" * 5000 + "@example.com")

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from iamd.protocol.characters import xml_safe
+
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 2000
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -50,11 +52,16 @@ def whole_number(text: str) -> int | None:
 
 
 def parse_fields(raw: str) -> Fields:
+    """The fields, as text XML can carry: U+0000 and its kind become U+FFFD.
+
+    Such a character can be no name the store holds (PostgreSQL refuses U+0000 even
+    in a lookup), and a page could not show it; replaced, it finds nothing.
+    """
     try:
         pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
         raise FormTooLarge("too many fields") from None
-    return Fields(tuple(pairs))
+    return Fields(tuple((xml_safe(name), xml_safe(value)) for name, value in pairs))
 
 
 def parse_body(body: bytes, content_type: str) -> Fields:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from iamd.console.forms import MAX_BODY_BYTES, Fields, parse_fields
 from iamd.operation import RequestMeta
+from iamd.protocol.characters import xml_safe
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ async def read_incoming(request: Request) -> Incoming:
     host = request.headers.get("host", "localhost")
     return Incoming(
         method=request.method,
-        path_params={key: str(value) for key, value in request.path_params.items()},
+        path_params={key: xml_safe(str(value)) for key, value in request.path_params.items()},
         query=parse_fields(request.url.query),
         body=body,
         content_type=request.headers.get("content-type", ""),

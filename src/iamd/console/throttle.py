@@ -14,6 +14,7 @@ password is, so a locked principal tells a guesser nothing.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ FREE_FAILURES = 5
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 WINDOW = timedelta(minutes=30)
+# The length of the store's signin_failures.key column.
+MAX_KEY_LENGTH = 400
 
 
 class SignInThrottle:
@@ -63,4 +66,11 @@ def delay_after(count: int) -> timedelta:
 
 
 def key_for(account_id: str, principal_name: str) -> str:
-    return f"{account_id}/{principal_name.lower()}"
+    """The store's key for a principal; a name typed longer than any real one is hashed.
+
+    The name comes from the sign-in form, unchecked, and the key column is bounded.
+    """
+    key = f"{account_id}/{principal_name.lower()}"
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{account_id}/sha256:{hashlib.sha256(key.encode()).hexdigest()}"
