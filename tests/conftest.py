@@ -33,6 +33,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamdServer]:
     running = start_server(tmp_path_factory.mktemp("iamd"))
     yield running
     running.stop()
+    # Whatever the whole run threw at it, the server answered without a traceback:
+    # one is either a bug (a 500) or a client able to flood the log.
+    log = running.log()
+    assert "Traceback" not in log, log[max(0, log.index("Traceback") - 2000) :][:8000]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from iamd.console.forms import MAX_BODY_BYTES, Fields, parse_fields
 from iamd.operation import RequestMeta
 from iamd.protocol.characters import xml_safe
+from iamd.server.edge import read_body
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Incoming:
 
 
 async def read_incoming(request: Request) -> Incoming:
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BODY_BYTES)
     host = request.headers.get("host", "localhost")
     return Incoming(
         method=request.method,
@@ -50,17 +51,6 @@ async def read_incoming(request: Request) -> Incoming:
             secure_transport=request.url.scheme == "https",
         ),
     )
-
-
-async def _read_body(request: Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def set_cookie(

@@ -18,19 +18,26 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
+from iamd import ids
 from iamd.auth.sigv4 import HttpRequest
 from iamd.console.app import create_console_app
-from iamd.errors import RequestEntityTooLarge
+from iamd.errors import MethodNotAllowed, RequestEntityTooLarge, ServiceError
 from iamd.operation import RequestMeta
-from iamd.server.pipeline import MAX_BODY_BYTES, Server, handle
+from iamd.protocol import serialize_error
+from iamd.server.edge import ClientDisconnect, client_gone, every_method, read_body
+from iamd.server.pipeline import MAX_BODY_BYTES, XML_CONTENT_TYPE, Server, handle
 
 
 def create_app(server: Server) -> Starlette:
     async def endpoint(request: Request) -> Response:
-        body = await _read_body(request)
+        if request.method not in API_METHODS:
+            return _error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except ClientDisconnect:
+            return client_gone(request)
         if body is None:
-            error = RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
-            return PlainTextResponse(error.message, status_code=error.status)
+            return _error(RequestEntityTooLarge("Request body exceeds the maximum allowed size."))
         http_request = _http_request(request, body)
         meta = _request_meta(request)
         if _is_slow(http_request):
@@ -54,7 +61,8 @@ def create_app(server: Server) -> Starlette:
         Route("/healthz", health, methods=["GET"]),
         Route("/console", console_home, methods=["GET"]),
         Mount("/console", app=create_console_app(server)),
-        Route("/{path:path}", endpoint, methods=["GET", "POST"]),
+        # Every method reaches the endpoint, so that even a refusal is AWS's XML.
+        Route("/{path:path}", every_method(endpoint)),
     ]
 
     @asynccontextmanager
@@ -64,6 +72,10 @@ def create_app(server: Server) -> Starlette:
 
     return Starlette(routes=routes, lifespan=lifespan)
 
+
+# The Query protocol's methods (Starlette answers HEAD as GET, without the body).
+API_METHODS = frozenset({"GET", "HEAD", "POST"})
+METHOD_NOT_ALLOWED = "The requested method is not allowed: use GET or POST."
 
 # Operations that hash a password with argon2, or may fetch an OIDC issuer's keys.
 SLOW_ACTIONS = (
@@ -80,16 +92,16 @@ def _is_slow(request: HttpRequest) -> bool:
     return any(action in raw for action in SLOW_ACTIONS)
 
 
-async def _read_body(request: Request) -> bytes | None:
-    """The body, or None once it grows past the cap (read no further than that)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _error(error: ServiceError, *, headers: dict[str, str] | None = None) -> Response:
+    """AWS's XML error envelope for a request refused before the pipeline reads it."""
+    request_id = ids.request_id()
+    status, body = serialize_error(error, request_id)
+    return Response(
+        body,
+        status_code=status,
+        media_type=XML_CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
+    )
 
 
 def _request_meta(request: Request) -> RequestMeta:
