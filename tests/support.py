@@ -63,6 +63,7 @@ class IamdServer:
     data_dir: Path
     database_url: str | None
     port: int = field(default_factory=_free_port)
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -91,6 +92,8 @@ class IamdServer:
         ]
         if self.database_url:
             args += ["--database-url", self.database_url]
+        if self.workers > 1:
+            args += ["--workers", str(self.workers)]
         return args
 
     def start(self) -> IamdServer:
@@ -150,10 +153,13 @@ class IamdServer:
         )
 
 
-def start_server(directory: Path, *, database_url: str | None = None) -> IamdServer:
+def start_server(
+    directory: Path, *, database_url: str | None = None, workers: int = 1
+) -> IamdServer:
     data_dir = directory / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    return IamdServer(data_dir, database_url or fresh_database_url()).start()
+    url = database_url or fresh_database_url()
+    return IamdServer(data_dir, url, workers=workers).start()
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
