@@ -15,14 +15,23 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -170,3 +179,55 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]
         response["Error"]["Message"],
         response["ResponseMetadata"]["HTTPStatusCode"],
     )
+
+
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
+
+
+def send_signed(
+    server: IamdServer,
+    credential: RootCredential | None,
+    body: bytes,
+    *,
+    service: str = "iam",
+    method: str = "POST",
+    query: str = "",
+    region: str = REGION,
+) -> tuple[int, bytes]:
+    """Send raw Query bytes signed by botocore's own signer (unsigned without a credential):
+    the body can be anything a broken client, or an attacker, might send."""
+    url = f"{server.endpoint}/" + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
+    if credential is not None:
+        keys = Credentials(credential.access_key_id, credential.secret_access_key)
+        SigV4Auth(keys, service, region).add_auth(request)
+    prepared = request.prepare()
+    raw = urllib.request.Request(
+        prepared.url,
+        data=body if method == "POST" else None,
+        method=method,
+        headers=dict(prepared.headers.items()),
+    )
+    try:
+        with urllib.request.urlopen(raw, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def certificate_pem(*, not_after: datetime | None = None) -> str:
+    """A fresh self-signed X.509 certificate, valid for a year unless told otherwise."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iamd test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=400))
+        .not_valid_after(not_after or now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()

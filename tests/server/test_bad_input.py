@@ -14,11 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-FORM = "application/x-www-form-urlencoded; charset=utf-8"
+from support import FORM, send_signed
 
 
 def send(
@@ -26,29 +23,11 @@ def send(
     account: Any,
     body: bytes,
     *,
-    service: str = "iam",
-    method: str = "POST",
-    query: str = "",
     sign: bool = True,
-    region: str = "us-east-1",
+    **options: Any,
 ) -> tuple[int, str]:
-    url = f"{server.endpoint}/" + (f"?{query}" if query else "")
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
-    if sign:
-        credentials = Credentials(account.access_key_id, account.secret_access_key)
-        SigV4Auth(credentials, service, region).add_auth(request)
-    prepared = request.prepare()
-    raw = urllib.request.Request(
-        prepared.url,
-        data=body if method == "POST" else None,
-        method=method,
-        headers=dict(prepared.headers.items()),
-    )
-    try:
-        with urllib.request.urlopen(raw, timeout=30) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+    status, answer = send_signed(server, account if sign else None, body, **options)
+    return status, answer.decode()
 
 
 def code_of(xml: str) -> str:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
@@ -23,16 +23,14 @@ import pyotp
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import Column, ColumnElement, and_, exists, func, not_, select
 
 from iamd.iam.catalog import aws_managed_policies
 from iamd.store import schema
 from iamd.store.locks import KEYS
-from support import REGION, IamdServer, start_server
+from support import REGION, IamdServer, certificate_pem, start_server
 
 WORKERS = 2
 ROUNDS = 6
@@ -511,23 +509,6 @@ def enable(iam: Any, user_name: str, device: dict[str, Any]) -> Any:
         AuthenticationCode1=otp.at(now, counter_offset=-1),
         AuthenticationCode2=otp.at(now),
     )
-
-
-def certificate_pem() -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iamd concurrency test")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def ssh_key() -> str:

@@ -19,17 +19,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote_from_bytes
 from xml.etree import ElementTree
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from botocore.model import OperationModel, Shape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -37,7 +32,7 @@ from hypothesis import strategies as st
 from iamd.protocol import service_model
 from iamd.protocol.patterns import compile_java_pattern
 from iamd.server.pipeline import OPERATIONS
-from support import BOOTSTRAP, IamdServer, RootCredential, start_server
+from support import BOOTSTRAP, IamdServer, RootCredential, send_signed, start_server
 
 EXAMPLES = int(os.environ.get("IAMD_FUZZ_EXAMPLES", "120"))
 # The normal suite replays the same examples every run; `make fuzz` explores.
@@ -397,28 +392,11 @@ def encode(fields: Fields) -> bytes:
 def send(
     server: IamdServer, root: RootCredential, service: str, method: str, body: bytes
 ) -> tuple[int, bytes]:
-    url = f"{server.endpoint}/"
     # A request line past uvicorn's limit (h11: 16 KiB with the headers) is refused by
     # the HTTP layer before iamd sees it, as any front end would; long input is POSTed.
-    if method == "GET" and len(body) >= MAX_QUERY_STRING:
-        method = "POST"
-    if method == "GET":
-        url, body = f"{url}?{body.decode('ascii')}", b""
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
-    credentials = Credentials(root.access_key_id, root.secret_access_key)
-    SigV4Auth(credentials, service, "us-east-1").add_auth(request)
-    prepared = request.prepare()
-    raw = urllib.request.Request(
-        prepared.url,
-        data=body if method == "POST" else None,
-        method=method,
-        headers=dict(prepared.headers.items()),
-    )
-    try:
-        with urllib.request.urlopen(raw, timeout=60) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
+    if method == "GET" and len(body) < MAX_QUERY_STRING:
+        return send_signed(server, root, b"", service=service, method="GET", query=body.decode())
+    return send_signed(server, root, body, service=service)
 
 
 def judge(status: int, body: bytes) -> None:
