@@ -10,6 +10,7 @@ other's users.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -73,6 +74,7 @@ class IamdServer:
     database_url: str | None
     port: int = field(default_factory=_free_port)
     workers: int = 1
+    log_level: str = "warning"
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -97,7 +99,7 @@ class IamdServer:
             "--root-secret-access-key",
             BOOTSTRAP.secret_access_key,
             "--log-level",
-            "warning",
+            self.log_level,
         ]
         if self.database_url:
             args += ["--database-url", self.database_url]
@@ -128,6 +130,10 @@ class IamdServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def traceback(self) -> str | None:
+        """The first traceback the server logged, with what came before it; None if none."""
+        return first_traceback(self.log())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -163,12 +169,26 @@ class IamdServer:
 
 
 def start_server(
-    directory: Path, *, database_url: str | None = None, workers: int = 1
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    workers: int = 1,
+    log_level: str = "warning",
 ) -> IamdServer:
     data_dir = directory / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or fresh_database_url()
-    return IamdServer(data_dir, url, workers=workers).start()
+    return IamdServer(data_dir, url, workers=workers, log_level=log_level).start()
+
+
+# Python starts every traceback it prints with this line; a client's text in a log line
+# (say, a path) cannot, because iamd logs such text quoted.
+_TRACEBACK = re.compile(r"^Traceback \(most recent call last\):$", re.MULTILINE)
+
+
+def first_traceback(log: str) -> str | None:
+    found = _TRACEBACK.search(log)
+    return None if found is None else log[max(0, found.start() - 2000) :][:8000]
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:

@@ -70,7 +70,12 @@ def create_app(server: Server) -> Starlette:
         yield
         server.db.dispose()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    async def unrouted(request: Request, _: Exception) -> Response:
+        # A path no route pattern matches (Starlette's ".*" stops at a newline, say
+        # "/%0A") is an API request like any other, not Starlette's plain-text 404.
+        return await endpoint(request)
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: unrouted})
 
 
 # The Query protocol's methods (Starlette answers HEAD as GET, without the body).

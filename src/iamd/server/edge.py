@@ -40,8 +40,9 @@ async def read_body(request: Request, limit: int) -> bytes | None:
 def client_gone(request: Request) -> Response:
     """Log, in one line, a client that left mid-request; the answer goes nowhere."""
     client = request.client.host if request.client else "unknown"
+    # %r: the path is the client's, and a %0A in it must not start a line of its own.
     log.info(
-        "client %s disconnected before sending all of %s %s",
+        "client %s disconnected before sending all of %s %r",
         client,
         request.method,
         request.url.path,
