@@ -1,5 +1,6 @@
 # iamd: `make run` serves IAM and STS on 127.0.0.1:4599; `make test` runs lint and the
-# whole suite on SQLite and then on a throwaway PostgreSQL cluster.
+# whole suite on SQLite and then on a throwaway PostgreSQL cluster; `make fuzz` fuzzes
+# a running server for longer.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ RUN_STAMP := $(VENV)/.iamd-run
 DEV_STAMP := $(VENV)/.iamd-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench install dev clean browser
+.PHONY: run test test-sqlite test-postgres lint format bench install dev clean browser fuzz
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +39,17 @@ test-sqlite: $(DEV_STAMP)
 
 test-postgres: $(DEV_STAMP)
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# The fuzzer of tests/server/test_fuzz.py with a long budget and fresh examples, on
+# SQLite and then on PostgreSQL (make test runs it with a small, fixed budget).
+FUZZ_EXAMPLES ?= 20000
+FUZZ_ENV := IAMD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IAMD_FUZZ_RANDOM=1
+
+fuzz: $(DEV_STAMP)
+	env -u IAMD_TEST_DATABASE_URL $(FUZZ_ENV) $(PY) -m pytest tests/server/test_fuzz.py \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
+	$(FUZZ_ENV) $(PY) scripts/with_postgres.py -- $(PY) -m pytest tests/server/test_fuzz.py \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
 
 # The console's browser tests drive Debian's Chromium; install it when it is missing.
 browser:

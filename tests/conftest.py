@@ -33,6 +33,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IamdServer]:
     running = start_server(tmp_path_factory.mktemp("iamd"))
     yield running
     running.stop()
+    # Whatever the whole run threw at it, the server answered without a traceback:
+    # one is either a bug (a 500) or a client able to flood the log.
+    assert running.traceback() is None, running.traceback()
 
 
 @pytest.fixture

@@ -10,19 +10,29 @@ other's users.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -63,6 +73,8 @@ class IamdServer:
     data_dir: Path
     database_url: str | None
     port: int = field(default_factory=_free_port)
+    workers: int = 1
+    log_level: str = "warning"
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
 
@@ -91,10 +103,12 @@ class IamdServer:
             "--signups-per-hour",
             "100000",
             "--log-level",
-            "warning",
+            self.log_level,
         ]
         if self.database_url:
             args += ["--database-url", self.database_url]
+        if self.workers > 1:
+            args += ["--workers", str(self.workers)]
         return args
 
     def start(self) -> IamdServer:
@@ -120,6 +134,10 @@ class IamdServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def traceback(self) -> str | None:
+        """The first traceback the server logged, with what came before it; None if none."""
+        return first_traceback(self.log())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -154,10 +172,27 @@ class IamdServer:
         )
 
 
-def start_server(directory: Path, *, database_url: str | None = None) -> IamdServer:
+def start_server(
+    directory: Path,
+    *,
+    database_url: str | None = None,
+    workers: int = 1,
+    log_level: str = "warning",
+) -> IamdServer:
     data_dir = directory / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    return IamdServer(data_dir, database_url or fresh_database_url()).start()
+    url = database_url or fresh_database_url()
+    return IamdServer(data_dir, url, workers=workers, log_level=log_level).start()
+
+
+# Python starts every traceback it prints with this line; a client's text in a log line
+# (say, a path) cannot, because iamd logs such text quoted.
+_TRACEBACK = re.compile(r"^Traceback \(most recent call last\):$", re.MULTILINE)
+
+
+def first_traceback(log: str) -> str | None:
+    found = _TRACEBACK.search(log)
+    return None if found is None else log[max(0, found.start() - 2000) :][:8000]
 
 
 def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]:
@@ -168,3 +203,55 @@ def error_of(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int]
         response["Error"]["Message"],
         response["ResponseMetadata"]["HTTPStatusCode"],
     )
+
+
+FORM = "application/x-www-form-urlencoded; charset=utf-8"
+
+
+def send_signed(
+    server: IamdServer,
+    credential: RootCredential | None,
+    body: bytes,
+    *,
+    service: str = "iam",
+    method: str = "POST",
+    query: str = "",
+    region: str = REGION,
+) -> tuple[int, bytes]:
+    """Send raw Query bytes signed by botocore's own signer (unsigned without a credential):
+    the body can be anything a broken client, or an attacker, might send."""
+    url = f"{server.endpoint}/" + (f"?{query}" if query else "")
+    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
+    if credential is not None:
+        keys = Credentials(credential.access_key_id, credential.secret_access_key)
+        SigV4Auth(keys, service, region).add_auth(request)
+    prepared = request.prepare()
+    raw = urllib.request.Request(
+        prepared.url,
+        data=body if method == "POST" else None,
+        method=method,
+        headers=dict(prepared.headers.items()),
+    )
+    try:
+        with urllib.request.urlopen(raw, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def certificate_pem(*, not_after: datetime | None = None) -> str:
+    """A fresh self-signed X.509 certificate, valid for a year unless told otherwise."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "iamd test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=400))
+        .not_valid_after(not_after or now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()

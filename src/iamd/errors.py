@@ -81,6 +81,13 @@ class NotImplementedOperation(ClientError):
     status = 501
 
 
+class MethodNotAllowed(ClientError):
+    """An HTTP method the Query protocol has no use for (iamd's code: AWS documents none)."""
+
+    code = "MethodNotAllowed"
+    status = 405
+
+
 class RequestEntityTooLarge(ClientError):
     code = "RequestEntityTooLarge"
     status = 413

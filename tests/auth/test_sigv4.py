@@ -447,6 +447,18 @@ MALFORMED: list[tuple[str, dict[str, str], str, type[ServiceError], str]] = [
         "See http://en.wikipedia.org/wiki/ISO_8601",
     ),
     (
+        "an HTTP date that is in year 10000 once in UTC",
+        {
+            "host": "iam.amazonaws.com",
+            "date": "Fri, 31 Dec 9999 23:59:59 -0100",
+            "authorization": GOOD_AUTH,
+        },
+        "",
+        IncompleteSignature,
+        "Date must be in ISO-8601 'basic format'. Got 'Fri, 31 Dec 9999 23:59:59 -0100'. "
+        "See http://en.wikipedia.org/wiki/ISO_8601",
+    ),
+    (
         "host not signed",
         {**DATED, "authorization": GOOD_AUTH.replace("host;", "")},
         "",

@@ -10,8 +10,9 @@ import urllib.request
 from pathlib import Path
 
 import boto3
+import pytest
 
-from support import IamdServer, fresh_database_url
+from support import IamdServer, first_traceback, fresh_database_url
 
 
 def _serve_without_bootstrap(data_dir: Path, database_url: str | None) -> IamdServer:
@@ -100,3 +101,24 @@ def test_account_create_prints_a_new_root_key(tmp_path: Path) -> None:
         assert iam.get_user()["User"]["Arn"] == f"arn:aws:iam::{account_id}:root"
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize(
+    ("account_id", "key_id", "complaint"),
+    [
+        ("1234", "AKIAIAMDTESTROOT0001", "--account-id"),
+        ("1111222233334444", "AKIAIAMDTESTROOT0001", "--account-id"),
+        ("111122223333", "A" * 129, "--root-access-key-id"),
+        ("111122223333", "AKIA-with-dash", "--root-access-key-id"),
+    ],
+)
+def test_a_bootstrap_credential_the_store_cannot_hold_is_refused_at_once(
+    tmp_path: Path, account_id: str, key_id: str, complaint: str
+) -> None:
+    args = [sys.executable, "-m", "iamd.cli.main", "serve", "--data-dir", str(tmp_path)]
+    args += ["--account-id", account_id, "--root-access-key-id", key_id]
+    args += ["--root-secret-access-key", "secret"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert complaint in result.stderr and first_traceback(result.stderr) is None
+    assert not (tmp_path / "iamd.sqlite3").exists()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import urllib.request
 
+import pytest
+
 from console.http_client import PASSWORD, TOKEN, Browser, sign_up
 from support import IamdServer
 
@@ -171,3 +173,29 @@ def test_the_favicon_is_served(server: IamdServer) -> None:
         assert answer.status == 200
         assert answer.headers["content-type"].startswith("image/svg+xml")
         assert b"<svg" in answer.read()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"email": "nul\x00@example.com", "password": "wrong"},
+        {"email": "long" * 2000 + "@example.com", "password": "wrong"},
+    ],
+    ids=["nul", "longer-than-the-store-keys"],
+)
+def test_a_sign_in_no_account_could_match_is_refused_like_any_other(
+    browser: Browser, fields: dict[str, str]
+) -> None:
+    status, _, html = browser.submit("/signin", fields)
+    assert status == 401 and "authentication information is incorrect" in html
+
+
+def test_a_path_or_query_holding_nul_finds_nothing(browser: Browser) -> None:
+    status, _, html = browser.get("/0000%0000000/signin")
+    assert status == 404 and "Account not found" in html
+    email = sign_up(browser)
+    browser.submit("/signin", {"email": email, "password": PASSWORD})
+    status, _, html = browser.get("/iam/users/a%00b")
+    assert status == 400 and "regular expression pattern" in html  # GetUser's own answer
+    status, _, _ = browser.get("/iam/users?page=%C2%B2&q=%00")
+    assert status == 200

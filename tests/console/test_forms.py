@@ -43,3 +43,16 @@ def test_a_multipart_form_carries_its_fields_and_a_file_s_text() -> None:
     assert fields.get("csrf_token") == "tok"
     assert fields.get("metadata_file") == "<EntityDescriptor>é</EntityDescriptor>"
     assert not parse_body(b"garbage", "multipart/form-data; boundary=x").has("csrf_token")
+
+
+def test_whole_numbers_are_ascii_digits_that_int_can_read() -> None:
+    from iamd.console.forms import whole_number
+
+    assert whole_number("42") == 42
+    assert [whole_number(text) for text in ("", "²", "٣", "-1", " 4", "9" * 10)] == [None] * 6
+
+
+def test_characters_xml_cannot_carry_are_replaced() -> None:
+    fields = parse_fields("name=a%00b&c%01=d")
+    assert fields.get("name") == "a\ufffdb"
+    assert fields.get("c\ufffd") == "d"

@@ -20,3 +20,10 @@ def test_pages_are_numbered_from_one_and_clamped() -> None:
     assert last.number == 3 and list(last.items) == list(range(40, 45))
     assert paginate(items, "-1").number == 1
     assert paginate([], "2").pages == 1 and paginate([], "2").first_index == 0
+
+
+def test_a_page_number_int_cannot_read_is_the_first_page() -> None:
+    # "²" is a digit to str.isdigit but not to int(); 5,000 digits exceed int()'s limit.
+    items = list(range(45))
+    assert paginate(items, "²").number == 1
+    assert paginate(items, "9" * 5000).number == 1

@@ -86,3 +86,13 @@ def test_failures_from_every_address_together_are_capped(conn: Connection) -> No
     assert gate.retry_after(conn, fresh, NOW) == 30
     other_user = throttle.key_for("123456789012", "bob", "192.0.2.99")
     assert gate.retry_after(conn, other_user, NOW) is None
+
+
+def test_a_name_too_long_for_the_store_is_hashed_and_still_counted(conn: Connection) -> None:
+    from iamd.store.schema import signin_failures
+
+    keys = throttle.key_for("root", "x" * 5000 + "@example.com", "192.0.2.1")
+    for key in (keys.local, keys.overall):
+        assert len(key) <= throttle.MAX_KEY_LENGTH == signin_failures.c.key.type.length
+    assert keys == throttle.key_for("root", "X" * 5000 + "@EXAMPLE.COM", "192.0.2.1")
+    assert keys != throttle.key_for("root", "y" * 5000 + "@example.com", "192.0.2.1")

@@ -82,6 +82,33 @@ def test_path_too_long(iam: Any) -> None:
     )
 
 
+@pytest.mark.parametrize("length", [227, 1000, 3000])
+def test_a_name_whose_serial_number_no_call_could_take_is_refused(iam: Any, length: int) -> None:
+    # serialNumberType allows 256 characters: arn:aws:iam::<account>:mfa/ leaves 226.
+    with pytest.raises(ClientError) as excinfo:
+        create_device(iam, "a" * length)
+    assert error_of(excinfo) == (
+        "ValidationError",
+        "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
+        "constraint: Member must have length less than or equal to 226",
+        400,
+    )
+    assert iam.list_virtual_mfa_devices()["VirtualMFADevices"] == []
+
+
+def test_the_longest_name_makes_a_device_every_call_can_name(iam: Any) -> None:
+    device = create_device(iam, "a" * 226)
+    assert len(device["SerialNumber"]) == 256
+    assert device["QRCodePNG"].startswith(PNG_SIGNATURE)
+    iam.delete_virtual_mfa_device(SerialNumber=device["SerialNumber"])
+
+
+def test_a_longer_path_leaves_less_room_for_the_name(iam: Any) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        create_device(iam, "a" * 222, Path="/team/")
+    assert error_of(excinfo)[1].endswith("Member must have length less than or equal to 221")
+
+
 def test_list_virtual_devices_by_assignment_status(iam: Any) -> None:
     iam.create_user(UserName="alice")
     devices = [create_device(iam, f"mfa-{index}") for index in range(3)]

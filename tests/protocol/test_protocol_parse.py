@@ -196,3 +196,11 @@ def test_a_key_that_is_both_a_value_and_a_branch() -> None:
     form = [("Action", "GetUser"), ("Version", "2010-05-08"), ("UserName", "u")]
     form += [("UserName.member.1", "x")]
     assert parse_request(IAM, form).params == {"UserName": "u"}
+
+
+@pytest.mark.parametrize("value", ["9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"])
+def test_a_timestamp_outside_the_years_python_holds_is_a_type_error(value: str) -> None:
+    from iamd.protocol.scalars import read_timestamp
+
+    with pytest.raises(ValueError, match="Member must be an ISO 8601 timestamp"):
+        read_timestamp(value)

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from iamd.errors import ValidationError
-from iamd.protocol import parse_request, service_model
+from iamd.protocol import parse_request, serialize_error, service_model
 from iamd.protocol.validate import validate
 
 IAM = service_model("iam")
@@ -254,3 +254,51 @@ def test_sts_enum_lists_its_values() -> None:
     params = {name: "x" for name in shape.required_members} | {member: "Bogus"}
     texts = [v.text() for v in validate(shape, params, reveal_values=True)]
     assert any("Member must satisfy enum value set: [" in text for text in texts)
+
+
+# --- characters XML 1.0 cannot carry: iamd's rule, in every string -----------------------
+
+XML_RULE = "Member must contain only characters that XML 1.0 allows"
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1f", "\ufffe", "\uffff"])
+def test_a_string_without_a_pattern_refuses_characters_xml_cannot_carry(character: str) -> None:
+    # arnType has no pattern in the model: only this rule stands between U+0000 and the store.
+    arn = f"arn:aws:iam::123456789012:policy/p{character}"
+    got = message("iam", "AttachUserPolicy", ("UserName", "u"), ("PolicyArn", arn))
+    assert got == one("policyArn", XML_RULE)
+
+
+def test_a_value_the_model_pattern_refuses_is_not_reported_twice() -> None:
+    got = message("iam", "CreateUser", ("UserName", "a\x00b"))
+    assert got == one("userName", r"Member must satisfy regular expression pattern: [\w+=,.@-]+")
+
+
+def test_a_revealed_value_is_quoted_and_only_the_answer_replaces_the_character() -> None:
+    got = message("sts", "DecodeAuthorizationMessage", ("EncodedMessage", "m\x00"))
+    assert got == one("encodedMessage", XML_RULE, "m\x00")
+    _, body = serialize_error(ValidationError(got), "request-id", service="sts")
+    assert b"Value 'm\xef\xbf\xbd' at" in body
+
+
+def test_list_members_report_the_rule_in_brackets() -> None:
+    got = message(
+        "iam",
+        "CreateOpenIDConnectProvider",
+        ("Url", "https://example.com"),
+        ("ClientIDList.member.1", "client\x00"),
+    )
+    assert got == one(
+        "clientIDList",
+        "Member must satisfy constraint: [Member must have length less than or equal to 255, "
+        f"Member must have length greater than or equal to 1, {XML_RULE}]",
+    )
+
+
+@pytest.mark.parametrize("text", ["tab\tnew line\ncarriage\r", "\ud7ff\ue000\ufffd\U0010ffff"])
+def test_every_character_xml_allows_passes(text: str) -> None:
+    form = [("Action", "CreatePolicy"), ("Version", "2010-05-08"), ("PolicyName", "p")]
+    form += [("PolicyDocument", "{}"), ("Description", "ok")]
+    parse_request(IAM, form)  # the model's own patterns decide for these members
+    form = [("Action", "AttachUserPolicy"), ("Version", "2010-05-08"), ("UserName", "u")]
+    parse_request(IAM, [*form, ("PolicyArn", "arn:aws:iam::123456789012:policy/" + text)])

@@ -6,17 +6,16 @@ anything a broken client (or an attacker) might send.
 
 from __future__ import annotations
 
+import base64
 import re
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-FORM = "application/x-www-form-urlencoded; charset=utf-8"
+from support import FORM, send_signed
 
 
 def send(
@@ -24,28 +23,11 @@ def send(
     account: Any,
     body: bytes,
     *,
-    service: str = "iam",
-    method: str = "POST",
-    query: str = "",
     sign: bool = True,
+    **options: Any,
 ) -> tuple[int, str]:
-    url = f"{server.endpoint}/" + (f"?{query}" if query else "")
-    request = AWSRequest(method=method, url=url, data=body, headers={"Content-Type": FORM})
-    if sign:
-        credentials = Credentials(account.access_key_id, account.secret_access_key)
-        SigV4Auth(credentials, service, "us-east-1").add_auth(request)
-    prepared = request.prepare()
-    raw = urllib.request.Request(
-        prepared.url,
-        data=body if method == "POST" else None,
-        method=method,
-        headers=dict(prepared.headers.items()),
-    )
-    try:
-        with urllib.request.urlopen(raw, timeout=30) as answer:
-            return answer.status, answer.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+    status, answer = send_signed(server, account if sign else None, body, **options)
+    return status, answer.decode()
 
 
 def code_of(xml: str) -> str:
@@ -162,3 +144,99 @@ def test_get_with_query_string_works(server: Any, account: Any) -> None:
     )
     assert status == 200, xml
     assert "<ListUsersResult>" in xml
+
+
+def test_a_date_header_past_year_9999_in_utc_is_an_incomplete_signature(
+    server: Any, account: Any
+) -> None:
+    credential = f"{account.access_key_id}/99991231/us-east-1/iam/aws4_request"
+    headers = {
+        "Content-Type": FORM,
+        "Date": "Fri, 31 Dec 9999 23:59:59 -0100",
+        "Authorization": (
+            f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=date;host, Signature=00"
+        ),
+    }
+    raw = urllib.request.Request(
+        f"{server.endpoint}/",
+        data=b"Action=ListUsers&Version=2010-05-08",
+        method="POST",
+        headers=headers,
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(raw, timeout=30)
+    assert caught.value.code == 400
+    assert code_of(caught.value.read().decode()) == "IncompleteSignature"
+
+
+# U+0000 (which PostgreSQL cannot store) and the other characters XML 1.0 cannot carry,
+# in members with and without a model pattern: the same AWS error on every backend.
+ACCOUNT_ARN = "arn:aws:iam::111122223333"
+NUL_VALUES = [
+    pytest.param("AttachUserPolicy", "UserName=keeper&PolicyArn=" + ACCOUNT_ARN + ":policy/p%00"),
+    pytest.param(
+        "PutUserPermissionsBoundary",
+        "UserName=keeper&PermissionsBoundary=" + ACCOUNT_ARN + ":policy/p%00",
+    ),
+    pytest.param("CreatePolicy", "PolicyName=p&PolicyDocument=%7B%7D&Description=d%00"),
+    pytest.param("CreateRole", "RoleName=r&AssumeRolePolicyDocument=%7B%7D&Description=d%01"),
+    pytest.param(
+        "SimulatePrincipalPolicy",
+        "PolicySourceArn=" + ACCOUNT_ARN + ":user/keeper%00&ActionNames.member.1=iam:GetUser",
+    ),
+    pytest.param(
+        "GetOpenIDConnectProvider",
+        "OpenIDConnectProviderArn=" + ACCOUNT_ARN + ":oidc-provider/example.com%00",
+    ),
+    pytest.param("GetSAMLProvider", "SAMLProviderArn=" + ACCOUNT_ARN + ":saml-provider/p%00"),
+    pytest.param("TagUser", "UserName=keeper&Tags.member.1.Key=k&Tags.member.1.Value=v%00"),
+    pytest.param("ListUsers", "Marker=%EF%BF%BE"),
+]
+
+
+@pytest.mark.parametrize(("action", "fields"), NUL_VALUES)
+def test_characters_the_store_or_xml_cannot_hold_are_a_validation_error(
+    server: Any, account: Any, iam: Any, users_before: list[str], action: str, fields: str
+) -> None:
+    body = f"Action={action}&Version=2010-05-08&{fields}".encode()
+    status, xml = send(server, account, body)
+    assert (status, code_of(xml)) == (400, "ValidationError"), xml
+    assert [u["UserName"] for u in iam.list_users()["Users"]] == users_before
+
+
+def test_a_marker_naming_a_key_with_nul_is_invalid(
+    server: Any, account: Any, users_before: list[str]
+) -> None:
+    marker = base64.urlsafe_b64encode(b"a\x00").decode()
+    body = f"Action=ListUsers&Version=2010-05-08&Marker={marker}".encode()
+    status, xml = send(server, account, body)
+    assert (status, code_of(xml)) == (400, "ValidationError"), xml
+
+
+def test_a_presigned_credential_with_nul_names_no_key(server: Any, account: Any) -> None:
+    query = (
+        "Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256"
+        "&X-Amz-Credential=AKIA%00EXAMPLE%2F{date}%2Fus-east-1%2Fsts%2Faws4_request"
+        "&X-Amz-Date={stamp}&X-Amz-SignedHeaders=host&X-Amz-Signature=00"
+    )
+    now = datetime.now(UTC)
+    url = f"{server.endpoint}/?" + query.format(
+        date=now.strftime("%Y%m%d"), stamp=now.strftime("%Y%m%dT%H%M%SZ")
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(url, timeout=30)
+    assert caught.value.code == 403
+    assert code_of(caught.value.read().decode()) == "InvalidClientTokenId"
+
+
+def test_a_region_longer_than_the_store_records_is_not_a_valid_region(
+    server: Any, account: Any
+) -> None:
+    region = "a" * 100
+    status, xml = send(server, account, b"Action=ListUsers&Version=2010-05-08", region=region)
+    assert (status, code_of(xml)) == (403, "SignatureDoesNotMatch")
+    assert f"Credential should be scoped to a valid region, not '{region}'. " in xml
+    longest = "a" * 64
+    status, xml = send(server, account, b"Action=ListUsers&Version=2010-05-08", region=longest)
+    assert status == 200, xml
+    assert "could not record" not in server.log()

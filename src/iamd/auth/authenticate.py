@@ -25,6 +25,7 @@ from iamd.auth.caller import Caller, root_caller
 from iamd.auth.sessions import SessionClaims
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
+from iamd.protocol.characters import is_xml_text
 from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
 from iamd.store.schema import roles as role_table
@@ -36,6 +37,8 @@ INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
 SERVICES = ("iam", "sts")
 KEY_CACHE_SIZE = 10_000
+# AWS's accessKeyIdType allows up to 128 characters, and so does the store's column.
+MAX_ACCESS_KEY_ID = 128
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def _known_key(conn: Connection, sealer: Sealer, access_key_id: str) -> _KnownKe
         version = authz_version(conn, seen.key.account_id)
         if _keys.get(access_key_id, version) is not None:
             return seen
-    key = access_keys.find_key(conn, access_key_id)
+    key = _find_key(conn, access_key_id)
     if key is None:
         return None
     version = authz_version(conn, key.account_id)
@@ -111,6 +114,13 @@ def _caller(known: _KnownKey, partition: str) -> Caller:
     if user is None:
         return root_caller(key.account_id, access_key_id=key.access_key_id, partition=partition)
     return user_caller(user, key.access_key_id, partition)
+
+
+def _find_key(conn: Connection, access_key_id: str) -> AccessKey | None:
+    """The key the credential names; an id no key can have (U+0000 …) names none."""
+    if len(access_key_id) > MAX_ACCESS_KEY_ID or not is_xml_text(access_key_id):
+        return None
+    return access_keys.find_key(conn, access_key_id)
 
 
 def _session_claims(sealer: Sealer, signed: SignedRequest, now: datetime) -> SessionClaims:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -74,6 +75,7 @@ def serve(
         raise click.UsageError(
             "--account-id, --root-access-key-id and --root-secret-access-key go together."
         )
+    check_bootstrap(account_id, root_access_key_id)
     run_server(
         settings,
         host=host,
@@ -83,6 +85,21 @@ def serve(
         console=ConsoleSettings(is_signup_open=signup == "open", signups_per_hour=signups_per_hour),
         log_level=log_level,
     )
+
+
+# What the store can hold: a 12-digit account id, AWS's accessKeyIdType ([\w]+, 128).
+_ACCOUNT_ID = re.compile(r"[0-9]{12}", re.ASCII)
+_ACCESS_KEY_ID = re.compile(r"\w{1,128}", re.ASCII)
+
+
+def check_bootstrap(account_id: str | None, access_key_id: str | None) -> None:
+    """Refuse, before anything is stored, a bootstrap credential AWS could not have made."""
+    if account_id is not None and not _ACCOUNT_ID.fullmatch(account_id):
+        raise click.BadParameter("must be 12 digits.", param_hint="--account-id")
+    if access_key_id is not None and not _ACCESS_KEY_ID.fullmatch(access_key_id):
+        raise click.BadParameter(
+            "must be 1 to 128 letters, digits or underscores.", param_hint="--root-access-key-id"
+        )
 
 
 @main.group()

@@ -38,6 +38,7 @@ from iamd.console.views import (
     users,
 )
 from iamd.console.web import PUBLIC, endpoint
+from iamd.server.edge import every_method
 from iamd.server.pipeline import Server
 
 
@@ -88,7 +89,8 @@ def console_routes(console: Console) -> list[BaseRoute]:
     for area in areas:
         routes += area.routes(console)
     not_found = endpoint(console, _not_found, access=PUBLIC)
-    return [*routes, Route("/{path:path}", not_found, methods=["GET", "POST"])]
+    # Any other path, or a method a page does not take, is the console's own 404 page.
+    return [*routes, Route("/{path:path}", every_method(not_found))]
 
 
 def _not_found(page: Page) -> Response:

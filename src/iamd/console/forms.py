@@ -9,10 +9,13 @@ parsing, so one request cannot exhaust memory.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from urllib.parse import parse_qsl
+
+from iamd.protocol.characters import xml_safe
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_FIELDS = 2000
@@ -44,12 +47,26 @@ class Fields:
         return self.get(name).strip()
 
 
+# Nine digits hold any count a page or form means; int() is never asked for more.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}", re.ASCII)
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number, or None: ASCII digits only (``²`` and ``٣`` are not)."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
+
+
 def parse_fields(raw: str) -> Fields:
+    """The fields, as text XML can carry: U+0000 and its kind become U+FFFD.
+
+    Such a character can be no name the store holds (PostgreSQL refuses U+0000 even
+    in a lookup), and a page could not show it; replaced, it finds nothing.
+    """
     try:
         pairs = parse_qsl(raw, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:
         raise FormTooLarge("too many fields") from None
-    return Fields(tuple(pairs))
+    return Fields(tuple((xml_safe(name), xml_safe(value)) for name, value in pairs))
 
 
 def parse_body(body: bytes, content_type: str) -> Fields:

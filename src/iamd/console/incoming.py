@@ -10,6 +10,8 @@ from starlette.responses import Response
 
 from iamd.console.forms import MAX_BODY_BYTES, Fields, parse_fields
 from iamd.operation import RequestMeta
+from iamd.protocol.characters import xml_safe
+from iamd.server.edge import read_body
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,11 @@ class Incoming:
 
 
 async def read_incoming(request: Request) -> Incoming:
-    body = await _read_body(request)
+    body = await read_body(request, MAX_BODY_BYTES)
     host = request.headers.get("host", "localhost")
     return Incoming(
         method=request.method,
-        path_params={key: str(value) for key, value in request.path_params.items()},
+        path_params={key: xml_safe(str(value)) for key, value in request.path_params.items()},
         query=parse_fields(request.url.query),
         body=body,
         content_type=request.headers.get("content-type", ""),
@@ -49,17 +51,6 @@ async def read_incoming(request: Request) -> Incoming:
             secure_transport=request.url.scheme == "https",
         ),
     )
-
-
-async def _read_body(request: Request) -> bytes | None:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def set_cookie(

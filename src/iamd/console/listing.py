@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from iamd.console.actions import Actor
+from iamd.console.forms import whole_number
 
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class Pagination(Generic[T]):
 def paginate(items: Sequence[T], requested: str, size: int = PAGE_SIZE) -> Pagination[T]:
     """Page ``requested`` (text from the query string) of ``items``, clamped to a real page."""
     pages = max(1, -(-len(items) // size))
-    number = int(requested) if requested.isdigit() else 1
+    number = whole_number(requested) or 1
     number = min(max(number, 1), pages)
     start = (number - 1) * size
     return Pagination(items[start : start + size], number, pages, len(items))

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from iamd.auth import totp
-from iamd.errors import EntityAlreadyExists
 from iamd.iam.mfa import invalid_code
 from iamd.store import mfa_devices
 from iamd.store.accounts import get_account
@@ -32,8 +31,7 @@ def enable_for_root(
     account = get_account(conn, account_id)
     assert account is not None
     device = mfa_devices.get_device(conn, account_id, serial)
-    if device.is_assigned:
-        raise EntityAlreadyExists("MFA Device is already in use.")
+    mfa_devices.check_assignable(conn, device, account.root_user_id)
     seed = sealer.open(device.seed_sealed, device.serial)
     counter = totp.verify_consecutive(
         seed, codes[0], codes[1], now, last_counter=device.last_counter
@@ -41,8 +39,5 @@ def enable_for_root(
     if counter is None:
         raise invalid_code()
     drift = totp.drift_of(counter, now)
-    owner = account.root_user_id
-    if not mfa_devices.assign_device(
-        conn, serial, owner, enabled_at=now, counter=counter, drift=drift
-    ):
-        raise EntityAlreadyExists("MFA Device is already in use.")
+    owner = (("account", account_id), account.root_user_id)
+    mfa_devices.assign_device(conn, serial, owner, enabled_at=now, counter=counter, drift=drift)

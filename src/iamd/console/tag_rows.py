@@ -8,7 +8,7 @@ operation would check them, before anything is called), and how many rows to sho
 from __future__ import annotations
 
 from iamd.console.actions import check_input
-from iamd.console.forms import Fields
+from iamd.console.forms import Fields, whole_number
 from iamd.errors import ServiceError
 
 MAX_TAGS = 50  # AWS's tags per IAM entity
@@ -54,5 +54,5 @@ def row_count(form: Fields, tags: list[list[str]], *, is_same_step: bool) -> int
     """The rows to show: the tags, one empty row, two after "Add another tag"."""
     extra = 2 if form.get("go") == "add-tag" else 1
     shown = form.get("tag_rows") if is_same_step else ""
-    rows = int(shown) if shown.isdigit() else 0
+    rows = whole_number(shown) or 0
     return min(max(len(tags) + extra, rows + extra - 1, 1), MAX_TAGS)

@@ -20,6 +20,7 @@ password is, so a locked principal tells a guesser nothing.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,6 +34,8 @@ GLOBAL_FREE_FAILURES = 100
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
 WINDOW = timedelta(minutes=30)
+# The length of the store's signin_failures.key column.
+MAX_KEY_LENGTH = 400
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,18 @@ class Keys:
 
 
 def key_for(account_id: str, principal_name: str, address: str) -> Keys:
-    principal = f"{account_id}/{principal_name.lower()}"
-    return Keys(local=f"{principal}@{address}", overall=principal)
+    """The store's keys for a principal; a name typed longer than any real one is hashed.
+
+    The name comes from the sign-in form, unchecked, and the key column is bounded.
+    """
+    principal = _bounded(f"{account_id}/{principal_name.lower()}", account_id)
+    return Keys(local=_bounded(f"{principal}@{address}", account_id), overall=principal)
+
+
+def _bounded(key: str, account_id: str) -> str:
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{account_id}/sha256:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 class SignInThrottle:

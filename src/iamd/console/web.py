@@ -28,6 +28,7 @@ from iamd.console.incoming import Incoming, read_incoming, set_cookie
 from iamd.console.page import Page
 from iamd.console.principals import caller_of
 from iamd.errors import ServiceError
+from iamd.server.edge import ClientDisconnect, client_gone
 from iamd.store import console_sessions
 
 PUBLIC = "public"
@@ -63,7 +64,10 @@ def endpoint(
     handling = Handling(view, access, write)
 
     async def handle(request: Request) -> Response:
-        incoming = await read_incoming(request)
+        try:
+            incoming = await read_incoming(request)
+        except ClientDisconnect:
+            return client_gone(request)
         return await run_in_threadpool(serve, console, handling, incoming)
 
     return handle

@@ -10,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iamd import ids
-from iamd.errors import AccessDenied, LimitExceeded
+from iamd.errors import AccessDenied
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
-
-MAX_KEYS_PER_USER = 2
 
 
 @dataclass(frozen=True)
@@ -51,10 +49,8 @@ def metadata_output(key: AccessKey, owner: KeyOwner) -> Output:
 
 def create_access_key(ctx: OperationContext, params: Params) -> Output:
     owner = key_owner(ctx, params)
-    if access_keys.count_keys(ctx.conn, ctx.account_id, owner.user_id) >= MAX_KEYS_PER_USER:
-        raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
     secret = ids.secret_access_key()
-    key = access_keys.insert_key(
+    key = access_keys.add_key(
         ctx.conn,
         ctx.sealer,
         access_key_id=ids.access_key_id(),

@@ -55,24 +55,35 @@ def find_principal(
     return Principal(kind, role.role_id, role.name)
 
 
-def check_attachable(ctx: OperationContext, policy_arn: str) -> None:
-    """An AWS managed policy (not a service role's) or one of the account's own."""
+def check_attachable(ctx: OperationContext, policy_arn: str) -> str | None:
+    """An AWS managed policy (not a service role's) or one of the account's own.
+
+    Returns the account's own policy's id, None for an AWS managed one.
+    """
     aws = policies.aws_policy(policy_arn)
     if aws is not None:
         if aws.path == SERVICE_ROLE_PATH:
             raise PolicyNotAttachable("Cannot attach a Service Role Policy to a Customer Role.")
-        return
-    # Locked: a concurrent DeletePolicy waits for this attachment, then sees it.
-    if policies.find_policy(ctx.conn, ctx.account_id, policy_arn, lock=True) is None:
+        return None
+    policy = policies.find_policy(ctx.conn, ctx.account_id, policy_arn)
+    if policy is None:
         raise NoSuchEntity(f"Policy {policy_arn} does not exist or is not attachable.")
+    return policy.policy_id
 
 
 def attach_policy(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         policy_arn = checked_arn(params["PolicyArn"])
         principal = find_principal(ctx, kind, params, to_change=True)
-        check_attachable(ctx, policy_arn)
-        store.attach(ctx.conn, ctx.account_id, kind, principal.principal_id, policy_arn, ctx.now)
+        policy_id = check_attachable(ctx, policy_arn)
+        store.attach(
+            ctx.conn,
+            ctx.account_id,
+            (kind, principal.principal_id),
+            policy_arn,
+            ctx.now,
+            customer_policy_id=policy_id,
+        )
         return {}
 
     return operation
@@ -130,21 +141,14 @@ def _attached_output(policy_arn: str) -> Output:
     return {"PolicyName": split_policy_arn(policy_arn)[1], "PolicyArn": policy_arn}
 
 
-def set_boundary(ctx: OperationContext, principal: Principal, boundary_arn: str | None) -> None:
-    if principal.kind == "user":
-        users.set_user_boundary(ctx.conn, principal.principal_id, boundary_arn)
-    else:
-        roles.set_role_boundary(ctx.conn, principal.principal_id, boundary_arn)
-
-
 def put_boundary(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         principal = find_principal(ctx, kind, params, to_change=True)
         boundary_arn = params["PermissionsBoundary"]
-        check_boundary_policy(ctx, boundary_arn)
-        # Locked, as for an attachment: a concurrent DeletePolicy then sees this use.
-        policies.find_policy(ctx.conn, ctx.account_id, boundary_arn, lock=True)
-        set_boundary(ctx, principal, boundary_arn)
+        policy_id = check_boundary_policy(ctx, boundary_arn)
+        store.set_boundary(
+            ctx.conn, (kind, principal.principal_id), boundary_arn, customer_policy_id=policy_id
+        )
         return {}
 
     return operation
@@ -153,7 +157,7 @@ def put_boundary(kind: str) -> Operation:
 def delete_boundary(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         principal = find_principal(ctx, kind, params, to_change=True)
-        set_boundary(ctx, principal, None)
+        store.set_boundary(ctx.conn, (kind, principal.principal_id), None, customer_policy_id=None)
         return {}
 
     return operation

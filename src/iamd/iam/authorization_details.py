@@ -81,7 +81,7 @@ def read_marker(marker: str | None) -> tuple[int, str | None]:
     if decoded is None:
         return 0, None
     index, _, key = decoded.partition(":")
-    if not index.isdigit() or int(index) >= len(KINDS):
+    if not (index.isascii() and index.isdigit()) or int(index) >= len(KINDS):
         raise ValidationError("Invalid Marker.")
     return int(index), key
 

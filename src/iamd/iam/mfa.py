@@ -16,10 +16,8 @@ import segno
 from iamd.arn import iam_arn, root_arn
 from iamd.auth import totp
 from iamd.errors import (
-    DeleteConflict,
-    EntityAlreadyExists,
     InvalidAuthenticationCode,
-    LimitExceeded,
+    ValidationError,
 )
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import target_user, user_output
@@ -29,9 +27,9 @@ from iamd.store.mfa_devices import MfaDevice
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 
 TAG_KIND = "mfa"
-# AWS's default quota since it allowed several devices per user (2022).
-MAX_DEVICES_PER_USER = 8
 QR_SCALE = 4
+# AWS's serialNumberType: what EnableMFADevice and DeleteVirtualMFADevice accept.
+MAX_SERIAL_NUMBER = 256
 
 
 @dataclass(frozen=True)
@@ -69,6 +67,7 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
     new_tags = tags_input(params)
     tags.check_unique_keys(new_tags)
     name, path = params["VirtualMFADeviceName"], params.get("Path") or "/"
+    check_name_fits(ctx, path, name)
     seed = totp.new_seed()
     device = mfa_devices.insert_device(ctx.conn, new_device(ctx, path, name, seed))
     output: Output = {
@@ -80,6 +79,21 @@ def create_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
         tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, device.serial, new_tags)
         output["Tags"] = tags_output(new_tags)
     return {"VirtualMFADevice": output}
+
+
+def check_name_fits(ctx: OperationContext, path: str, name: str) -> None:
+    """The device's serial number (its ARN) must fit AWS's ``serialNumberType``.
+
+    The model gives the name no maximum, but every later call names the device by its
+    serial number, at most 256 characters: a longer one could never be enabled or
+    deleted. With path ``/`` in the ``aws`` partition this leaves AWS's 226 characters.
+    """
+    longest = MAX_SERIAL_NUMBER - len(serial_number(ctx, path, ""))
+    if len(name) > longest:
+        raise ValidationError(
+            "1 validation error detected: Value at 'virtualMFADeviceName' failed to satisfy "
+            f"constraint: Member must have length less than or equal to {max(longest, 0)}"
+        )
 
 
 def new_device(ctx: OperationContext, path: str, name: str, seed: str) -> MfaDevice:
@@ -108,8 +122,6 @@ def qr_code_png(text: str) -> bytes:
 
 def delete_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
     device = mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"])
-    if device.is_assigned:
-        raise DeleteConflict("MFA VirtualDevice in use. Must deactivate first.")
     mfa_devices.delete_device(ctx.conn, device.serial)
     tags.drop_all_tags(ctx.conn, TAG_KIND, device.serial)
     return {}
@@ -121,17 +133,17 @@ def delete_virtual_mfa_device(ctx: OperationContext, params: Params) -> Output:
 def enable_mfa_device(ctx: OperationContext, params: Params) -> Output:
     owner = named_owner(ctx, params["UserName"])
     device = mfa_devices.get_device(ctx.conn, ctx.account_id, params["SerialNumber"])
-    if device.is_assigned:
-        raise EntityAlreadyExists("MFA Device is already in use.")
-    if mfa_devices.count_owned_devices(ctx.conn, owner.owner_id) >= MAX_DEVICES_PER_USER:
-        raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}")
+    mfa_devices.check_assignable(ctx.conn, device, owner.owner_id)  # before the codes, as AWS
     counter = proven_counter(ctx, device, params)
     drift = totp.drift_of(counter, ctx.now)
-    assigned = mfa_devices.assign_device(
-        ctx.conn, device.serial, owner.owner_id, enabled_at=ctx.now, counter=counter, drift=drift
+    mfa_devices.assign_device(
+        ctx.conn,
+        device.serial,
+        (("user", owner.owner_id), owner.owner_id),
+        enabled_at=ctx.now,
+        counter=counter,
+        drift=drift,
     )
-    if not assigned:  # another request enabled it between our read and this write
-        raise EntityAlreadyExists("MFA Device is already in use.")
     return {}
 
 

@@ -15,6 +15,7 @@ from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity, ValidationErr
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import providers, tags
+from iamd.store.locks import hold
 from iamd.store.providers import OidcProvider
 
 TAG_KIND = "oidc-provider"
@@ -28,11 +29,18 @@ def provider_arn(ctx: OperationContext, url: str) -> str:
     return f"arn:{ctx.partition}:iam::{ctx.account_id}:oidc-provider/{url[len(_SCHEME) :]}"
 
 
-def get_provider(ctx: OperationContext, arn: str) -> OidcProvider:
-    """The account's provider with this ARN, or AWS's NoSuchEntity."""
+def get_provider(ctx: OperationContext, arn: str, *, to_change: bool = False) -> OidcProvider:
+    """The account's provider with this ARN, or AWS's NoSuchEntity.
+
+    ``to_change``: held and read again, so that changing its lists loses no change a
+    concurrent request made to them.
+    """
     provider = providers.oidc_provider_for(ctx.conn, arn)
     if provider is None or provider.account_id != ctx.account_id:
         raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+    if to_change:
+        hold(ctx.conn, ("oidc-provider", provider.arn))
+        provider = providers.oidc_provider_for(ctx.conn, arn) or provider
     return provider
 
 
@@ -70,6 +78,7 @@ def create_open_id_connect_provider(ctx: OperationContext, params: Params) -> Ou
     check_client_ids(client_ids)
     new_tags = tags_input(params)
     tags.check_unique_keys(new_tags)
+    hold(ctx.conn, ("account", ctx.account_id))  # the quota stays true until we commit
     if providers.count_oidc_providers(ctx.conn, ctx.account_id) >= MAX_PROVIDERS:
         raise LimitExceeded(
             f"Cannot exceed quota for OpenIdConnectProvidersPerAccount: {MAX_PROVIDERS}"
@@ -120,7 +129,7 @@ def delete_open_id_connect_provider(ctx: OperationContext, params: Params) -> Ou
 
 
 def add_client_id_to_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"], to_change=True)
     client_ids = unique([*provider.client_ids, params["ClientID"]])
     check_client_ids(client_ids)
     providers.set_oidc_client_ids(ctx.conn, provider.arn, client_ids)
@@ -129,14 +138,14 @@ def add_client_id_to_open_id_connect_provider(ctx: OperationContext, params: Par
 
 def remove_client_id_from_open_id_connect_provider(ctx: OperationContext, params: Params) -> Output:
     """Removing a client id the provider does not have is no error (AWS: idempotent)."""
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"], to_change=True)
     client_ids = [client for client in provider.client_ids if client != params["ClientID"]]
     providers.set_oidc_client_ids(ctx.conn, provider.arn, client_ids)
     return {}
 
 
 def update_open_id_connect_provider_thumbprint(ctx: OperationContext, params: Params) -> Output:
-    provider = get_provider(ctx, params["OpenIDConnectProviderArn"])
+    provider = get_provider(ctx, params["OpenIDConnectProviderArn"], to_change=True)
     thumbprints = unique(params["ThumbprintList"])
     check_thumbprints(thumbprints)
     providers.set_oidc_thumbprints(ctx.conn, provider.arn, thumbprints)

@@ -43,11 +43,15 @@ def resolve(ctx: OperationContext, arn: str) -> ManagedPolicy:
 def own_policy(
     ctx: OperationContext, arn: str, refusal: str, *, lock: bool = False
 ) -> ManagedPolicy:
-    """The account's own policy to change; AWS's (or another account's) is AccessDenied."""
+    """The account's own policy to change; AWS's (or another account's) is AccessDenied.
+
+    ``lock``: hold its row (`iamd.store.locks`) for a change that checks what it holds.
+    """
     parsed = parse_arn(checked_arn(arn))
     if parsed is not None and parsed.account != ctx.account_id:
         raise AccessDenied(f"{refusal} outside your own account.")
-    return store.get_policy(ctx.conn, ctx.account_id, arn, lock=lock)
+    policy = store.get_policy(ctx.conn, ctx.account_id, arn)
+    return store.held(ctx.conn, policy) if lock else policy
 
 
 def usage_counts(ctx: OperationContext, arn: str) -> tuple[int, int]:
@@ -163,7 +167,7 @@ def get_policy_version(ctx: OperationContext, params: Params) -> Output:
 def list_policy_versions(ctx: OperationContext, params: Params) -> Output:
     versions, default_id = known_versions(ctx, params["PolicyArn"])
     after = decode_marker(params.get("Marker"))
-    if after is not None and after[1:].isdigit():
+    if after is not None and after[1:].isascii() and after[1:].isdigit():
         versions = [v for v in versions if store.version_number(v.version_id) < int(after[1:])]
     limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
     page = versions[:limit]

@@ -20,7 +20,7 @@ from typing import Any
 from iamd import ids
 from iamd.arn import iam_arn
 from iamd.errors import InvalidInput, LimitExceeded, MalformedPolicyDocument, UnmodifiableEntity
-from iamd.iam.boundaries import check_boundary_policy
+from iamd.iam.boundaries import hold_boundary_policy
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.iam.users import boundary_output
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
@@ -130,7 +130,7 @@ def check_create(ctx: OperationContext, params: Params, path: str) -> None:
     check_trust_policy(ctx, params["AssumeRolePolicyDocument"])
     boundary = params.get("PermissionsBoundary")
     if boundary is not None:
-        check_boundary_policy(ctx, boundary)
+        hold_boundary_policy(ctx, boundary)
 
 
 def new_role(

@@ -21,6 +21,7 @@ from iamd.iam.saml_metadata import parse_metadata
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import providers, tags
+from iamd.store.locks import hold
 from iamd.store.providers import SamlProvider
 from iamd.store.sealing import Sealer
 
@@ -122,6 +123,7 @@ def create_saml_provider(ctx: OperationContext, params: Params) -> Output:
     until = valid_until(document, ctx.now)
     new_tags = tags_input(params)
     tags.check_unique_keys(new_tags)
+    hold(ctx.conn, ("account", ctx.account_id))  # the quota stays true until we commit
     if providers.count_saml_providers(ctx.conn, ctx.account_id) >= MAX_PROVIDERS:
         raise LimitExceeded(f"Cannot exceed quota for SAMLProvidersPerAccount: {MAX_PROVIDERS}")
     arn = provider_arn(ctx, name)
@@ -168,6 +170,8 @@ def list_saml_providers(ctx: OperationContext, params: Params) -> Output:
 
 def update_saml_provider(ctx: OperationContext, params: Params) -> Output:
     provider = get_provider(ctx, params["SAMLProviderArn"])
+    hold(ctx.conn, ("saml-provider", provider.arn))  # its keys change from what we read next
+    provider = get_provider(ctx, provider.arn)
     document = params.get("SAMLMetadataDocument")
     until = valid_until(document, ctx.now) if document else provider.valid_until
     keys = changed_keys(ctx, open_keys(ctx.sealer, provider), params)

@@ -23,6 +23,7 @@ from iamd.iam.signing_certificates import EXPIRED_MESSAGE
 from iamd.iam.tagging import tag_operations, tags_input, tags_output
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import server_certificates, tags
+from iamd.store.locks import hold
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 from iamd.store.server_certificates import ServerCertificate
 
@@ -113,6 +114,7 @@ def upload_server_certificate(ctx: OperationContext, params: Params) -> Output:
     parsed = parse_certificate(params["CertificateBody"], ctx)
     check_private_key(parsed, params["PrivateKey"])
     check_chain(parsed, params.get("CertificateChain"))
+    hold(ctx.conn, ("account", ctx.account_id))  # the quota stays true until we commit
     count = server_certificates.count_certificates(ctx.conn, ctx.account_id)
     if count >= MAX_CERTIFICATES_PER_ACCOUNT:
         raise LimitExceeded(

@@ -19,6 +19,7 @@ from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials, users
+from iamd.store.locks import hold
 from iamd.store.user_credentials import SERVICE, Credential
 from iamd.store.users import User
 
@@ -78,6 +79,7 @@ def create_service_specific_credential(ctx: OperationContext, params: Params) ->
     user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
     service_name = params["ServiceName"]
     check_service(service_name)
+    hold(ctx.conn, ("user", user.user_id))  # the quota below stays true until we commit
     count = user_credentials.count_credentials(
         ctx.conn, SERVICE, user.user_id, service_name=service_name
     )

@@ -64,7 +64,14 @@ def create_service_linked_role(ctx: OperationContext, params: Params) -> Output:
     except EntityAlreadyExists:  # a concurrent create took the name after we looked
         raise name_taken(name) from None
     for policy_arn in service.policy_arns(ctx.partition):
-        attachments.attach(ctx.conn, ctx.account_id, "role", role.role_id, policy_arn, ctx.now)
+        attachments.attach(
+            ctx.conn,
+            ctx.account_id,
+            ("role", role.role_id),
+            policy_arn,
+            ctx.now,
+            customer_policy_id=None,  # AWS managed policies only
+        )
     if role.description:
         output["Description"] = role.description
     return {"Role": output}

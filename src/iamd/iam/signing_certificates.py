@@ -21,6 +21,7 @@ from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials
+from iamd.store.locks import hold
 from iamd.store.user_credentials import SIGNING_CERT, Credential
 
 MAX_CERTIFICATES_PER_USER = 2
@@ -70,7 +71,9 @@ def upload_signing_certificate(ctx: OperationContext, params: Params) -> Output:
     user = target_user(ctx, params)
     body = params["CertificateBody"]
     fingerprint = fingerprint_of(parse_certificate(body, ctx.now))
-    # INVARIANT: a certificate belongs to at most one user in the account.
+    # INVARIANT: a certificate belongs to at most one user in the account; the account's
+    # row is held for that, the user's for its quota, until we commit.
+    hold(ctx.conn, ("user", user.user_id), ("account", ctx.account_id))
     holder = user_credentials.find_by_fingerprint(
         ctx.conn, ctx.account_id, SIGNING_CERT, fingerprint, user_id=None
     )

@@ -169,7 +169,7 @@ def _page_bounds(params: Params) -> tuple[int, int]:
     marker = decode_marker(params.get("Marker"))
     if marker is None:
         return 0, limit
-    if not marker.isdigit():
+    if not (marker.isascii() and marker.isdigit()):
         raise InvalidInput("Invalid Marker.")
     return int(marker), limit
 

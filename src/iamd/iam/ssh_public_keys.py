@@ -29,6 +29,7 @@ from iamd.iam.credentials import list_page, owned_credential
 from iamd.iam.users import target_user
 from iamd.operation import OperationContext, OperationTable, Output, Params, list_output
 from iamd.store import user_credentials, users
+from iamd.store.locks import hold
 from iamd.store.user_credentials import SSH, Credential
 
 MAX_KEYS_PER_USER = 5
@@ -133,6 +134,7 @@ def upload_ssh_public_key(ctx: OperationContext, params: Params) -> Output:
     user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
     body = params["SSHPublicKeyBody"]
     fingerprint = fingerprint_of(parse_public_key(body))
+    hold(ctx.conn, ("user", user.user_id))  # the checks below stay true until we commit
     duplicate = user_credentials.find_by_fingerprint(
         ctx.conn, ctx.account_id, SSH, fingerprint, user_id=user.user_id
     )

@@ -30,7 +30,7 @@ def tags_input(params: Params) -> list[tags.Tag]:
 def paged_tags(pairs: list[tags.Tag], params: Params) -> Output:
     """Tag lists are short (fifty at most): a marker here is the index to resume at."""
     marker = str(params.get("Marker") or "0")
-    start = int(marker) if marker.isdigit() else 0
+    start = int(marker) if marker.isascii() and marker.isdigit() else 0
     limit = params.get("MaxItems") or DEFAULT_MAX_ITEMS
     chunk = pairs[start : start + limit]
     output: dict[str, Any] = {"Tags": tags_output(chunk), "IsTruncated": start + limit < len(pairs)}

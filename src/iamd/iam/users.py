@@ -57,9 +57,9 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
     tags.check_unique_keys(new_tags)
     boundary = params.get("PermissionsBoundary")
     if boundary is not None:
-        from iamd.iam.boundaries import check_boundary_policy
+        from iamd.iam.boundaries import hold_boundary_policy
 
-        check_boundary_policy(ctx, boundary)
+        hold_boundary_policy(ctx, boundary)
     user = User(
         user_id=ids.entity_id(ids.USER),
         account_id=ctx.account_id,

@@ -55,9 +55,10 @@ def read_timestamp(value: str) -> datetime:
         if _EPOCH.fullmatch(value):
             return datetime.fromtimestamp(float(value), UTC)
         parsed = datetime.fromisoformat(value)
+        # Converting can leave the years Python holds: 9999-12-31T23:59:59-01:00.
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         raise ValueError("Member must be an ISO 8601 timestamp") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def read_blob(value: str) -> bytes:

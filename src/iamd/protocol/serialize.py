@@ -17,7 +17,6 @@ URL-encoded as AWS encodes them, which botocore's ``json_decode_policies`` undoe
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,11 +25,10 @@ from urllib.parse import quote
 from botocore.model import OperationModel, Shape
 
 from iamd.errors import ServiceError
+from iamd.protocol.characters import xml_safe
 from iamd.protocol.models import service_model, xml_namespace
 
 _POLICY_DOCUMENT = "policyDocumentType"
-# Characters XML 1.0 cannot carry even as references; they become U+FFFD.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 
 Parts = list[str]
@@ -72,9 +70,7 @@ def serialize_error(
 
 def escape(text: str) -> str:
     """Text content for XML: markup escaped, characters XML cannot hold replaced."""
-    if _NOT_XML.search(text):
-        text = _NOT_XML.sub("\ufffd", text)
-    return text.translate(_ESCAPES)
+    return xml_safe(text).translate(_ESCAPES)
 
 
 def encode_policy_document(document: str) -> str:

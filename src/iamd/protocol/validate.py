@@ -3,11 +3,12 @@
 `validate(shape, params, reveal_values=…)` walks typed params (as `iamd.protocol.parse`
 builds them) along the input shape and returns a `Violation` per failed constraint:
 required members (``Member must not be null``), string and blob length, list and
-map size, integer range, ``pattern`` (a Java regex, matched against the whole value)
-and ``enum``. Paths are AWS's: lowerCamelCase members, ``tags.1.member.key`` inside
-lists of structures. Constraints of a list's scalar members are reported once, on
-the list, with all of the member's constraints in brackets, as AWS does for
-``tagKeys``; map keys and values likewise (``Map keys must satisfy constraint``).
+map size, integer range, ``pattern`` (a Java regex, matched against the whole value),
+``enum``, and in every string the characters XML 1.0 allows. Paths are AWS's:
+lowerCamelCase members, ``tags.1.member.key`` inside lists of structures. Constraints
+of a list's scalar members are reported once, on the list, with all of the member's
+constraints in brackets, as AWS does for ``tagKeys``; map keys and values likewise
+(``Map keys must satisfy constraint``).
 
 Rules are built once per shape and cached: the model never changes while we run.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 from botocore.model import Shape
 
+from iamd.protocol.characters import NOT_XML_CONSTRAINT, is_xml_text
 from iamd.protocol.patterns import compile_java_pattern
 from iamd.protocol.violations import (
     INVALID,
@@ -104,7 +106,7 @@ def _list_members(
                 _value(member, item, element_path, reveal, sink)
     elif any(_fails(member, item, reveal) for item in items):
         not_null = shape.name in _NON_NULL_MEMBER_LISTS
-        texts = _bracketed(member, reveal, not_null=not_null)
+        texts = _bracketed(member, items, reveal, not_null=not_null)
         constraint = f"Member must satisfy constraint: {texts}"
         sink.append(violation(path, items, constraint, reveal=reveal))
 
@@ -113,7 +115,7 @@ def _map_entries(
     shape: Shape, entries: Mapping[Any, Any], path: str, reveal: bool, sink: list[Violation]
 ) -> None:
     if any(_fails(shape.key, key, reveal) for key in entries):
-        texts = _bracketed(shape.key, reveal, not_null=False)
+        texts = _bracketed(shape.key, list(entries), reveal, not_null=False)
         constraint = f"Map keys must satisfy constraint: {texts}"
         sink.append(violation(path, entries, constraint, reveal=reveal))
     value_shape = shape.value
@@ -122,15 +124,16 @@ def _map_entries(
             if item is not INVALID:
                 _value(value_shape, item, f"{path}.{key}", reveal, sink)
     elif any(_fails(value_shape, item, reveal) for item in entries.values()):
-        texts = _bracketed(value_shape, reveal, not_null=False)
+        texts = _bracketed(value_shape, list(entries.values()), reveal, not_null=False)
         constraint = f"Map value must satisfy constraint: {texts}"
         sink.append(violation(path, entries, constraint, reveal=reveal))
 
 
 def _check(shape: Shape, value: Any, path: str, reveal: bool, sink: list[Violation]) -> None:
-    for rule in _rules(shape, reveal):
-        if rule.failed(value):
-            sink.append(violation(path, value, rule.text, reveal=reveal))
+    failed = [rule.text for rule in _rules(shape, reveal) if rule.failed(value)]
+    if not failed and _is_unsafe_text(shape, value):
+        failed.append(NOT_XML_CONSTRAINT)
+    sink.extend(violation(path, value, text, reveal=reveal) for text in failed)
 
 
 def _fails(shape: Shape, value: Any, reveal: bool) -> bool:
@@ -138,11 +141,29 @@ def _fails(shape: Shape, value: Any, reveal: bool) -> bool:
         return True
     if value is INVALID:
         return False
-    return any(rule.failed(value) for rule in _rules(shape, reveals(shape, reveal)))
+    rules = _rules(shape, reveals(shape, reveal))
+    return any(rule.failed(value) for rule in rules) or _is_unsafe_text(shape, value)
 
 
-def _bracketed(shape: Shape, reveal: bool, *, not_null: bool) -> str:
-    texts = [rule.text for rule in _rules(shape, reveals(shape, reveal))]
+def _is_unsafe_text(shape: Shape, value: Any) -> bool:
+    """A string holding characters XML cannot carry (`iamd.protocol.characters`).
+
+    Checked for every string, with a model pattern or without: such a value could
+    neither be answered in XML nor stored by PostgreSQL (U+0000), so it is refused
+    here, the same way on every backend.
+    """
+    return shape.type_name == "string" and isinstance(value, str) and not is_xml_text(value)
+
+
+def _bracketed(shape: Shape, values: list[Any], reveal: bool, *, not_null: bool) -> str:
+    rules = _rules(shape, reveals(shape, reveal))
+    texts = [rule.text for rule in rules]
+    if any(
+        _is_unsafe_text(shape, value) and not any(rule.failed(value) for rule in rules)
+        for value in values
+        if value is not None and value is not INVALID
+    ):
+        texts.append(NOT_XML_CONSTRAINT)
     if not_null:
         texts.append(NOT_NULL)
     return "[" + ", ".join(texts) + "]"

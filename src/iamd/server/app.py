@@ -25,10 +25,13 @@ from starlette.routing import BaseRoute, Route
 
 from iamd import ids
 from iamd.auth.sigv4 import HttpRequest
-from iamd.errors import RequestEntityTooLarge, ServiceError
+from iamd.errors import MethodNotAllowed, RequestEntityTooLarge, ServiceError
 from iamd.operation import RequestMeta
+from iamd.protocol import serialize_error
+from iamd.server.edge import ClientDisconnect, client_gone, every_method, read_body
 from iamd.server.pipeline import (
     MAX_BODY_BYTES,
+    XML_CONTENT_TYPE,
     Server,
     answer,
     claimed_service,
@@ -43,10 +46,14 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
     """The API endpoint and health check, with ``mounts`` (the console) routed first."""
 
     async def endpoint(request: Request) -> Response:
-        body = await _read_body(request)
+        if request.method not in API_METHODS:
+            return _error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
+        try:
+            body = await read_body(request, MAX_BODY_BYTES)
+        except ClientDisconnect:
+            return client_gone(request)
         if body is None:
-            error = RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
-            return PlainTextResponse(error.message, status_code=error.status)
+            return _error(RequestEntityTooLarge("Request body exceeds the maximum allowed size."))
         request_id = ids.request_id()
         http_request = _http_request(request, body)
         try:
@@ -77,7 +84,8 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
         Route(issuer_root + issuer.DISCOVERY_PATH, issuer_discovery, methods=["GET"]),
         Route(issuer_root + issuer.JWKS_PATH, issuer_keys, methods=["GET"]),
         *mounts,
-        Route("/{path:path}", endpoint, methods=["GET", "POST"]),
+        # Every method reaches the endpoint, so that even a refusal is AWS's XML.
+        Route("/{path:path}", every_method(endpoint)),
     ]
 
     @asynccontextmanager
@@ -85,7 +93,17 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
         yield
         server.db.dispose()
 
-    return Starlette(routes=routes, lifespan=lifespan)
+    async def unrouted(request: Request, _: Exception) -> Response:
+        # A path no route pattern matches (Starlette's ".*" stops at a newline, say
+        # "/%0A") is an API request like any other, not Starlette's plain-text 404.
+        return await endpoint(request)
+
+    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: unrouted})
+
+
+# The Query protocol's methods (Starlette answers HEAD as GET, without the body).
+API_METHODS = frozenset({"GET", "HEAD", "POST"})
+METHOD_NOT_ALLOWED = "The requested method is not allowed: use GET or POST."
 
 
 def _json_or_404(document: dict[str, Any] | None) -> Response:
@@ -117,16 +135,16 @@ def _http_response(answer: PipelineResponse) -> Response:
     )
 
 
-async def _read_body(request: Request) -> bytes | None:
-    """The body, or None once it grows past the cap (read no further than that)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _error(error: ServiceError, *, headers: dict[str, str] | None = None) -> Response:
+    """AWS's XML error envelope for a request refused before the pipeline reads it."""
+    request_id = ids.request_id()
+    status, body = serialize_error(error, request_id)
+    return Response(
+        body,
+        status_code=status,
+        media_type=XML_CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
+    )
 
 
 def _request_meta(request: Request) -> RequestMeta:

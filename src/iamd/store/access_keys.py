@@ -9,13 +9,15 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from iamd.clock import as_utc
-from iamd.errors import NoSuchEntity
+from iamd.errors import LimitExceeded, NoSuchEntity
+from iamd.store.locks import hold
 from iamd.store.schema import access_keys
 from iamd.store.sealing import Sealer
 
 # Last use is recorded at most this often per key, so that authentication is not a
 # database write on every request; AWS itself reports last use coarsely.
 LAST_USED_GRANULARITY = timedelta(seconds=60)
+MAX_KEYS_PER_USER = 2
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,35 @@ def insert_key(
     conn.execute(insert(access_keys).values(row))
     return AccessKey(
         access_key_id, account_id, user_id, "Active", created_at, None, None, None, sealed
+    )
+
+
+def add_key(
+    conn: Connection,
+    sealer: Sealer,
+    *,
+    access_key_id: str,
+    secret: str,
+    account_id: str,
+    user_id: str | None,
+    created_at: datetime,
+) -> AccessKey:
+    """A new key for a user (None: the root user), within AWS's quota of two.
+
+    The owner's row (the account's, for the root user) is held first, so concurrent
+    creates cannot pass the quota together, nor DeleteUser miss the new key.
+    """
+    hold(conn, ("user", user_id) if user_id is not None else ("account", account_id))
+    if count_keys(conn, account_id, user_id) >= MAX_KEYS_PER_USER:
+        raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
+    return insert_key(
+        conn,
+        sealer,
+        access_key_id=access_key_id,
+        secret=secret,
+        account_id=account_id,
+        user_id=user_id,
+        created_at=created_at,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.errors import EntityAlreadyExists
+from iamd.store.locks import hold
 from iamd.store.schema import account_aliases, password_policies
 
 
@@ -70,6 +71,7 @@ def find_password_policy(conn: Connection, account_id: str) -> PasswordPolicy | 
 
 def put_password_policy(conn: Connection, account_id: str, policy: PasswordPolicy) -> None:
     """Set the account's policy, replacing the whole of any earlier one."""
+    hold(conn, ("account", account_id))  # two puts at once: one replaces the other
     delete_password_policy(conn, account_id)
     row = {"account_id": account_id, "settings": _encode(policy)}
     conn.execute(insert(password_policies).values(row))
@@ -94,6 +96,7 @@ def owner_of_alias(conn: Connection, alias: str) -> str | None:
 
 def set_alias(conn: Connection, account_id: str, alias: str) -> None:
     """Give the account this alias, replacing its old one; another account's is refused."""
+    hold(conn, ("account", account_id))  # two of its own at once: one replaces the other
     owner = owner_of_alias(conn, alias)
     if owner == account_id:
         return

@@ -4,8 +4,9 @@ In: a principal as (kind, id) with kind ``user``, ``group`` or ``role``, and pol
 (AWS managed or the account's own). Out: attached ARNs, usage counts per ARN, the
 entities that use a policy, and a principal's policy documents for the policy engine.
 
-# INVARIANT: at most ``MAX_ATTACHED`` policies per principal. Writers lock the
-# principal's row first, so concurrent attaches cannot both take the last place.
+# INVARIANT: at most ``MAX_ATTACHED`` policies per principal. Writers hold the
+# principal's row first (`iamd.store.locks`), so concurrent attaches cannot both take
+# the last place, and the customer policy's row, so DeletePolicy sees the attachment.
 """
 
 from __future__ import annotations
@@ -15,10 +16,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, exists, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from iamd.errors import LimitExceeded, NoSuchEntity
 from iamd.store.groups import groups_of_user
+from iamd.store.locks import Parent, hold
 from iamd.store.pages import Page, decode_marker, encode_marker
 from iamd.store.policies import default_document
 from iamd.store.schema import (
@@ -39,12 +52,6 @@ PERMISSIONS = "PermissionsPolicy"
 BOUNDARY = "PermissionsBoundary"
 
 
-def lock_principal(conn: Connection, kind: str, principal_id: str) -> None:
-    """Hold the principal's row until the transaction ends (SQLite: writers are serial)."""
-    table = PRINCIPAL_TABLES[kind]
-    conn.execute(select(table.c.id).where(table.c.id == principal_id).with_for_update()).first()
-
-
 def _owned_by(kind: str, principal_id: str) -> ColumnElement[bool]:
     columns = policy_attachments.c
     return (columns.principal_kind == kind) & (columns.principal_id == principal_id)
@@ -56,10 +63,21 @@ def attached_arns(conn: Connection, kind: str, principal_id: str) -> list[str]:
 
 
 def attach(
-    conn: Connection, account_id: str, kind: str, principal_id: str, policy_arn: str, when: datetime
+    conn: Connection,
+    account_id: str,
+    principal: Parent,
+    policy_arn: str,
+    when: datetime,
+    *,
+    customer_policy_id: str | None,
 ) -> None:
-    """Attach a policy; attaching it again changes nothing (as AWS)."""
-    lock_principal(conn, kind, principal_id)
+    """Attach a policy; attaching it again changes nothing (as AWS).
+
+    ``customer_policy_id``: the account's own policy's id, None for an AWS managed one.
+    """
+    kind, principal_id = principal
+    policies = [("policy", customer_policy_id)] if customer_policy_id else []
+    hold(conn, principal, *policies)
     current = attached_arns(conn, kind, principal_id)
     if policy_arn in current:
         return
@@ -69,6 +87,25 @@ def attach(
     conn.execute(
         insert(policy_attachments).values({**row, "policy_arn": policy_arn, "attached_at": when})
     )
+
+
+def set_boundary(
+    conn: Connection,
+    principal: Parent,
+    boundary_arn: str | None,
+    *,
+    customer_policy_id: str | None,
+) -> None:
+    """Set (or, with None, remove) a user's or role's permissions boundary.
+
+    ``customer_policy_id``: the boundary's id when it is the account's own policy, held
+    with the principal so that a concurrent DeletePolicy sees the boundary in use.
+    """
+    kind, principal_id = principal
+    policies = [("policy", customer_policy_id)] if customer_policy_id else []
+    hold(conn, principal, *policies)
+    table = PRINCIPAL_TABLES[kind]
+    conn.execute(update(table).where(table.c.id == principal_id).values(boundary_arn=boundary_arn))
 
 
 def detach(conn: Connection, kind: str, principal_id: str, policy_arn: str) -> None:

@@ -6,18 +6,29 @@ inside one transaction — the unit of work of every operation.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import QueuePool
 
+from iamd.errors import ConcurrentModification
 from iamd.store.migrate import upgrade_to_head
 
 # How long a SQLite writer waits for another to finish before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# serialization_failure, deadlock_detected
+_RACE_SQLSTATES = frozenset({"40001", "40P01"})
+CONCURRENT_MODIFICATION = (
+    "The request was rejected because multiple requests to change this object were "
+    "submitted simultaneously. Wait a few minutes and submit your request again."
+)
+
+log = logging.getLogger("iamd.store")
 
 
 class Database:
@@ -38,13 +49,30 @@ class Database:
 
         On SQLite a writing transaction takes the write lock up front (BEGIN
         IMMEDIATE) so that two writers never deadlock upgrading a read lock.
+
+        A write that lost a race the locks of `iamd.store.locks` do not order (a
+        constraint the database refused, a deadlock PostgreSQL broke) is AWS's
+        ConcurrentModification, the caller's to retry, rather than a driver error.
         """
         options: dict[str, Any] = {"iamd_write": write}
-        with self.engine.connect().execution_options(**options) as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                yield conn
+        except DBAPIError as error:
+            if not is_lost_race(error):
+                raise
+            log.warning("a write lost a race: %s", type(error.orig).__name__)
+            raise ConcurrentModification(CONCURRENT_MODIFICATION) from None
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_lost_race(error: DBAPIError) -> bool:
+    """A refused constraint, or PostgreSQL's deadlock and serialization failures."""
+    if isinstance(error, IntegrityError):
+        return True
+    return getattr(error.orig, "sqlstate", None) in _RACE_SQLSTATES
 
 
 def sqlite_url(path: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.renames import rename
 from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
@@ -140,9 +141,10 @@ def update_group(
 def add_member(conn: Connection, group_id: str, user_id: str, when: datetime) -> None:
     """Add a user to a group; adding a member again changes nothing (as AWS).
 
-    The user's row is locked first, so concurrent adds cannot pass the quota together.
+    Both rows are held first, so concurrent adds cannot pass the quota together and a
+    concurrent DeleteUser or DeleteGroup sees the membership.
     """
-    conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update()).first()
+    hold(conn, ("user", user_id), ("group", group_id))
     memberships = select(group_members.c.group_id).where(group_members.c.user_id == user_id)
     current = set(conn.execute(memberships).scalars())
     if group_id in current:
@@ -178,6 +180,7 @@ _DEPENDENTS = (
 
 
 def delete_group(conn: Connection, group: Group) -> None:
+    hold(conn, ("group", group.group_id))
     for owner, kind, reason in _DEPENDENTS:
         query = select(owner).where(owner == group.group_id)
         if kind is not None:

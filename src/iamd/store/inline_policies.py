@@ -5,8 +5,8 @@ Out: `InlinePolicy` values and keyset `Page`s of policy names.
 
 # INVARIANT: inline policy names are unique case-insensitively per principal.
 # INVARIANT: the sum of a principal's inline policy sizes (whitespace not counted)
-# stays within AWS's quota for its kind; a put locks the principal's row first, so two
-# concurrent puts cannot together pass it.
+# stays within AWS's quota for its kind; a put holds the principal's row first
+# (`iamd.store.locks`), so two concurrent puts cannot together pass it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.errors import LimitExceeded, NoSuchEntity
 from iamd.policy import policy_size
-from iamd.store.attachments import lock_principal
+from iamd.store.locks import hold
 from iamd.store.pages import Page, decode_marker, page_of
 from iamd.store.schema import inline_policies
 
@@ -50,7 +50,7 @@ def put_policy(
 ) -> None:
     """Add or replace the principal's policy; ``principal`` is (kind, id, name)."""
     kind, principal_id, principal_name = principal
-    lock_principal(conn, kind, principal_id)
+    hold(conn, (kind, principal_id))
     _check_total_size(conn, kind, principal_id, principal_name, name, document)
     row = {"name": name, "name_lower": name.lower(), "document": document}
     where = _owned_by(kind, principal_id) & (inline_policies.c.name_lower == name.lower())

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.roles import Role, roles_by_ids
 from iamd.store.schema import instance_profile_roles, instance_profiles
@@ -118,6 +119,7 @@ def roles_of(conn: Connection, profile_ids: Sequence[str]) -> dict[str, Role]:
 
 def add_role(conn: Connection, profile: InstanceProfile, role: Role) -> None:
     """Put the role in the profile; a profile that holds one already is at its quota."""
+    hold(conn, ("role", role.role_id), ("instance-profile", profile.profile_id))
     if profile.profile_id in roles_of(conn, [profile.profile_id]):
         raise LimitExceeded(ROLE_QUOTA_MESSAGE)
     try:
@@ -140,6 +142,7 @@ def remove_role(conn: Connection, profile: InstanceProfile, role: Role) -> None:
 
 
 def delete_profile(conn: Connection, profile: InstanceProfile) -> None:
+    hold(conn, ("instance-profile", profile.profile_id))
     if roles_of(conn, [profile.profile_id]):
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     conn.execute(delete(instance_profiles).where(instance_profiles.c.id == profile.profile_id))

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import EntityAlreadyExists, NoSuchEntity
+from iamd.store.locks import hold
 from iamd.store.schema import login_profiles, password_history
 
 # The largest PasswordReusePrevention AWS allows: older history is never consulted.
@@ -62,6 +63,7 @@ def get_profile(conn: Connection, user_id: str, user_name: str) -> LoginProfile:
 
 
 def insert_profile(conn: Connection, profile: LoginProfile, user_name: str) -> LoginProfile:
+    hold(conn, ("user", profile.user_id))
     row = {
         "user_id": profile.user_id,
         "password_hash": profile.password_hash,
@@ -79,6 +81,7 @@ def insert_profile(conn: Connection, profile: LoginProfile, user_name: str) -> L
 
 
 def set_password(conn: Connection, user_id: str, password_hash: str, changed_at: datetime) -> None:
+    hold(conn, ("user", user_id))
     values = {"password_hash": password_hash, "password_changed_at": changed_at}
     conn.execute(update(login_profiles).where(login_profiles.c.user_id == user_id).values(values))
     record_history(conn, user_id, password_hash, changed_at)

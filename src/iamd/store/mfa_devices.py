@@ -18,13 +18,22 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
-from iamd.errors import EntityAlreadyExists, NoSuchEntity, ValidationError
+from iamd.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    LimitExceeded,
+    NoSuchEntity,
+    ValidationError,
+)
+from iamd.store.locks import Parent, hold
 from iamd.store.pages import Page, decode_marker, page_of
 from iamd.store.schema import mfa_devices
 
 ASSIGNED = "Assigned"
 UNASSIGNED = "Unassigned"
 ANY = "Any"
+# AWS's default quota since it allowed several devices per user (2022).
+MAX_DEVICES_PER_USER = 8
 
 
 @dataclass(frozen=True)
@@ -142,16 +151,39 @@ def count_owned_devices(conn: Connection, owner_id: str) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def check_assignable(conn: Connection, device: MfaDevice, owner_id: str) -> None:
+    """AWS's error when the device is in use or its would-be owner has all it may have."""
+    if device.is_assigned:
+        raise EntityAlreadyExists("MFA Device is already in use.")
+    if count_owned_devices(conn, owner_id) >= MAX_DEVICES_PER_USER:
+        raise LimitExceeded(f"Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}")
+
+
 def assign_device(
-    conn: Connection, serial: str, owner_id: str, *, enabled_at: datetime, counter: int, drift: int
-) -> bool:
-    """Enable an unassigned device for ``owner_id``; False when another request got it first."""
-    result = conn.execute(
+    conn: Connection,
+    serial: str,
+    owner: tuple[Parent, str],
+    *,
+    enabled_at: datetime,
+    counter: int,
+    drift: int,
+) -> None:
+    """Enable an unassigned device for its owner, checked again with both rows held.
+
+    ``owner``: the parent to hold (the user, or for the root user its account) and the
+    owner id the device records.
+    """
+    parent, owner_id = owner
+    hold(conn, parent, ("mfa", serial))
+    device = find_device(conn, serial)
+    if device is None:
+        raise not_found(serial)
+    check_assignable(conn, device, owner_id)
+    conn.execute(
         update(mfa_devices)
-        .where(mfa_devices.c.serial == serial, mfa_devices.c.user_id.is_(None))
+        .where(mfa_devices.c.serial == serial)
         .values(user_id=owner_id, enabled_at=enabled_at, last_counter=counter, drift_steps=drift)
     )
-    return result.rowcount == 1
 
 
 def unassign_device(conn: Connection, serial: str) -> None:
@@ -183,6 +215,11 @@ def record_counter(
 
 
 def delete_device(conn: Connection, serial: str) -> None:
+    """Delete an unassigned device (held first: EnableMFADevice may be assigning it)."""
+    hold(conn, ("mfa", serial))
+    device = find_device(conn, serial)
+    if device is not None and device.is_assigned:
+        raise DeleteConflict("MFA VirtualDevice in use. Must deactivate first.")
     conn.execute(delete(mfa_devices).where(mfa_devices.c.serial == serial))
 
 

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection, Select, Table
 
 from iamd.errors import ValidationError
+from iamd.protocol.characters import is_xml_text
 
 T = TypeVar("T")
 
@@ -39,9 +40,13 @@ def decode_marker(marker: str | None) -> str | None:
     if marker is None:
         return None
     try:
-        return base64.urlsafe_b64decode(marker.encode()).decode()
+        sort_key = base64.urlsafe_b64decode(marker.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         raise ValidationError("Invalid Marker.") from None
+    # The keys we issue are names; one holding U+0000 would reach (and fail) the query.
+    if not is_xml_text(sort_key):
+        raise ValidationError("Invalid Marker.")
+    return sort_key
 
 
 def page_of(rows: Sequence[T], limit: int, sort_key_of: Callable[[T], str]) -> Page[T]:

@@ -5,8 +5,9 @@ In: `ManagedPolicy` values, policy documents as the client sent them. Out:
 
 # INVARIANT: policy names are unique case-insensitively per account (``name_lower``).
 # INVARIANT: a policy has one to five versions, one of them the default. Writers of a
-# policy's versions lock its row first, so two concurrent writers never both see room
-# for a sixth version or delete the version the other makes the default.
+# policy's versions and tags hold its row first (`iamd.store.locks`), so two concurrent
+# writers never both see room for a sixth version or delete the version the other
+# makes the default, and DeletePolicy never removes what another write just added.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from iamd.errors import (
 )
 from iamd.store import tags
 from iamd.store.catalog import AwsManagedPolicy, aws_managed_policies
+from iamd.store.locks import hold
 from iamd.store.schema import managed_policies, policy_versions
 from iamd.store.schema import tags as tag_rows
 
@@ -151,28 +153,31 @@ def insert_policy(conn: Connection, policy: ManagedPolicy, document: str) -> Man
     return policy
 
 
-def find_policy(
-    conn: Connection, account_id: str, policy_arn: str, *, lock: bool = False
-) -> ManagedPolicy | None:
-    """This account's policy with the ARN; ``lock`` holds its row to the transaction's end."""
+def find_policy(conn: Connection, account_id: str, policy_arn: str) -> ManagedPolicy | None:
+    """This account's policy with the ARN."""
     query = select(managed_policies).where(
         managed_policies.c.account_id == account_id, managed_policies.c.arn == policy_arn
     )
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    row = conn.execute(query).first()
     return _policy(row) if row else None
 
 
-def get_policy(
-    conn: Connection, account_id: str, policy_arn: str, *, lock: bool = False
-) -> ManagedPolicy:
-    policy = find_policy(conn, account_id, policy_arn, lock=lock)
+def get_policy(conn: Connection, account_id: str, policy_arn: str) -> ManagedPolicy:
+    policy = find_policy(conn, account_id, policy_arn)
     if policy is None:
         raise not_found(policy_arn)
     return policy
 
 
+def held(conn: Connection, policy: ManagedPolicy) -> ManagedPolicy:
+    """The policy as it is once its row is held: no other writer changes it until we end."""
+    hold(conn, ("policy", policy.policy_id))
+    row = conn.execute(select(managed_policies).where(managed_policies.c.id == policy.policy_id))
+    return _policy(row.one())
+
+
 def delete_policy(conn: Connection, policy: ManagedPolicy, *, is_in_use: bool) -> None:
-    """Delete a policy with its default version; refused while in use or with others."""
+    """Delete a `held` policy with its default version; refused while in use or with others."""
     if is_in_use:
         raise DeleteConflict("Cannot delete a policy attached to entities.")
     if len(versions_of(conn, policy.policy_id)) > 1:
@@ -252,7 +257,7 @@ def find_version(conn: Connection, policy_id: str, version_id: str) -> PolicyVer
 def add_version(
     conn: Connection, policy: ManagedPolicy, document: str, when: datetime, *, set_default: bool
 ) -> PolicyVersion:
-    """A new version ``v<n+1>``; a sixth is AWS's LimitExceeded."""
+    """A new version ``v<n+1>`` of a `held` policy; a sixth is AWS's LimitExceeded."""
     where = managed_policies.c.id == policy.policy_id
     conn.execute(
         update(managed_policies)
@@ -274,7 +279,7 @@ def add_version(
 
 
 def delete_version(conn: Connection, policy: ManagedPolicy, version_id: str) -> None:
-    """Delete a non-default version; ``policy`` must have been read with ``lock``."""
+    """Delete a non-default version of a `held` policy."""
     if find_version(conn, policy.policy_id, version_id) is None:
         raise version_not_found(policy.arn, version_id)
     if version_id == policy.default_version_id:
@@ -290,6 +295,7 @@ def delete_version(conn: Connection, policy: ManagedPolicy, version_id: str) -> 
 
 
 def set_default_version(conn: Connection, policy: ManagedPolicy, version_id: str) -> None:
+    """Make a version of a `held` policy its default."""
     if find_version(conn, policy.policy_id, version_id) is None:
         raise version_not_found(policy.arn, version_id)
     _update(conn, policy.policy_id, default_version_id=version_id)
@@ -336,6 +342,7 @@ def add_policy_tags(
     conn: Connection, account_id: str, policy_id: str, new_tags: Sequence[tags.Tag]
 ) -> None:
     check_unique_keys(new_tags)
+    hold(conn, ("policy", policy_id))
     current = {key for key, _ in policy_tags(conn, policy_id)}
     if len(current | {key for key, _ in new_tags}) > tags.MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")

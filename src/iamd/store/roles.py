@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
+from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
@@ -130,10 +131,6 @@ def set_trust_policy(conn: Connection, role_id: str, document: str) -> None:
     conn.execute(update(roles).where(roles.c.id == role_id).values(trust_policy=document))
 
 
-def set_role_boundary(conn: Connection, role_id: str, boundary_arn: str | None) -> None:
-    conn.execute(update(roles).where(roles.c.id == role_id).values(boundary_arn=boundary_arn))
-
-
 def record_role_use(conn: Connection, role_id: str, when: datetime, region: str) -> None:
     """What GetRole reports as ``RoleLastUsed``: set when the role is assumed."""
     values = {"last_used_at": when, "last_used_region": region}
@@ -156,6 +153,7 @@ def _owns(conn: Connection, table: Table, role_id: str) -> bool:
 
 def delete_role(conn: Connection, role: Role) -> None:
     """Delete a role that nothing holds on to; else AWS's DeleteConflict, in AWS's order."""
+    hold(conn, ("role", role.role_id))
     if _has_instance_profiles(conn, role.role_id):
         raise DeleteConflict("Cannot delete entity, must remove roles from instance profile first.")
     if _owns(conn, policy_attachments, role.role_id):
@@ -167,6 +165,7 @@ def delete_role(conn: Connection, role: Role) -> None:
 
 def delete_role_with_policies(conn: Connection, role: Role) -> None:
     """Delete a role and the policies it holds, as a service deletes its linked role."""
+    hold(conn, ("role", role.role_id))
     for table in (policy_attachments, inline_policies):
         owned = (table.c.principal_kind == "role", table.c.principal_id == role.role_id)
         conn.execute(delete(table).where(*owned))

@@ -2,6 +2,7 @@
 
 # INVARIANT: tag keys are unique case-insensitively per entity (AWS: "Tag keys are
 # case insensitive"); a new value for an existing key replaces it in place.
+# INVARIANT: ``entity_kind`` names a kind of `iamd.store.locks` (the tagged row's).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from iamd.errors import InvalidInput, LimitExceeded
+from iamd.store.locks import hold
 from iamd.store.schema import tags
 
 MAX_TAGS = 50
@@ -41,8 +43,13 @@ def check_unique_keys(new_tags: Sequence[Tag]) -> None:
 def add_tags(
     conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
 ) -> None:
-    """Add or replace tags; more than fifty in all is AWS's LimitExceeded."""
+    """Add or replace tags; more than fifty in all is AWS's LimitExceeded.
+
+    The entity's row is held first, so concurrent adds neither pass the quota together
+    nor insert the same new key twice, and a concurrent delete sees the tags.
+    """
     check_unique_keys(new_tags)
+    hold(conn, (entity_kind, entity_id))
     current = {key.lower(): key for key, _ in tags_of(conn, entity_kind, entity_id)}
     added = [t for t in new_tags if t[0].lower() not in current]
     if len(current) + len(added) > MAX_TAGS:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
+from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.renames import rename
 from iamd.store.schema import (
@@ -123,10 +124,6 @@ def update_user(
     return get_user_by_id(conn, user.user_id) or user
 
 
-def set_user_boundary(conn: Connection, user_id: str, boundary_arn: str | None) -> None:
-    conn.execute(update(users).where(users.c.id == user_id).values(boundary_arn=boundary_arn))
-
-
 def record_password_use(conn: Connection, user_id: str, when: datetime) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(password_last_used=when))
 
@@ -149,6 +146,7 @@ _DEPENDENTS = (
 
 
 def delete_user(conn: Connection, user: User) -> None:
+    hold(conn, ("user", user.user_id))
     for table, column, reason in _DEPENDENTS:
         if conn.execute(select(column).select_from(table).where(column == user.user_id)).first():
             raise DeleteConflict(f"Cannot delete entity, {reason}")

@@ -11,7 +11,7 @@ from iamd.console.actions import Attempt
 from iamd.console.confirm import Confirmation, delete_by_plan
 from iamd.console.console import Console
 from iamd.console.deletion import Plan
-from iamd.console.forms import Fields
+from iamd.console.forms import Fields, whole_number
 from iamd.console.page import Page
 from iamd.console.web import endpoint
 from iamd.errors import NoSuchEntity, ServiceError
@@ -74,7 +74,8 @@ def policy_params(form: Fields) -> dict[str, Any]:
     for name in NUMBERS:
         value = form.stripped(name)
         if value:
-            params[name] = int(value) if value.isdigit() else value
+            number = whole_number(value)
+            params[name] = value if number is None else number
     if not form.stripped("MaxPasswordAge"):
         params.pop("HardExpiry")
     return params

@@ -1,0 +1,67 @@
+"""The HTTP edge: what every endpoint on the port does before it reads a request.
+
+`read_body(request, limit)` returns the body, or None once it grows past ``limit``
+(nothing more is read). A client that disconnects before its body is complete is not
+an error of ours: `client_gone` logs one line and gives the answer nobody will read,
+so a client cannot fill the log with tracebacks by hanging up. `every_method` lets an
+endpoint answer any HTTP method itself (Starlette would answer a plain-text 405).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import request_response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+__all__ = ["ClientDisconnect", "client_gone", "every_method", "read_body"]
+
+log = logging.getLogger("iamd.request")
+
+# No status reaches a client that has gone; this one says why, to whatever logs it.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None once it grows past ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def client_gone(request: Request) -> Response:
+    """Log, in one line, a client that left mid-request; the answer goes nowhere."""
+    client = request.client.host if request.client else "unknown"
+    # %r: the path is the client's, and a %0A in it must not start a line of its own.
+    log.info(
+        "client %s disconnected before sending all of %s %r",
+        client,
+        request.method,
+        request.url.path,
+    )
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
+def every_method(endpoint: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+    """``endpoint`` as an ASGI app, which Starlette routes every HTTP method to.
+
+    Starlette gives a plain function only GET (and HEAD) unless methods are listed,
+    and answers any other method itself, in plain text.
+    """
+    return _AnyMethod(request_response(endpoint))
+
+
+class _AnyMethod:
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._app(scope, receive, send)

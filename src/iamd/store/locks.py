@@ -1,0 +1,68 @@
+"""Row locks that keep check-then-write rules true under concurrent requests.
+
+A quota ("two access keys per user") and a dependency rule ("a user with keys cannot
+be deleted") are each a read followed by a write. Under PostgreSQL's READ COMMITTED,
+two requests can both read before either writes: both see room for one more key, or
+DeleteUser sees no key while CreateAccessKey inserts one that the delete's cascade
+then removes after it was acknowledged.
+
+`hold(conn, ("user", user_id), …)` locks the parents' rows until the transaction
+ends (``SELECT … FOR NO KEY UPDATE``), in one global order so that two requests
+holding two parents each never wait for one another, and raises NoSuchEntity when a
+parent was deleted meanwhile. On SQLite a writing transaction already holds the
+database's write lock from its first statement (``BEGIN IMMEDIATE``, see
+`iamd.store.database`), so the same call only checks that the rows still exist.
+
+# INVARIANT: every write that adds to a parent or checks what a parent holds — a
+# child's insert under a quota, a parent's delete under "must have none" — first
+# holds that parent through `hold`. ``FOR NO KEY UPDATE`` does not block the foreign-
+# key checks of other inserts, only other holders and writers of the row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Connection, select
+
+from iamd.errors import NoSuchEntity
+from iamd.store.schema import (
+    accounts,
+    groups,
+    instance_profiles,
+    managed_policies,
+    mfa_devices,
+    oidc_providers,
+    roles,
+    saml_providers,
+    server_certificates,
+    users,
+)
+
+Parent = tuple[str, str]
+"""(kind, key): ``("user", user_id)``, ``("policy", policy_id)``, ``("account", id)``…"""
+
+# The key column of each kind of parent, in the order parents are locked. The account
+# comes last: most writes end by bumping its authorization version, which locks it too.
+KEYS: dict[str, Column[str]] = {
+    "user": users.c.id,
+    "group": groups.c.id,
+    "role": roles.c.id,
+    "instance-profile": instance_profiles.c.id,
+    "policy": managed_policies.c.id,
+    "mfa": mfa_devices.c.serial,
+    "oidc-provider": oidc_providers.c.arn,
+    "saml-provider": saml_providers.c.arn,
+    "server-certificate": server_certificates.c.id,
+    "account": accounts.c.id,
+}
+_RANK = {kind: rank for rank, kind in enumerate(KEYS)}
+_NOUNS = {"instance-profile": "instance profile", "mfa": "MFA device"}
+
+
+def hold(conn: Connection, *parents: Parent) -> None:
+    """Lock the parents' rows to the transaction's end; NoSuchEntity if one is gone."""
+    for kind, key in sorted(parents, key=lambda parent: (_RANK[parent[0]], parent[1])):
+        column = KEYS[kind]
+        query = select(column).where(column == key).with_for_update(key_share=True)
+        if conn.execute(query).first() is None:
+            noun = _NOUNS.get(kind, kind.replace("-", " "))
+            raise NoSuchEntity(f"The {noun} {key} no longer exists.")
