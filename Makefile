@@ -41,11 +41,15 @@ test-postgres: $(DEV_STAMP)
 	$(PY) scripts/with_postgres.py -- $(PY) -m pytest $(PYTEST_ARGS)
 
 # The fuzzer of tests/server/test_fuzz.py with a long budget and fresh examples, on
-# SQLite and then on PostgreSQL (make test runs it with a small, fixed budget).
+# SQLite and then on PostgreSQL, and the in-process readers' fuzzer (policy, SigV4,
+# web identity tokens, SAML) with a long budget (make test runs both with small,
+# fixed budgets).
 FUZZ_EXAMPLES ?= 20000
 FUZZ_ENV := IAMD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) IAMD_FUZZ_RANDOM=1
 
 fuzz: $(DEV_STAMP)
+	IAMD_FUZZ_READER_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/protocol/test_reader_fuzz.py \
+		--hypothesis-show-statistics $(PYTEST_ARGS)
 	env -u IAMD_TEST_DATABASE_URL $(FUZZ_ENV) $(PY) -m pytest tests/server/test_fuzz.py \
 		--hypothesis-show-statistics $(PYTEST_ARGS)
 	$(FUZZ_ENV) $(PY) scripts/with_postgres.py -- $(PY) -m pytest tests/server/test_fuzz.py \
