@@ -9,10 +9,14 @@ signature verified with the secret sealed inside it — no database write, and o
 indexed read to make sure the role or user it acts for still exists (a deleted and
 recreated role has a new id, so its old sessions stay dead). Every failure is AWS's
 error for it.
+
+`authenticate_with` is the same lookup with the signature check left to the caller:
+the data plane verifies S3's and execute-api's variants of SigV4 with it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,16 +54,32 @@ def authenticate(
             f"Credential should be scoped to correct service: '{SERVICES[0]}'. "
         )
     check_request_time(signed, now)
+    return authenticate_with(
+        conn, sealer, signed, now, lambda secret: verify_signature(request, signed, secret)
+    )
+
+
+def authenticate_with(
+    conn: Connection,
+    sealer: Sealer,
+    signed: SignedRequest,
+    now: datetime,
+    verify: Callable[[str], object],
+) -> Authenticated:
+    """The caller of a signature claim; ``verify(secret)`` raises unless the signature holds.
+
+    The request time and the credential scope's service are the caller's to check.
+    """
     partition = partition_for_region(signed.region)
     if signed.access_key_id.startswith(ids.SESSION_KEY):
         claims = _session_claims(sealer, signed, now)
-        verify_signature(request, signed, claims.secret_access_key)
+        verify(claims.secret_access_key)
         _check_still_exists(conn, claims)
         return Authenticated(sessions.caller_of(claims, partition), None)
     key = access_keys.find_key(conn, signed.access_key_id)
     if key is None or not key.is_active or signed.security_token is not None:
         raise InvalidClientTokenId(INVALID_TOKEN)
-    verify_signature(request, signed, key.secret(sealer))
+    verify(key.secret(sealer))
     return Authenticated(caller_for_key(conn, key, partition), key)
 
 

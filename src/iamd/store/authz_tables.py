@@ -15,6 +15,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The tables migration 0002 installed triggers on: a migration's work is fixed once it
+# has run, so later tables get theirs from the migration that creates them.
+TABLES_OF_0002 = (
+    "users",
+    "roles",
+    "access_keys",
+    "mfa_devices",
+    "groups",
+    "group_members",
+    "managed_policies",
+    "policy_versions",
+    "policy_attachments",
+    "inline_policies",
+    "tags",
+    "password_policies",
+    "login_profiles",
+    "oidc_providers",
+    "saml_providers",
+)
+
 
 @dataclass(frozen=True)
 class AuthzTable:
@@ -50,6 +70,8 @@ AUTHZ_TABLES: dict[str, AuthzTable] = {
     ),
     "oidc_providers": AuthzTable("ROW.account_id"),
     "saml_providers": AuthzTable("ROW.account_id"),
+    # a bucket's owner and policy decide every request to it through a gateway
+    "s3_buckets": AuthzTable("ROW.account_id"),
 }
 
 UNRELATED_TABLES: dict[str, str] = {

@@ -1,0 +1,116 @@
+"""A request body checked against what the signature says of it, as it streams.
+
+The signature covers a payload claim, not the body (`iamd.auth.sigv4_s3`); this module
+holds the body to the claim. In: the claim and the body's chunks as they arrive. Out:
+the body's bytes, released only when it is safe to release them:
+
+- a SHA-256 claim: every chunk but the last goes on at once and the last is held back
+  until the whole body's hash matches, so an upstream that is sent a forged body never
+  receives all of it (it sees a request cut short, which it drops);
+- ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``: a chunk's data goes on only after its chunk
+  signature matched (`iamd.auth.chunks`), decoded from aws-chunked;
+- ``UNSIGNED-PAYLOAD``: the body as it comes (the signer chose not to cover it).
+
+`read_all` reads a small body whole before anything is decided or forwarded, for the
+operations whose body is part of the decision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from iamd.auth.chunks import ChunkFormatError, SignedChunks
+from iamd.errors import SignatureDoesNotMatch
+from iamd.gateway.s3_errors import SIGNATURE_MISMATCH, S3Error
+
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+
+
+class PayloadCheck(Protocol):
+    def update(self, data: bytes) -> list[bytes]: ...
+    def finish(self) -> bytes: ...
+
+
+class Sha256Check:
+    """Holds back the last piece until the body's SHA-256 is the one signed."""
+
+    def __init__(self, claimed_hex: str) -> None:
+        self._claimed = claimed_hex.lower()
+        self._hash = hashlib.sha256()
+        self._held = b""
+
+    def update(self, data: bytes) -> list[bytes]:
+        self._hash.update(data)
+        released, self._held = self._held, data
+        return [released] if released else []
+
+    def finish(self) -> bytes:
+        if not hmac.compare_digest(self._hash.hexdigest(), self._claimed):
+            raise S3Error(
+                "XAmzContentSHA256Mismatch",
+                400,
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                ClientComputedContentSHA256=self._claimed,
+                S3ComputedContentSHA256=self._hash.hexdigest(),
+            )
+        return self._held
+
+
+class UnsignedCheck:
+    def update(self, data: bytes) -> list[bytes]:
+        return [data] if data else []
+
+    def finish(self) -> bytes:
+        return b""
+
+
+class ChunkSignatureCheck:
+    """aws-chunked data, released chunk by chunk once each chunk signature holds."""
+
+    def __init__(self, chunks: SignedChunks) -> None:
+        self._chunks = chunks
+
+    def update(self, data: bytes) -> list[bytes]:
+        try:
+            return self._chunks.feed(data)
+        except SignatureDoesNotMatch:
+            raise S3Error("SignatureDoesNotMatch", 403, SIGNATURE_MISMATCH) from None
+        except ChunkFormatError as error:
+            raise S3Error(
+                "IncompleteBody", 400, f"The request body is malformed: {error}."
+            ) from None
+
+    def finish(self) -> bytes:
+        try:
+            self._chunks.finish()
+        except ChunkFormatError as error:
+            raise S3Error(
+                "IncompleteBody", 400, f"The request body is malformed: {error}."
+            ) from None
+        return b""
+
+
+async def verified(stream: AsyncIterator[bytes], check: PayloadCheck) -> AsyncIterator[bytes]:
+    """The body's bytes, each released only once it is safe to (see the module's rules)."""
+    async for data in stream:
+        for piece in check.update(data):
+            yield piece
+    last = check.finish()
+    if last:
+        yield last
+
+
+async def read_all(stream: AsyncIterator[bytes], check: PayloadCheck, limit: int) -> bytes:
+    """The whole body, verified, or S3's error once it grows past ``limit`` bytes."""
+    pieces: list[bytes] = []
+    size = 0
+    async for piece in verified(stream, check):
+        size += len(piece)
+        if size > limit:
+            raise S3Error("MaxMessageLengthExceeded", 400, "Your request was too big.")
+        pieces.append(piece)
+    return b"".join(pieces)

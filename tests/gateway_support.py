@@ -1,0 +1,158 @@
+"""Test helpers for the data plane: moto's S3 server as the upstream, ``iamd gateway``
+processes in front of it, and the AWS CLI pointed at a gateway.
+
+The upstream is a real S3-compatible HTTP server (moto in server mode, from PyPI);
+the gateway re-signs for it with a fixed credential, which moto accepts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from support import REGION, IamdServer, _free_port
+
+UPSTREAM_KEY = ("AKIAUPSTREAMEXAMPLE1", "upstream-secret-key-for-tests")
+
+
+def _wait(url: str, process: subprocess.Popen[bytes], log: Path, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited early:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not become ready:\n{log.read_text(errors='replace')}")
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class MotoServer:
+    directory: Path
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self) -> Any:
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=UPSTREAM_KEY[0],
+            aws_secret_access_key=UPSTREAM_KEY[1],
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def start_moto(directory: Path) -> MotoServer:
+    moto = MotoServer(directory)
+    log = directory / "moto.log"
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto.port)]
+    moto.process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+    _wait(moto.endpoint + "/moto-api/", moto.process, log, "moto's server")
+    return moto
+
+
+@dataclass
+class GatewayProcess:
+    server: IamdServer
+    upstream: str
+    port: int = field(default_factory=_free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def stop(self) -> None:
+        _stop(self.process)
+
+
+def start_gateway(
+    server: IamdServer, moto: MotoServer, *extra: str, service: str = "s3"
+) -> GatewayProcess:
+    gateway = GatewayProcess(server, moto.endpoint)
+    command = [
+        sys.executable, "-m", "iamd.cli.main", "gateway",
+        "--service", service, "--upstream", moto.endpoint,
+        "--port", str(gateway.port), "--data-dir", str(server.data_dir),
+        "--upstream-access-key-id", UPSTREAM_KEY[0],
+        "--upstream-secret-access-key", UPSTREAM_KEY[1],
+        "--log-level", "warning", *extra,
+    ]  # fmt: skip
+    if server.database_url:
+        command += ["--database-url", server.database_url]
+    gateway.log_path = server.data_dir.parent / f"gateway-{gateway.port}.log"
+    log = gateway.log_path.open("ab")
+    gateway.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    _wait(gateway.endpoint + "/_iamd/health", gateway.process, gateway.log_path, "iamd gateway")
+    return gateway
+
+
+def gateway_client(
+    gateway: GatewayProcess, key_id: str, secret: str, token: str | None = None, **config: Any
+) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=gateway.endpoint,
+        region_name=REGION,
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config),
+    )
+
+
+def aws_cli(
+    gateway: GatewayProcess, key_id: str, secret: str, *args: str, token: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real AWS CLI against the gateway with these credentials."""
+    env = dict(os.environ)
+    env.update(
+        AWS_ACCESS_KEY_ID=key_id,
+        AWS_SECRET_ACCESS_KEY=secret,
+        AWS_DEFAULT_REGION=REGION,
+        AWS_MAX_ATTEMPTS="1",
+    )
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    command = [sys.executable, "-m", "awscli", "--endpoint-url", gateway.endpoint, *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+
+
+def allow_policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
