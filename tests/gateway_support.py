@@ -22,6 +22,7 @@ from botocore.config import Config
 
 from support import REGION, IamdServer, _free_port
 
+PATH_STYLE = {"addressing_style": "path"}
 UPSTREAM_KEY = ("AKIAUPSTREAMEXAMPLE1", "upstream-secret-key-for-tests")
 
 
@@ -133,7 +134,9 @@ def gateway_client(
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         aws_session_token=token,
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}, **config),
+        config=Config(
+            signature_version="s3v4", retries={"max_attempts": 1}, **{"s3": PATH_STYLE, **config}
+        ),
     )
 
 

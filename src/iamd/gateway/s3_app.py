@@ -41,7 +41,8 @@ log = logging.getLogger("iamd.gateway")
 MAX_BUFFERED_BODY = 2 * 1024 * 1024
 # Not a valid bucket name, so never a bucket's path.
 HEALTH_PATH = "/_iamd/health"
-METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD"]
+# Every method reaches the operation table, which answers those S3 does not take.
+METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]
 
 
 def create_s3_app(gateway: S3Gateway) -> Starlette:

@@ -56,12 +56,16 @@ def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
 def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> None:
     """Raise S3's AccessDenied unless every check the request needs is allowed."""
     request, caller, bucket = admitted.request, admitted.s3_caller.caller, admitted.bucket
+    if request.operation.name == "CreateBucket":
+        # Created for the caller's own account; a name held by another is refused when
+        # it is claimed (BucketAlreadyExists), not decided against the holder's policy.
+        bucket = None
     expected_owner = request.head.headers.get("x-amz-expected-bucket-owner")
     if expected_owner is not None and (bucket is None or bucket.account_id != expected_owner):
         raise access_denied()
     signed = admitted.s3_caller.signed
     region = signed.region if signed is not None else ANONYMOUS_REGION
-    checks = _checks(gateway, admitted, body)
+    checks = _checks(gateway, replace(admitted, bucket=bucket), body)
     with gateway.db.transaction(write=False) as conn:
         call = GatewayCall(conn, caller, request.now, region, request.meta)
         denial = first_denial(call, checks, bucket)

@@ -225,12 +225,16 @@ def _refined(name: str, headers: Mapping[str, str]) -> str:
 
 
 def _not_allowed(method: str, level: Level, sub: str | None) -> S3Error:
-    if any(key[1] == sub for key in _TABLES[level]):
-        return S3Error(
-            "MethodNotAllowed",
-            405,
-            "The specified method is not allowed against this resource.",
-            Method=method,
-            ResourceType="SERVICE" if level == "service" else level.upper(),
-        )
-    return not_implemented(f"{method} {sub or ''} on this {level}".replace("  ", " "))
+    """S3's 405 for a method its resource does not take; NotImplemented for the rest."""
+    known_here = any(key[1] == sub for key in _TABLES[level])
+    if sub is None and method == "POST" and level == "bucket":
+        return not_implemented("browser-based POST uploads")
+    if not known_here:
+        return not_implemented(f"the sub-resource {sub} on this {level}")
+    return S3Error(
+        "MethodNotAllowed",
+        405,
+        "The specified method is not allowed against this resource.",
+        Method=method,
+        ResourceType="SERVICE" if level == "service" else level.upper(),
+    )

@@ -79,10 +79,23 @@ def read_request(gateway: S3Gateway, request: Request) -> S3Request:
             400,
             "Your request header section exceeds the maximum allowed size.",
         )
+    _refuse_signature_v2(head)
     address = locate(head.headers.get("host", ""), head.path, gateway.domains)
     params = operation_params(head.query_string)
     operation = operation_of(head.method, level_of(address), params, head.headers)
     return S3Request(head, address, params, operation, request_meta(request), gateway.clock.now())
+
+
+def _refuse_signature_v2(head: HttpRequest) -> None:
+    """Signature Version 2 (``AWS key:signature``, ``?AWSAccessKeyId=``) is not taken."""
+    authorization = head.headers.get("authorization", "")
+    if authorization.startswith("AWS ") or "AWSAccessKeyId=" in head.query_string:
+        raise S3Error(
+            "InvalidRequest",
+            400,
+            "The authorization mechanism you have provided is not supported. "
+            "Please use AWS4-HMAC-SHA256.",
+        )
 
 
 def level_of(address: S3Address) -> Level:
