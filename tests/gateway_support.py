@@ -7,18 +7,25 @@ the gateway re-signs for it with a fixed credential, which moto accepts.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import http.client
 import json
 import os
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 
 from support import REGION, IamdServer, _free_port
 
@@ -159,3 +166,113 @@ def aws_cli(
 
 def allow_policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+@dataclass
+class RawAnswer:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def signed_request(
+    gateway: GatewayProcess,
+    credential: tuple[str, str],
+    method: str,
+    path: str,
+    *,
+    host: str | None = None,
+    headers: dict[str, str] | None = None,
+    payload: str | None = None,
+    body: bytes | Iterator[bytes] = b"",
+    region: str = REGION,
+) -> RawAnswer:
+    """A request signed by botocore's S3 signer for ``host`` (default: the gateway's own),
+    sent to the gateway as it is — the way to say what boto3 would not."""
+    host = host or f"127.0.0.1:{gateway.port}"
+    request = AWSRequest(
+        method=method, url=f"http://{host}{path}", headers=dict(headers or {}), data=b""
+    )
+    claim = payload or hashlib.sha256(body if isinstance(body, bytes) else b"").hexdigest()
+    _ClaimSigner(Credentials(*credential), region, claim).add_auth(request)
+    return send_raw(gateway, method, path, {"Host": host, **request.headers}, body)
+
+
+def send_raw(
+    gateway: GatewayProcess,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes | Iterator[bytes] = b"",
+) -> RawAnswer:
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=60)
+    try:
+        connection.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        pieces = [body] if isinstance(body, bytes) else body
+        try:
+            for piece in pieces:
+                connection.send(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the gateway answered before the body was all sent
+        answer = connection.getresponse()
+        return RawAnswer(answer.status, answer.read(), dict(answer.getheaders()))
+    finally:
+        connection.close()
+
+
+class _ClaimSigner(S3SigV4Auth):  # type: ignore[misc]
+    def __init__(self, credentials: Credentials, region: str, claim: str) -> None:
+        super().__init__(credentials, "s3", region)
+        self._claim = claim
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._claim
+
+
+def chunked_body(
+    secret: str, seed_signature: str, amz_date: str, region: str, data: list[bytes]
+) -> list[bytes]:
+    """aws-chunked framing with chunk signatures, computed here from AWS's definition."""
+    scope = f"{amz_date[:8]}/{region}/s3/aws4_request"
+    key = f"AWS4{secret}".encode()
+    for part in (amz_date[:8], region, "s3", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    previous, pieces = seed_signature, []
+    empty = hashlib.sha256(b"").hexdigest()
+    for chunk in [*data, b""]:
+        text = "\n".join(
+            ["AWS4-HMAC-SHA256-PAYLOAD", amz_date, scope, previous, empty,
+             hashlib.sha256(chunk).hexdigest()]
+        )  # fmt: skip
+        previous = hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+        pieces.append(f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + chunk + b"\r\n")
+    return pieces
+
+
+def streaming_headers(
+    credential: tuple[str, str], host: str, path: str, decoded: int, encoded: int
+) -> dict[str, str]:
+    """Headers of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload, signed by botocore."""
+    request = AWSRequest(
+        method="PUT",
+        url=f"http://{host}{path}",
+        headers={
+            "content-encoding": "aws-chunked",
+            "x-amz-decoded-content-length": str(decoded),
+            "content-length": str(encoded),
+        },
+        data=b"",
+    )
+    _ClaimSigner(Credentials(*credential), REGION, STREAMING).add_auth(request)
+    return {"Host": host, **request.headers}
+
+
+STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+
+
+def seed_of(headers: dict[str, str]) -> tuple[str, str]:
+    """(seed signature, X-Amz-Date) of signed headers."""
+    return headers["Authorization"].rsplit("Signature=", 1)[1], headers["X-Amz-Date"]

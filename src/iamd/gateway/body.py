@@ -44,6 +44,10 @@ class Sha256Check:
         self._held = b""
 
     def update(self, data: bytes) -> list[bytes]:
+        # INVARIANT: the held piece is never empty while data has come, or an empty
+        # read (Starlette ends every stream with one) would release the real last piece.
+        if not data:
+            return []
         self._hash.update(data)
         released, self._held = self._held, data
         return [released] if released else []
@@ -97,6 +101,8 @@ class ChunkSignatureCheck:
 async def verified(stream: AsyncIterator[bytes], check: PayloadCheck) -> AsyncIterator[bytes]:
     """The body's bytes, each released only once it is safe to (see the module's rules)."""
     async for data in stream:
+        if not data:
+            continue
         for piece in check.update(data):
             yield piece
     last = check.finish()

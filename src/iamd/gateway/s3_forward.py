@@ -91,11 +91,12 @@ async def _body(
     length = len(body) if body is not None else _declared_length(head.headers, claim, head.method)
     if body is None and (length is None or length <= VERIFY_FIRST_BYTES):
         body = await read_all(request.stream(), check, VERIFY_FIRST_BYTES)
+    # A signed SHA-256 goes on with the body, so an upstream that checks payloads checks
+    # it once more; an unsigned or chunk-signed body goes on as UNSIGNED-PAYLOAD.
+    upstream_claim = UNSIGNED_PAYLOAD if claim in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD) else claim
     if body is None:
-        return verified(request.stream(), check), length, UNSIGNED_PAYLOAD
-    # A body verified whole keeps its signed hash, so the upstream checks it once more.
-    is_hash = claim not in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD)
-    return body, length, claim if is_hash else UNSIGNED_PAYLOAD
+        return verified(request.stream(), check), length, upstream_claim
+    return body, length, upstream_claim
 
 
 def _declared_length(headers: Mapping[str, str], claim: str, method: str) -> int | None:
