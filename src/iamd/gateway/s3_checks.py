@@ -63,6 +63,10 @@ def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> Non
     expected_owner = request.head.headers.get("x-amz-expected-bucket-owner")
     if expected_owner is not None and (bucket is None or bucket.account_id != expected_owner):
         raise access_denied()
+    if request.operation.name in ANSWERED_HERE and bucket is not None:
+        bucket_policies.owner_only(caller, bucket)
+        if caller.is_root:  # S3: the owner's root user is never locked out of its policy
+            return
     signed = admitted.s3_caller.signed
     region = signed.region if signed is not None else ANONYMOUS_REGION
     checks = _checks(gateway, replace(admitted, bucket=bucket), body)
@@ -71,8 +75,6 @@ def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> Non
         denial = first_denial(call, checks, bucket)
     if denial is not None:
         raise access_denied(access_denied_message(denial))
-    if request.operation.name in ANSWERED_HERE and bucket is not None:
-        bucket_policies.owner_only(caller, bucket)
 
 
 def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[Check]:
