@@ -256,3 +256,85 @@ def test_anonymous_requests_need_a_bucket_policy(
     root_s3.put_bucket_policy(Bucket=bucket, Policy=public)
     with urllib.request.urlopen(url) as answer:
         assert answer.read() == b"public"
+
+
+def inline_user(iam: Any, name: str, *statements: dict[str, Any]) -> tuple[str, str]:
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow_policy(*statements))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def test_s3_prefix_conditions_limit_listing(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    bob = s3_client(*inline_user(iam, "bob", {
+        "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}",
+        "Condition": {"StringLike": {"s3:prefix": "home/${aws:username}/*"}},
+    }))  # fmt: skip
+    root_s3.put_object(Bucket=bucket, Key="home/bob/notes.txt", Body=b"n")
+    listed = bob.list_objects_v2(Bucket=bucket, Prefix="home/bob/")
+    assert [o["Key"] for o in listed["Contents"]] == ["home/bob/notes.txt"]
+    for prefix in ("home/alice/", ""):
+        with pytest.raises(ClientError):
+            bob.list_objects_v2(Bucket=bucket, Prefix=prefix)
+
+
+def test_object_tag_conditions(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    tagged = s3_client(*inline_user(iam, "tagged", {
+        "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+    }, {
+        "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "blue"}},
+    }))  # fmt: skip
+    root_s3.put_object(Bucket=bucket, Key="open", Body=b"o", Tagging="classification=public")
+    root_s3.put_object(Bucket=bucket, Key="closed", Body=b"c", Tagging="classification=secret")
+    assert tagged.get_object(Bucket=bucket, Key="open")["Body"].read() == b"o"
+    with pytest.raises(ClientError):
+        tagged.get_object(Bucket=bucket, Key="closed")
+    tagged.put_object(Bucket=bucket, Key="blue", Body=b"b", Tagging="team=blue")
+    with pytest.raises(ClientError):
+        tagged.put_object(Bucket=bucket, Key="red", Body=b"r", Tagging="team=red")
+    with pytest.raises(ClientError):
+        tagged.put_object(Bucket=bucket, Key="untagged", Body=b"u")
+
+
+def test_a_copy_needs_read_on_its_source(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any], upstream: Any
+) -> None:
+    other = new_bucket_name()
+    root_s3.create_bucket(Bucket=other)
+    root_s3.put_object(Bucket=other, Key="secret", Body=b"s")
+    root_s3.put_object(Bucket=bucket, Key="mine", Body=b"m")
+    copier = s3_client(*inline_user(iam, "copier", {
+        "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+        "Resource": f"arn:aws:s3:::{bucket}/*",
+    }))  # fmt: skip
+    copier.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "mine"})
+    with pytest.raises(ClientError) as caught:
+        copier.copy_object(
+            Bucket=bucket, Key="stolen", CopySource={"Bucket": other, "Key": "secret"}
+        )
+    assert f"arn:aws:s3:::{other}/secret" in caught.value.response["Error"]["Message"]
+    with pytest.raises(ClientError):
+        upstream.head_object(Bucket=bucket, Key="stolen")
+
+
+def test_deleting_many_objects_needs_delete_on_each(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any], upstream: Any
+) -> None:
+    for key in ("tmp/a", "tmp/b", "keep/c"):
+        root_s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    cleaner = s3_client(*inline_user(iam, "cleaner", {
+        "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*",
+    }))  # fmt: skip
+    objects = [{"Key": "tmp/a"}, {"Key": "keep/c"}]
+    with pytest.raises(ClientError):
+        cleaner.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+    assert upstream.get_object(Bucket=bucket, Key="keep/c")["Body"].read() == b"x"
+    cleaner.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "tmp/b"}]})
+    remaining = [o["Key"] for o in upstream.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert remaining == ["keep/c"]
