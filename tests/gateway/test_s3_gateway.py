@@ -287,7 +287,8 @@ def test_object_tag_conditions(
         "Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
         "Condition": {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
     }, {
-        "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+        "Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"],
+        "Resource": f"arn:aws:s3:::{bucket}/*",
         "Condition": {"StringEquals": {"s3:RequestObjectTag/team": "blue"}},
     }))  # fmt: skip
     root_s3.put_object(Bucket=bucket, Key="open", Body=b"o", Tagging="classification=public")
@@ -338,3 +339,15 @@ def test_deleting_many_objects_needs_delete_on_each(
     cleaner.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "tmp/b"}]})
     remaining = [o["Key"] for o in upstream.list_objects_v2(Bucket=bucket)["Contents"]]
     assert remaining == ["keep/c"]
+
+
+def test_an_acl_on_upload_needs_put_object_acl(
+    iam: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    uploader = s3_client(*inline_user(iam, "uploader", {
+        "Effect": "Allow", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+    }))  # fmt: skip
+    uploader.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    with pytest.raises(ClientError) as caught:
+        uploader.put_object(Bucket=bucket, Key="public", Body=b"p", ACL="public-read")
+    assert "s3:PutObjectAcl" in caught.value.response["Error"]["Message"]

