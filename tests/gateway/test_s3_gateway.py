@@ -351,3 +351,14 @@ def test_an_acl_on_upload_needs_put_object_acl(
     with pytest.raises(ClientError) as caught:
         uploader.put_object(Bucket=bucket, Key="public", Body=b"p", ACL="public-read")
     assert "s3:PutObjectAcl" in caught.value.response["Error"]["Message"]
+
+
+def test_a_key_used_through_the_gateway_shows_s3_as_its_last_use(
+    iam: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    key_id, secret = user_with_policy(
+        iam, "lister", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    )
+    s3_client(key_id, secret).list_objects_v2(Bucket=bucket)
+    last_used = iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]
+    assert last_used["ServiceName"] == "s3"

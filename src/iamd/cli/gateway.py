@@ -10,13 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import uvicorn
-
-from iamd.cli.settings import Settings, open_store
-from iamd.clock import SystemClock
-from iamd.gateway.s3_app import create_s3_app
-from iamd.gateway.s3_request import S3Gateway
-from iamd.gateway.upstream import Upstream, UpstreamCredentials
 
 
 @click.command("gateway")
@@ -62,6 +55,14 @@ def gateway(
     log_level: str,
 ) -> None:
     """Authenticate and authorize requests with iamd's policies, and forward the allowed."""
+    import uvicorn  # only here: other commands need none of the data plane
+
+    from iamd.cli.settings import Settings, open_store
+    from iamd.clock import SystemClock
+    from iamd.gateway.s3_app import create_s3_app
+    from iamd.gateway.s3_request import S3Gateway
+    from iamd.gateway.upstream import Upstream, UpstreamCredentials
+
     if bool(upstream_access_key_id) != bool(upstream_secret_access_key):
         raise click.UsageError(
             "--upstream-access-key-id and --upstream-secret-access-key go together."

@@ -31,6 +31,7 @@ from iamd.gateway.s3_operations import ANSWERED_HERE, header_actions
 from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
 from iamd.store import buckets
+from iamd.store.access_keys import record_key_use
 
 ANONYMOUS_REGION = "us-east-1"
 
@@ -42,6 +43,8 @@ def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
     with gateway.db.transaction(write=False) as conn:
         s3_caller = authenticate_s3(conn, gateway.sealer, request.head, signed, request.now)
         bucket = buckets.find_bucket(conn, name) if name is not None else None
+    if signed is not None:
+        record_key_use(gateway.db, s3_caller.key, request.now, "s3", signed.region)
     if name is not None and bucket is None and request.operation.name != "CreateBucket":
         raise S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=name)
     return Admitted(request, s3_caller, bucket)

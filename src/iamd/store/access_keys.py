@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
@@ -12,6 +13,11 @@ from iamd.clock import as_utc
 from iamd.errors import NoSuchEntity
 from iamd.store.schema import access_keys
 from iamd.store.sealing import Sealer
+
+if TYPE_CHECKING:
+    from iamd.store.database import Database
+
+log = logging.getLogger("iamd.store")
 
 # Last use is recorded at most this often per key, so that authentication is not a
 # database write on every request; AWS itself reports last use coarsely.
@@ -120,6 +126,19 @@ def needs_last_used_update(key: AccessKey, now: datetime, service: str, region: 
     if (key.last_used_service, key.last_used_region) != (service, region):
         return True
     return now - key.last_used_at >= LAST_USED_GRANULARITY
+
+
+def record_key_use(
+    db: Database, key: AccessKey | None, now: datetime, service: str, region: str
+) -> None:
+    """Note that a key signed a request, in its own transaction, when the record is stale."""
+    if key is None or not needs_last_used_update(key, now, service, region):
+        return
+    try:
+        with db.transaction() as conn:
+            record_use(conn, key.access_key_id, when=now, service=service, region=region)
+    except Exception:  # bookkeeping must never turn an answered request into an error
+        log.exception("could not record the use of an access key")
 
 
 def record_use(
