@@ -12,12 +12,15 @@ import hmac
 import http.client
 import json
 import os
+import secrets
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -110,16 +113,18 @@ class GatewayProcess:
         _stop(self.process)
 
 
-def start_gateway(
-    server: IamdServer, moto: MotoServer, *extra: str, service: str = "s3"
-) -> GatewayProcess:
-    gateway = GatewayProcess(server, moto.endpoint)
+def start_gateway(server: IamdServer, moto: MotoServer, *extra: str) -> GatewayProcess:
+    keys = ["--upstream-access-key-id", UPSTREAM_KEY[0],
+            "--upstream-secret-access-key", UPSTREAM_KEY[1]]  # fmt: skip
+    return _start(server, moto.endpoint, "s3", [*keys, *extra])
+
+
+def _start(server: IamdServer, upstream: str, service: str, extra: list[str]) -> GatewayProcess:
+    gateway = GatewayProcess(server, upstream)
     command = [
         sys.executable, "-m", "iamd.cli.main", "gateway",
-        "--service", service, "--upstream", moto.endpoint,
+        "--service", service, "--upstream", upstream,
         "--port", str(gateway.port), "--data-dir", str(server.data_dir),
-        "--upstream-access-key-id", UPSTREAM_KEY[0],
-        "--upstream-secret-access-key", UPSTREAM_KEY[1],
         "--log-level", "warning", *extra,
     ]  # fmt: skip
     if server.database_url:
@@ -276,3 +281,60 @@ STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 def seed_of(headers: dict[str, str]) -> tuple[str, str]:
     """(seed signature, X-Amz-Date) of signed headers."""
     return headers["Authorization"].rsplit("Signature=", 1)[1], headers["X-Amz-Date"]
+
+
+class EchoUpstream:
+    """An HTTP API that answers every request with what it received, as JSON."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        echo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                seen = {
+                    "method": self.command,
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": self.rfile.read(length).decode("latin-1"),
+                }
+                echo.requests.append(seen)
+                answer = json.dumps(seen).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _answer
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_api_gateway(
+    server: IamdServer, upstream_endpoint: str, account_id: str, policy: str | None = None
+) -> GatewayProcess:
+    """``iamd gateway --service execute-api`` for API ``a1b2c3d4e5``, stage ``prod``."""
+    extra = ["--api-id", API_ID, "--stage", "prod", "--account-id", account_id]
+    if policy is not None:
+        path = server.data_dir.parent / f"api-policy-{secrets.token_hex(4)}.json"
+        path.write_text(policy)
+        extra += ["--resource-policy", str(path)]
+    return _start(server, upstream_endpoint, "execute-api", extra)
+
+
+API_ID = "a1b2c3d4e5"
