@@ -132,7 +132,8 @@ def _api_app(db: Database, sealer: Sealer, upstream_url: str, options: ApiOption
 
     from iamd.clock import SystemClock
     from iamd.errors import MalformedPolicyDocument
-    from iamd.gateway.api_app import Api, ApiGateway, create_api_app, expanded_policy
+    from iamd.gateway.api_app import ApiGateway, create_api_app
+    from iamd.gateway.api_authorize import Api, expanded_policy
     from iamd.policy import validate_policy
 
     if not (options.api_id and options.stage and options.account_id):

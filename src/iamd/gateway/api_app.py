@@ -17,9 +17,8 @@ the decision.
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -34,33 +33,24 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from iamd import ids
-from iamd.auth.authenticate import authenticate_with
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
-from iamd.auth.sigv4 import HttpRequest, check_request_time, read_signature, verify_signature
-from iamd.authz.authorize import decide_access, resource_policy
-from iamd.authz.context_keys import request_keys
+from iamd.auth.sigv4 import HttpRequest
 from iamd.clock import Clock
-from iamd.errors import ServiceError
+from iamd.gateway.api_authorize import Api, Invocation, authorize_invocation
 from iamd.gateway.api_errors import (
     FORBIDDEN,
-    MISSING_TOKEN,
     ApiError,
-    access_denied,
-    from_auth_error,
 )
+from iamd.gateway.forward_auth import Authorizer, forward_auth_routes
 from iamd.gateway.principal_headers import principal_headers, without_claims
 from iamd.gateway.request_head import http_head, request_meta
-from iamd.gateway.s3_authorize import GatewayCall
 from iamd.gateway.upstream import HOP_BY_HOP, response_headers
-from iamd.policy import Decision, access_denied_message
-from iamd.store.access_keys import record_key_use
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
 
 log = logging.getLogger("iamd.gateway")
 
-SERVICE = "execute-api"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_HEADER_BYTES = 10 * 1024
 HEALTH_PATH = "/_iamd/health"
@@ -71,46 +61,6 @@ DROPPED = frozenset(
     | HOP_BY_HOP
     | {"content-length", "expect", "proxy-authorization"}
 )
-
-
-@dataclass(frozen=True)
-class Api:
-    """The API this gateway fronts, as API Gateway would name it."""
-
-    api_id: str
-    stage: str
-    account_id: str
-    region: str = "us-east-1"
-    policy: str | None = None  # the API's resource policy, validated at start
-
-    def arn(self, partition: str, method: str, path: str) -> str:
-        return (
-            f"arn:{partition}:execute-api:{self.region}:{self.account_id}:"
-            f"{self.api_id}/{self.stage}/{method}{path}"
-        )
-
-
-def expanded_policy(text: str, api: Api) -> str:
-    """API Gateway's shorthand ``execute-api:/stage/METHOD/path`` as the API's full ARNs."""
-    document = json.loads(text)
-    prefix = f"arn:aws:execute-api:{api.region}:{api.account_id}:{api.api_id}/"
-    statements = document.get("Statement")
-    for statement in statements if isinstance(statements, list) else [statements]:
-        if not isinstance(statement, dict):
-            continue
-        for element in ("Resource", "NotResource"):
-            value = statement.get(element)
-            if isinstance(value, str):
-                statement[element] = _expanded(value, prefix)
-            elif isinstance(value, list):
-                statement[element] = [_expanded(item, prefix) for item in value]
-    return json.dumps(document)
-
-
-def _expanded(resource: object, prefix: str) -> object:
-    if isinstance(resource, str) and resource.startswith("execute-api:/"):
-        return prefix + resource.removeprefix("execute-api:/")
-    return resource
 
 
 @dataclass(frozen=True)
@@ -158,8 +108,10 @@ def create_api_app(gateway: ApiGateway) -> Starlette:
         await gateway.client.aclose()
         gateway.db.dispose()
 
+    authorizer = Authorizer(gateway.db, gateway.sealer, gateway.clock)
     routes = [
         Route(HEALTH_PATH, health, methods=["GET"]),
+        *forward_auth_routes(authorizer, gateway.api),
         Route("/{path:path}", endpoint, methods=METHODS),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
@@ -220,53 +172,8 @@ async def _body(request: Request) -> bytes:
 
 
 def _authorize(gateway: ApiGateway, invocation: _Invocation) -> Caller:
-    """Authenticate the signed request, then decide execute-api:Invoke on its ARN."""
-    head, api = invocation.head, gateway.api
-    try:
-        signed = read_signature(head, (SERVICE,))
-        if signed is None:
-            raise MISSING_TOKEN
-        check_request_time(signed, invocation.now)
-        if signed.region != api.region:
-            raise ApiError(
-                "InvalidSignatureException",
-                403,
-                f"Credential should be scoped to a valid region, not '{signed.region}'. ",
-            )
-        with gateway.db.transaction(write=False) as conn:
-            authenticated = authenticate_with(
-                conn,
-                gateway.sealer,
-                signed,
-                invocation.now,
-                lambda secret: verify_signature(head, signed, secret),
-            )
-            caller = authenticated.caller
-            call = GatewayCall(conn, caller, invocation.now, api.region, invocation.meta)
-            decision = _decide(call, api, head.method, invocation.path, head.headers)
-    except ServiceError as error:
-        raise from_auth_error(error) from None
-    record_key_use(gateway.db, authenticated.key, invocation.now, SERVICE, api.region)
-    if not decision.allowed:
-        raise access_denied(access_denied_message(decision))
-    return caller
-
-
-def _decide(
-    call: GatewayCall, api: Api, method: str, path: str, headers: Mapping[str, str]
-) -> Decision:
-    keys = dict(request_keys(call, {}))
-    if "referer" in headers:
-        keys["aws:Referer"] = headers["referer"]
-    policy = resource_policy(api.policy, f"api:{api.api_id}") if api.policy else None
-    return decide_access(
-        call,
-        f"{SERVICE}:Invoke",
-        api.arn(call.caller.partition, method, path),
-        keys,
-        resource_policy=policy,
-        resource_account=api.account_id,
-    )
+    request = Invocation(invocation.head, invocation.path, invocation.meta, invocation.now)
+    return authorize_invocation(gateway.db, gateway.sealer, gateway.api, request)
 
 
 async def _forward(gateway: ApiGateway, invocation: _Invocation, caller: Caller) -> Response:
