@@ -74,6 +74,9 @@ def test_the_cli_round_trip(
     refused = run(reader, "s3", "cp", str(source / "index.html"), f"s3://{bucket}/evil.html")
     assert refused.returncode != 0
     assert "AccessDenied" in refused.stderr
+    assert "because no identity-based policy allows the s3:PutObject action" in " ".join(
+        refused.stderr.split()
+    )
     not_removed = run(reader, "s3", "rm", f"s3://{bucket}/site/index.html")
     assert not_removed.returncode != 0 and "AccessDenied" in not_removed.stderr
 
