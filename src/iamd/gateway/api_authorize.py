@@ -87,8 +87,24 @@ class Invocation:
     now: datetime
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """An authenticated caller and the decision on its request."""
+
+    caller: Caller
+    decision: Decision
+
+
 def authorize_invocation(db: Database, sealer: Sealer, api: Api, invocation: Invocation) -> Caller:
-    """Authenticate the signed request, then decide execute-api:Invoke on its ARN."""
+    """The caller, or API Gateway's error: unauthenticated, or not allowed to invoke."""
+    outcome = evaluate_invocation(db, sealer, api, invocation)
+    if not outcome.decision.allowed:
+        raise access_denied(access_denied_message(outcome.decision))
+    return outcome.caller
+
+
+def evaluate_invocation(db: Database, sealer: Sealer, api: Api, invocation: Invocation) -> Outcome:
+    """Authenticate the signed request (ApiError if not), then decide execute-api:Invoke."""
     head = invocation.head
     try:
         signed = read_signature(head, (SERVICE,))
@@ -115,9 +131,7 @@ def authorize_invocation(db: Database, sealer: Sealer, api: Api, invocation: Inv
     except ServiceError as error:
         raise from_auth_error(error) from None
     record_key_use(db, authenticated.key, invocation.now, SERVICE, api.region)
-    if not decision.allowed:
-        raise access_denied(access_denied_message(decision))
-    return caller
+    return Outcome(caller, decision)
 
 
 def _decide(
