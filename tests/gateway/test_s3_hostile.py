@@ -206,3 +206,16 @@ def test_a_chunk_signed_upload_without_a_decoded_length_is_refused(
         headers={"content-length": "5"},
     )  # fmt: skip
     assert answer.status == 411
+
+
+def test_a_refused_upload_closes_its_connection_so_its_body_cannot_open_the_next_request(
+    s3_gateway: GatewayProcess, bucket: str
+) -> None:
+    answer = send_raw(
+        s3_gateway, "PUT", f"/{bucket}/k",
+        {"Host": f"127.0.0.1:{s3_gateway.port}", "Content-Length": "3",
+         "Expect": "100-continue"},
+        b"GET",
+    )  # fmt: skip
+    assert answer.status == 403
+    assert answer.headers.get("connection") == "close"

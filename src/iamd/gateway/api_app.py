@@ -44,7 +44,7 @@ from iamd.gateway.api_errors import (
 )
 from iamd.gateway.forward_auth import Authorizer, forward_auth_routes
 from iamd.gateway.principal_headers import principal_headers, without_claims
-from iamd.gateway.request_head import http_head, request_meta
+from iamd.gateway.request_head import has_body, http_head, request_meta
 from iamd.gateway.upstream import HOP_BY_HOP, response_headers
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
@@ -88,7 +88,9 @@ def create_api_app(gateway: ApiGateway) -> Starlette:
         try:
             return await _answer(gateway, request)
         except ApiError as error:
-            return error_response(error, request_id)
+            # Refused before its body was read, a request must not leave it on a kept-alive
+            # connection (see s3_app._has_body).
+            return error_response(error, request_id, close=has_body(request))
         except ClientDisconnect:
             return error_response(ApiError("BadRequestException", 400, "Bad request"), request_id)
         except httpx.HTTPError:
@@ -117,8 +119,10 @@ def create_api_app(gateway: ApiGateway) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def error_response(error: ApiError, request_id: str) -> Response:
+def error_response(error: ApiError, request_id: str, *, close: bool = False) -> Response:
     headers = {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": error.error_type}
+    if close:
+        headers["connection"] = "close"
     return Response(error.body(), error.status, headers, "application/json")
 
 

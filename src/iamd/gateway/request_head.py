@@ -42,3 +42,13 @@ def request_meta(request: Request) -> RequestMeta:
         user_agent=request.headers.get("user-agent", ""),
         secure_transport=request.url.scheme == "https",
     )
+
+
+def has_body(request: Request) -> bool:
+    """Does the request carry a body? Answered before reading it, its connection must close.
+
+    A client that sent ``Expect: 100-continue`` and got an answer instead may still send
+    the body; on a kept-alive connection those bytes would open the next request.
+    """
+    headers = request.headers
+    return headers.get("content-length", "0") != "0" or "transfer-encoding" in headers

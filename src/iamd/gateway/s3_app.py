@@ -29,6 +29,7 @@ from starlette.routing import Route
 from iamd import ids
 from iamd.gateway import bucket_policies
 from iamd.gateway.body import read_all
+from iamd.gateway.request_head import has_body
 from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_forward import forward
@@ -51,7 +52,7 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
         try:
             return await _answer(gateway, request)
         except S3Error as error:
-            return error_response(error, request_id)
+            return error_response(error, request_id, close=has_body(request))
         except ClientDisconnect:
             incomplete = S3Error("IncompleteBody", 400, "The request body is incomplete.")
             return error_response(incomplete, request_id)
@@ -80,8 +81,10 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-def error_response(error: S3Error, request_id: str) -> Response:
+def error_response(error: S3Error, request_id: str, *, close: bool = False) -> Response:
     headers = {"x-amz-request-id": request_id, "x-amz-id-2": request_id}
+    if close:
+        headers["connection"] = "close"
     return Response(error.xml(request_id), error.status, headers, "application/xml")
 
 
