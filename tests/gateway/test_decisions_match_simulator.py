@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gateway_support import allow_policy
-from support import RootCredential
+from support import IamdServer, RootCredential
 
 CASES = 24
 ACTIONS = [
@@ -99,16 +99,26 @@ def through_gateway(client: Any, bucket: str, request: Request) -> bool:
     return True
 
 
-def simulated(iam: Any, user_arn: str, bucket: str, request: Request) -> bool:
+def simulated(
+    iam: Any,
+    user_arn: str,
+    bucket: str,
+    request: Request,
+    *,
+    resource_policy: str | None = None,
+    owner: str | None = None,
+) -> bool:
     context = {**NETWORK, **request.context}
     entries = [{"ContextKeyName": key, "ContextKeyValues": [value], "ContextKeyType": "string"}
                for key, value in context.items()]  # fmt: skip
     for action, resource in request.checks:
+        extra = {"ResourcePolicy": resource_policy, "ResourceOwner": owner} if owner else {}
         result = iam.simulate_principal_policy(
             PolicySourceArn=user_arn,
             ActionNames=[action],
             ResourceArns=[resource.format(bucket=bucket)],
             ContextEntries=entries,
+            **extra,
         )["EvaluationResults"][0]
         if result["EvalDecision"] != "allowed":
             return False
@@ -134,3 +144,56 @@ def test_the_gateway_decides_as_the_simulator(
     for request in REQUESTS:
         expected = simulated(iam, user_arn, bucket, request)
         assert through_gateway(client, bucket, request) == expected, (request.name, policy)
+
+
+def random_bucket_policy(
+    rng: random.Random, bucket: str, caller_account: str, user_arn: str
+) -> str:
+    principals: list[Any] = [
+        "*",
+        {"AWS": caller_account},
+        {"AWS": user_arn},
+        {"AWS": f"arn:aws:iam::{caller_account}:root"},
+    ]
+    statements = []
+    for _ in range(rng.randint(1, 2)):
+        statement: dict[str, Any] = {
+            "Effect": "Deny" if rng.random() < 0.2 else "Allow",
+            "Principal": rng.choice(principals),
+            "Action": rng.sample(ACTIONS, rng.randint(1, 2)),
+            "Resource": rng.sample([f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*",
+                                    f"arn:aws:s3:::{bucket}/docs/*"], rng.randint(1, 2)),
+        }  # fmt: skip
+        condition = rng.choice(CONDITIONS)
+        if condition is not None:
+            statement["Condition"] = condition
+        statements.append(statement)
+    return allow_policy(*statements)
+
+
+@pytest.mark.parametrize("seed", range(100, 100 + CASES // 2))
+def test_across_accounts_the_gateway_decides_as_the_simulator(
+    seed: int, server: IamdServer, make_client: Callable[..., Any], s3_client: Callable[..., Any]
+) -> None:
+    rng = random.Random(seed)
+    owner, visitor = server.new_account(), server.new_account()
+    root = s3_client(owner.access_key_id, owner.secret_access_key)
+    bucket = "iamd-" + secrets.token_hex(6)
+    root.create_bucket(Bucket=bucket)
+    for key in ("docs/a.txt", "top.txt"):
+        root.put_object(Bucket=bucket, Key=key, Body=b"x")
+    iam = make_client("iam", visitor.access_key_id, visitor.secret_access_key)
+    iam.create_user(UserName="visitor")
+    user_arn = f"arn:aws:iam::{visitor.account_id}:user/visitor"
+    iam.put_user_policy(
+        UserName="visitor", PolicyName="corpus", PolicyDocument=random_policy(rng, bucket)
+    )
+    bucket_policy = random_bucket_policy(rng, bucket, visitor.account_id, user_arn)
+    root.put_bucket_policy(Bucket=bucket, Policy=bucket_policy)
+    key = iam.create_access_key(UserName="visitor")["AccessKey"]
+    client = s3_client(key["AccessKeyId"], key["SecretAccessKey"])
+    for request in REQUESTS:
+        expected = simulated(
+            iam, user_arn, bucket, request, resource_policy=bucket_policy, owner=owner.account_id
+        )
+        assert through_gateway(client, bucket, request) == expected, (request.name, bucket_policy)
