@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from sqlalchemy import Connection
+
 from iamd.gateway import bucket_policies, s3_bodies
 from iamd.gateway.copy_source import copy_source
 from iamd.gateway.object_tags import fetch_tags
@@ -38,26 +40,47 @@ ANONYMOUS_REGION = "us-east-1"
 
 def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
     """Authenticate the caller and read the bucket's record."""
-    signed = read_s3_signature(request.head)
-    name = request.address.bucket
     with gateway.db.transaction(write=False) as conn:
-        s3_caller = authenticate_s3(conn, gateway.sealer, request.head, signed, request.now)
-        bucket = buckets.find_bucket(conn, name) if name is not None else None
-    if signed is not None:
-        record_key_use(gateway.db, s3_caller.key, request.now, "s3", signed.region)
-    if name is not None and bucket is None and request.operation.name != "CreateBucket":
-        raise S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=name)
-    return Admitted(request, s3_caller, bucket)
+        admitted = _admit(gateway, conn, request)
+    _record_use(gateway, admitted)
+    return admitted
 
 
 def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
-    admitted = admit(gateway, request)
-    authorize(gateway, admitted, None)
+    """`admit` and `authorize` (for a request whose body decides nothing), in one read."""
+    with gateway.db.transaction(write=False) as conn:
+        admitted = _admit(gateway, conn, request)
+        _authorize(gateway, conn, admitted, None)
+    _record_use(gateway, admitted)
     return admitted
 
 
 def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> None:
     """Raise S3's AccessDenied unless every check the request needs is allowed."""
+    with gateway.db.transaction(write=False) as conn:
+        _authorize(gateway, conn, admitted, body)
+
+
+def _admit(gateway: S3Gateway, conn: Connection, request: S3Request) -> Admitted:
+    signed = read_s3_signature(request.head)
+    name = request.address.bucket
+    s3_caller = authenticate_s3(conn, gateway.sealer, request.head, signed, request.now)
+    bucket = buckets.find_bucket(conn, name) if name is not None else None
+    if name is not None and bucket is None and request.operation.name != "CreateBucket":
+        raise S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=name)
+    return Admitted(request, s3_caller, bucket)
+
+
+def _record_use(gateway: S3Gateway, admitted: Admitted) -> None:
+    signed = admitted.s3_caller.signed
+    if signed is not None:
+        request = admitted.request
+        record_key_use(gateway.db, admitted.s3_caller.key, request.now, "s3", signed.region)
+
+
+def _authorize(
+    gateway: S3Gateway, conn: Connection, admitted: Admitted, body: bytes | None
+) -> None:
     request, caller, bucket = admitted.request, admitted.s3_caller.caller, admitted.bucket
     if request.operation.name == "CreateBucket":
         # Created for the caller's own account; a name held by another is refused when
@@ -73,9 +96,8 @@ def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> Non
     signed = admitted.s3_caller.signed
     region = signed.region if signed is not None else ANONYMOUS_REGION
     checks = _checks(gateway, replace(admitted, bucket=bucket), body)
-    with gateway.db.transaction(write=False) as conn:
-        call = GatewayCall(conn, caller, request.now, region, request.meta)
-        denial = first_denial(call, checks, bucket)
+    call = GatewayCall(conn, caller, request.now, region, request.meta)
+    denial = first_denial(call, checks, bucket)
     if denial is not None:
         raise access_denied(access_denied_message(denial))
 
