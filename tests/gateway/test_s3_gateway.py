@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway_support import GatewayProcess, allow_policy
+from gateway_support import GatewayProcess, allow_policy, gateway_client, start_gateway
 from support import IamdServer, RootCredential
 
 
@@ -362,3 +362,26 @@ def test_a_key_used_through_the_gateway_shows_s3_as_its_last_use(
     s3_client(key_id, secret).list_objects_v2(Bucket=bucket)
     last_used = iam.get_access_key_last_used(AccessKeyId=key_id)["AccessKeyLastUsed"]
     assert last_used["ServiceName"] == "s3"
+
+
+def test_a_revocation_applies_to_the_next_request_through_any_gateway(
+    iam: Any, root_s3: Any, bucket: str, server: IamdServer, moto: Any,
+    s3_client: Callable[..., Any], account: RootCredential,
+) -> None:  # fmt: skip
+    """Two gateways share the store: a change made through the IAM API binds both at once."""
+    second = start_gateway(server, moto)
+    try:
+        root_s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+        key = user_with_policy(iam, "reader", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+        first_client = s3_client(*key)
+        second_client = gateway_client(second, *key)
+        first_client.get_object(Bucket=bucket, Key="k")
+        second_client.get_object(Bucket=bucket, Key="k")
+        revoke = allow_policy({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"})
+        iam.put_user_policy(UserName="reader", PolicyName="revoked", PolicyDocument=revoke)
+        for client in (first_client, second_client):
+            with pytest.raises(ClientError) as caught:
+                client.get_object(Bucket=bucket, Key="k")
+            assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    finally:
+        second.stop()
