@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +30,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from support import REGION, IamdServer, _free_port
+from support import REGION, IamdServer, RootCredential, _free_port
 
 PATH_STYLE = {"addressing_style": "path"}
 UPSTREAM_KEY = ("AKIAUPSTREAMEXAMPLE1", "upstream-secret-key-for-tests")
@@ -338,3 +338,15 @@ def start_api_gateway(
 
 
 API_ID = "a1b2c3d4e5"
+
+
+def user(
+    make_client: Callable[..., Any], owner: RootCredential, name: str, *statements: dict[str, Any]
+) -> tuple[str, str]:
+    """A user of ``owner``'s account with these inline statements, and its access key."""
+    iam = make_client("iam", owner.access_key_id, owner.secret_access_key)
+    iam.create_user(UserName=name)
+    if statements:
+        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow_policy(*statements))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]

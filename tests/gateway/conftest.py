@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from gateway_support import GatewayProcess, MotoServer, gateway_client, start_gateway, start_moto
+from gateway_support import (
+    EchoUpstream,
+    GatewayProcess,
+    MotoServer,
+    gateway_client,
+    start_gateway,
+    start_moto,
+)
 from support import IamdServer
 
 
@@ -47,3 +54,11 @@ def s3_client(s3_gateway: GatewayProcess) -> Callable[..., Any]:
 @pytest.fixture
 def tmp_files(tmp_path: Path) -> Path:
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def echo() -> Iterator[EchoUpstream]:
+    """An HTTP API that answers with what it received: the execute-api upstream."""
+    upstream = EchoUpstream()
+    yield upstream
+    upstream.stop()

@@ -13,17 +13,17 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from gateway_support import API_ID, EchoUpstream, GatewayProcess, allow_policy, start_api_gateway
+from gateway_support import (
+    API_ID,
+    EchoUpstream,
+    GatewayProcess,
+    allow_policy,
+    start_api_gateway,
+    user,
+)
 from support import IamdServer, RootCredential
 
 INVOKE = "execute-api:Invoke"
-
-
-@pytest.fixture(scope="module")
-def echo() -> Iterator[EchoUpstream]:
-    upstream = EchoUpstream()
-    yield upstream
-    upstream.stop()
 
 
 @pytest.fixture
@@ -42,17 +42,6 @@ def api(
 
 def api_arn(account_id: str, rest: str) -> str:
     return f"arn:aws:execute-api:us-east-1:{account_id}:{API_ID}/{rest}"
-
-
-def user(
-    make_client: Callable[..., Any], owner: RootCredential, name: str, *statements: dict[str, Any]
-) -> tuple[str, str]:
-    iam = make_client("iam", owner.access_key_id, owner.secret_access_key)
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow_policy(*statements))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def curl(

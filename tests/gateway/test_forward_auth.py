@@ -19,34 +19,16 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from gateway_support import API_ID, EchoUpstream, allow_policy, start_api_gateway
+from gateway_support import API_ID, EchoUpstream, allow_policy, start_api_gateway, user
 from support import IamdServer, RootCredential, _free_port
 
 NGINX = "/usr/sbin/nginx"
 INVOKE = "execute-api:Invoke"
 
 
-@pytest.fixture(scope="module")
-def echo() -> Iterator[EchoUpstream]:
-    upstream = EchoUpstream()
-    yield upstream
-    upstream.stop()
-
-
 @pytest.fixture
 def owner(server: IamdServer) -> RootCredential:
     return server.new_account()
-
-
-def user(
-    make_client: Callable[..., Any], owner: RootCredential, name: str, *statements: dict[str, Any]
-) -> tuple[str, str]:
-    iam = make_client("iam", owner.access_key_id, owner.secret_access_key)
-    iam.create_user(UserName=name)
-    if statements:
-        iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow_policy(*statements))
-    key = iam.create_access_key(UserName=name)["AccessKey"]
-    return key["AccessKeyId"], key["SecretAccessKey"]
 
 
 def invoke_anything(owner: RootCredential) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 
+from iamd.auth.asgi_request import http_request, request_meta
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest
@@ -112,8 +113,8 @@ class IamdMiddleware:
             too_large = ApiError("RequestTooLargeException", 413, "Request Too Long")
             await _reject(send, too_large, too_large.status)
             return
-        head = _head(scope, body)
-        result = await run_in_threadpool(self.authorizer.authorize, head, _meta(scope))
+        head = http_request(scope, body)
+        result = await run_in_threadpool(self.authorizer.authorize, head, request_meta(scope))
         if not result.allowed or result.caller is None:
             assert result.error is not None
             await _reject(send, result.error, 401 if result.caller is None else 403)
@@ -163,31 +164,6 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-
-
-def _head(scope: Scope, body: bytes) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope["headers"]:
-        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    raw_path = scope.get("raw_path") or scope["path"].encode()
-    return HttpRequest(
-        scope["method"],
-        raw_path.decode("latin-1"),
-        scope.get("query_string", b"").decode("latin-1"),
-        headers,
-        body,
-    )
-
-
-def _meta(scope: Scope) -> RequestMeta:
-    client = scope.get("client")
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-    return RequestMeta(
-        source_ip=client[0] if client else "127.0.0.1",
-        user_agent=headers.get("user-agent", ""),
-        secure_transport=scope.get("scheme") == "https",
-    )
 
 
 async def _reject(send: Send, error: ApiError, status: int) -> None:

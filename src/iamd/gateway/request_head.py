@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.requests import Request
 
+from iamd.auth.asgi_request import http_request
+from iamd.auth.asgi_request import request_meta as scope_meta
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest
 
@@ -17,19 +19,7 @@ MAX_HEADER_BYTES = 8 * 1024
 
 
 def http_head(request: Request) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    return HttpRequest(
-        method=request.method,
-        path=raw_path.decode("latin-1"),
-        query_string=request.scope["query_string"].decode("latin-1"),
-        headers=headers,
-        body=b"",
-    )
+    return http_request(request.scope)
 
 
 def header_bytes(head: HttpRequest) -> int:
@@ -37,11 +27,7 @@ def header_bytes(head: HttpRequest) -> int:
 
 
 def request_meta(request: Request) -> RequestMeta:
-    return RequestMeta(
-        source_ip=request.client.host if request.client else "127.0.0.1",
-        user_agent=request.headers.get("user-agent", ""),
-        secure_transport=request.url.scheme == "https",
-    )
+    return scope_meta(request.scope)
 
 
 def has_body(request: Request) -> bool:

@@ -22,9 +22,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iamd import ids
-from iamd.auth.sigv4 import HttpRequest
+from iamd.auth.asgi_request import http_request as asgi_http_request
+from iamd.auth.asgi_request import request_meta
 from iamd.errors import RequestEntityTooLarge, ServiceError
-from iamd.operation import RequestMeta
 from iamd.server.pipeline import (
     MAX_BODY_BYTES,
     Server,
@@ -45,12 +45,12 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
             error = RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
             return PlainTextResponse(error.message, status_code=error.status)
         request_id = ids.request_id()
-        http_request = _http_request(request, body)
+        http_request = asgi_http_request(request.scope, body)
         try:
             incoming = receive(http_request, request_id)
         except ServiceError as error:
             return _http_response(error_response(error, request_id, claimed_service(http_request)))
-        meta = _request_meta(request)
+        meta = request_meta(request.scope)
         if incoming.action in SLOW_ACTIONS:
             return _http_response(await run_in_threadpool(answer, server, incoming, meta))
         return _http_response(answer(server, incoming, meta))
@@ -98,27 +98,3 @@ async def _read_body(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _request_meta(request: Request) -> RequestMeta:
-    return RequestMeta(
-        source_ip=request.client.host if request.client else "127.0.0.1",
-        user_agent=request.headers.get("user-agent", ""),
-        secure_transport=request.url.scheme == "https",
-    )
-
-
-def _http_request(request: Request, body: bytes) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    return HttpRequest(
-        method=request.method,
-        path=raw_path.decode("latin-1"),
-        query_string=request.scope["query_string"].decode("latin-1"),
-        headers=headers,
-        body=body,
-    )
