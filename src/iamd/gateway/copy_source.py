@@ -7,7 +7,7 @@ copy must not read through ``..`` either), or S3's InvalidArgument.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from iamd.gateway.s3_address import locate
 from iamd.gateway.s3_errors import invalid_argument
@@ -27,7 +27,7 @@ def copy_source(value: str) -> CopySource:
         name, equals, version = query.partition("=")
         if name != "versionId" or not equals or not version:
             raise _invalid(value)
-        version_id = version
+        version_id = unquote(version)
     path = path if path.startswith("/") else "/" + path
     # The header is URL-encoded (botocore) or raw (some clients): encoding what is not
     # already an escape gives one form to locate.
@@ -43,3 +43,9 @@ def _invalid(value: str) -> Exception:
         "x-amz-copy-source",
         value,
     )
+
+
+def canonical_copy_source(source: CopySource) -> str:
+    """The copy source as forwarded: the gateway's reading of it, encoded its own way."""
+    path = f"/{source.bucket}/{quote(source.key, safe='/~')}"
+    return path + (f"?versionId={quote(source.version_id, safe='')}" if source.version_id else "")

@@ -7,8 +7,6 @@ first use), with the gateway's own credentials. An object the upstream cannot ta
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from iamd.gateway.s3_address import S3Address
 from iamd.gateway.s3_bodies import tag_set
 from iamd.gateway.s3_errors import S3Error
@@ -28,9 +26,3 @@ def fetch_tags(upstream: Upstream, address: S3Address, version_id: str | None) -
         return dict(tag_set(response.content))
     except S3Error:
         return {}
-
-
-def canonical_copy_source(bucket: str, key: str, version_id: str | None) -> str:
-    """The copy source as forwarded: the gateway's reading of it, encoded its own way."""
-    source = f"/{bucket}/{quote(key, safe='/~')}"
-    return source + (f"?versionId={quote(version_id, safe='')}" if version_id else "")

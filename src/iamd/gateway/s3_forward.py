@@ -22,8 +22,7 @@ from starlette.responses import Response, StreamingResponse
 
 from iamd.gateway.body import STREAMING_PAYLOAD, UNSIGNED_PAYLOAD, read_all, verified
 from iamd.gateway.buckets_list import only_buckets_of
-from iamd.gateway.copy_source import copy_source
-from iamd.gateway.object_tags import canonical_copy_source
+from iamd.gateway.copy_source import canonical_copy_source, copy_source
 from iamd.gateway.s3_authn import decoded_length
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import Admitted, S3Gateway
@@ -71,9 +70,7 @@ async def _send(
     headers = dict(located.head.headers)
     if "x-amz-copy-source" in headers:
         source = copy_source(headers["x-amz-copy-source"])
-        headers["x-amz-copy-source"] = canonical_copy_source(
-            source.bucket, source.key, source.version_id
-        )
+        headers["x-amz-copy-source"] = canonical_copy_source(source)
     content, length, payload = await _body(admitted, request, body)
     upstream = gateway.upstream
     url = upstream.request_url(located.address.upstream_path(), located.params)
