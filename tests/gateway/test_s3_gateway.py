@@ -324,7 +324,7 @@ def test_a_copy_needs_read_on_its_source(
         upstream.head_object(Bucket=bucket, Key="stolen")
 
 
-def test_deleting_many_objects_needs_delete_on_each(
+def test_deleting_many_objects_is_decided_object_by_object(
     iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any], upstream: Any
 ) -> None:
     for key in ("tmp/a", "tmp/b", "keep/c"):
@@ -333,10 +333,13 @@ def test_deleting_many_objects_needs_delete_on_each(
         "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": f"arn:aws:s3:::{bucket}/tmp/*",
     }))  # fmt: skip
     objects = [{"Key": "tmp/a"}, {"Key": "keep/c"}]
-    with pytest.raises(ClientError):
-        cleaner.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+    result = cleaner.delete_objects(Bucket=bucket, Delete={"Objects": objects})
+    assert [d["Key"] for d in result["Deleted"]] == ["tmp/a"]
+    assert [(e["Key"], e["Code"]) for e in result["Errors"]] == [("keep/c", "AccessDenied")]
     assert upstream.get_object(Bucket=bucket, Key="keep/c")["Body"].read() == b"x"
-    cleaner.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/a"}, {"Key": "tmp/b"}]})
+    refused = cleaner.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "keep/c"}]})
+    assert "Deleted" not in refused and refused["Errors"][0]["Key"] == "keep/c"
+    cleaner.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "tmp/b"}]})
     remaining = [o["Key"] for o in upstream.list_objects_v2(Bucket=bucket)["Contents"]]
     assert remaining == ["keep/c"]
 

@@ -32,7 +32,7 @@ from iamd.gateway.body import read_all
 from iamd.gateway.request_head import has_body
 from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
 from iamd.gateway.s3_errors import S3Error
-from iamd.gateway.s3_forward import forward
+from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
 from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
 
@@ -102,6 +102,9 @@ async def _answer(gateway: S3Gateway, request: Request) -> Response:
         if body is None:
             body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
         return await run_in_threadpool(_answer_here, gateway, admitted, body)
+    if name == "DeleteObjects":
+        assert body is not None
+        return await forward_delete_objects(gateway, admitted, request, body)
     return await forward(gateway, admitted, request, body)
 
 

@@ -107,9 +107,8 @@ def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[
     request = admitted.request
     operation, address = request.operation, request.address
     partition = admitted.s3_caller.caller.partition
-    if operation.name == "DeleteObjects":
-        assert address.bucket is not None and body is not None
-        return _delete_objects_checks(admitted, address.bucket, body, partition)
+    if operation.name == "DeleteObjects":  # decided object by object: refused_deletions
+        return []
     if address.bucket is None:
         resource = "*"
     elif address.key is None:
@@ -135,18 +134,30 @@ class _BodyFacts:
     location: str | None = None
 
 
-def _delete_objects_checks(
-    admitted: Admitted, bucket: str, body: bytes, partition: str
-) -> list[Check]:
-    """s3:DeleteObject (or …Version) on every object the body names, and any bypass."""
-    bypass = header_actions("DeleteObjects", admitted.request.head.headers)
-    checks = []
-    for key, version in s3_bodies.objects_to_delete(body):
-        arn = object_arn(partition, bucket, key)
-        params = {"versionId": version} if version else {}
-        action = "s3:DeleteObjectVersion" if version else "s3:DeleteObject"
-        checks += [_check(admitted, a, arn, params) for a in (action, *bypass)]
-    return checks
+def refused_deletions(
+    gateway: S3Gateway, admitted: Admitted, body: bytes
+) -> list[tuple[str, str | None]]:
+    """The objects of a DeleteObjects the caller may not delete (S3 decides each alone).
+
+    Each needs s3:DeleteObject (s3:DeleteObjectVersion for a version), and any governance
+    bypass its headers ask for.
+    """
+    request, caller, bucket = admitted.request, admitted.s3_caller.caller, admitted.bucket
+    assert request.address.bucket is not None
+    bypass = header_actions("DeleteObjects", request.head.headers)
+    signed = admitted.s3_caller.signed
+    region = signed.region if signed is not None else ANONYMOUS_REGION
+    refused = []
+    with gateway.db.transaction(write=False) as conn:
+        call = GatewayCall(conn, caller, request.now, region, request.meta)
+        for key, version in s3_bodies.objects_to_delete(body):
+            arn = object_arn(caller.partition, request.address.bucket, key)
+            params = {"versionId": version} if version else {}
+            action = "s3:DeleteObjectVersion" if version else "s3:DeleteObject"
+            checks = [_check(admitted, a, arn, params) for a in (action, *bypass)]
+            if first_denial(call, checks, bucket) is not None:
+                refused.append((key, version))
+    return refused
 
 
 def _body_facts(admitted: Admitted, body: bytes | None) -> _BodyFacts:

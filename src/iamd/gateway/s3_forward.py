@@ -13,6 +13,7 @@ the bucket once the upstream deleted it. ListBuckets shows only the caller's buc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 
 import httpx
 from starlette.background import BackgroundTask
@@ -20,10 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from iamd.gateway import delete_objects
 from iamd.gateway.body import STREAMING_PAYLOAD, UNSIGNED_PAYLOAD, read_all, verified
 from iamd.gateway.buckets_list import only_buckets_of
 from iamd.gateway.copy_source import canonical_copy_source, copy_source
 from iamd.gateway.s3_authn import decoded_length
+from iamd.gateway.s3_checks import refused_deletions
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import Admitted, S3Gateway
 from iamd.gateway.upstream import response_headers
@@ -167,3 +170,27 @@ def _forget(gateway: S3Gateway, admitted: Admitted) -> None:
 def _owned(gateway: S3Gateway, admitted: Admitted) -> set[str]:
     with gateway.db.transaction(write=False) as conn:
         return buckets.buckets_of(conn, admitted.s3_caller.caller.account_id)
+
+
+async def forward_delete_objects(
+    gateway: S3Gateway, admitted: Admitted, request: Request, body: bytes
+) -> Response:
+    """DeleteObjects: the allowed objects forwarded, the refused ones reported as errors."""
+    refused = await run_in_threadpool(refused_deletions, gateway, admitted, body)
+    if not refused:
+        return await forward(gateway, admitted, request, body)
+    remaining = delete_objects.without(body, refused)
+    if remaining is None:
+        return Response(
+            delete_objects.with_refusals(None, refused), 200, media_type="application/xml"
+        )
+    head = admitted.request.head
+    rewritten = replace(head, headers=delete_objects.headers_for(head.headers, remaining))
+    admitted = replace(admitted, request=replace(admitted.request, head=rewritten))
+    response = await _send(gateway, admitted, request, remaining)
+    document = await _read_capped(response)
+    headers = response_headers(response)
+    headers.pop("content-length", None)
+    if response.status_code != 200:
+        return Response(document, response.status_code, headers)
+    return Response(delete_objects.with_refusals(document, refused), 200, headers)
