@@ -34,6 +34,7 @@ from iamd.store import buckets
 
 VERIFY_FIRST_BYTES = 1024 * 1024
 MAX_LIST_BYTES = 16 * 1024 * 1024
+SMALL_RESPONSE_BYTES = 64 * 1024
 
 
 async def forward(
@@ -61,9 +62,19 @@ async def forward(
         owned = await run_in_threadpool(_owned, gateway, admitted)
         headers.pop("content-length", None)
         return Response(only_buckets_of(document, owned), status, headers)
+    if _is_small(response):  # no streaming machinery for what one read holds
+        content = await response.aread()
+        await response.aclose()
+        return Response(content, status, headers)
     return StreamingResponse(
         response.aiter_raw(), status, headers, background=BackgroundTask(response.aclose)
     )
+
+
+def _is_small(response: httpx.Response) -> bool:
+    length = response.headers.get("content-length", "")
+    encoded = "content-encoding" in response.headers
+    return length.isdigit() and int(length) <= SMALL_RESPONSE_BYTES and not encoded
 
 
 async def _send(
