@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from iamd.gateway import bucket_policies, s3_bodies
 from iamd.gateway.copy_source import copy_source
 from iamd.gateway.object_tags import fetch_tags
-from iamd.gateway.s3_authn import authenticate_s3, read_s3_signature
+from iamd.gateway.s3_authn import ANONYMOUS_REGION, authenticate_s3, read_s3_signature
 from iamd.gateway.s3_authorize import (
     Check,
     GatewayCall,
@@ -34,8 +34,6 @@ from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
 from iamd.store import buckets
 from iamd.store.access_keys import record_key_use
-
-ANONYMOUS_REGION = "us-east-1"
 
 
 def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
@@ -93,13 +91,18 @@ def _authorize(
         bucket_policies.owner_only(caller, bucket)
         if caller.is_root:  # S3: the owner's root user is never locked out of its policy
             return
-    signed = admitted.s3_caller.signed
-    region = signed.region if signed is not None else ANONYMOUS_REGION
+    region = _region(admitted)
     checks = _checks(gateway, replace(admitted, bucket=bucket), body)
     call = GatewayCall(conn, caller, request.now, region, request.meta)
     denial = first_denial(call, checks, bucket)
     if denial is not None:
         raise access_denied(access_denied_message(denial))
+
+
+def _region(admitted: Admitted) -> str:
+    """The region the request was signed for (``aws:RequestedRegion``)."""
+    signed = admitted.s3_caller.signed
+    return signed.region if signed is not None else ANONYMOUS_REGION
 
 
 def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[Check]:
@@ -145,8 +148,7 @@ def refused_deletions(
     request, caller, bucket = admitted.request, admitted.s3_caller.caller, admitted.bucket
     assert request.address.bucket is not None
     bypass = header_actions("DeleteObjects", request.head.headers)
-    signed = admitted.s3_caller.signed
-    region = signed.region if signed is not None else ANONYMOUS_REGION
+    region = _region(admitted)
     refused = []
     with gateway.db.transaction(write=False) as conn:
         call = GatewayCall(conn, caller, request.now, region, request.meta)

@@ -50,10 +50,6 @@ def invalid_argument(message: str, name: str = "", value: str = "") -> S3Error:
     return S3Error("InvalidArgument", 400, message, **details)
 
 
-def invalid_request(message: str) -> S3Error:
-    return S3Error("InvalidRequest", 400, message)
-
-
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
     "Check your key and signing method."
