@@ -201,6 +201,10 @@ def test_temporary_credentials_act_as_their_role(
         credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
     )
     assert session.get_object(Bucket=bucket, Key="r.txt")["Body"].read() == b"role"
+    url = session.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "r.txt"})
+    assert "X-Amz-Security-Token=" in url
+    with urllib.request.urlopen(url) as answer:
+        assert answer.read() == b"role"
     with pytest.raises(ClientError) as caught:
         session.delete_object(Bucket=bucket, Key="r.txt")
     assert "assumed-role/s3reader/sess" in caught.value.response["Error"]["Message"]
