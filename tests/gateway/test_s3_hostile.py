@@ -8,12 +8,14 @@ or a body whose hash is not the signed one, leaves no object behind.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 
 from gateway_support import (
     STREAMING,
@@ -25,6 +27,8 @@ from gateway_support import (
     streaming_headers,
 )
 from support import RootCredential
+
+TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 
 
 @pytest.fixture
@@ -187,13 +191,68 @@ def test_repeated_query_parameters_and_unknown_subresources_are_refused(
     assert answer.status == 501 and code_of(answer.body) == "NotImplemented"
 
 
-def test_the_trailer_payloads_are_refused_rather_than_half_checked(
-    s3_gateway: GatewayProcess, credential: tuple[str, str], bucket: str, upstream: Any
-) -> None:
-    answer = signed_request(
-        s3_gateway, credential, "PUT", f"/{bucket}/t",
-        payload="STREAMING-UNSIGNED-PAYLOAD-TRAILER", body=b"x", headers={"content-length": "1"},
+def trailer_upload(data: bytes, *, tamper: bool = False) -> tuple[dict[str, str], bytes]:
+    """What botocore sends over HTTPS: aws-chunked data, a CRC32 trailer, nothing signed."""
+    wrapper = AwsChunkedWrapper(
+        io.BytesIO(data), checksum_cls=Crc32Checksum, checksum_name="x-amz-checksum-crc32",
+        chunk_size=65536,
     )  # fmt: skip
+    body = b"".join(wrapper)
+    if tamper:
+        body = body.replace(data[100:110], bytes(10), 1)
+    headers = {
+        "content-encoding": "aws-chunked",
+        "x-amz-trailer": "x-amz-checksum-crc32",
+        "x-amz-decoded-content-length": str(len(data)),
+        "x-amz-sdk-checksum-algorithm": "CRC32",
+        "content-length": str(len(body)),
+    }
+    return headers, body
+
+
+@pytest.mark.parametrize("size", [70_000, 3 * 1024 * 1024])
+def test_unsigned_payloads_with_a_checksum_trailer_stream_through(
+    s3_gateway: GatewayProcess, credential: tuple[str, str], bucket: str, upstream: Any, size: int
+) -> None:
+    data = secrets.token_bytes(size)
+    headers, body = trailer_upload(data)
+    answer = signed_request(
+        s3_gateway, credential, "PUT", f"/{bucket}/trailer.bin", payload=TRAILER,
+        headers=headers, body=body,
+    )  # fmt: skip
+    assert answer.status == 200, answer.body
+    assert upstream.get_object(Bucket=bucket, Key="trailer.bin")["Body"].read() == data
+
+
+@pytest.mark.parametrize("size", [70_000, 3 * 1024 * 1024])
+def test_a_trailer_checksum_mismatch_leaves_nothing_upstream(
+    s3_gateway: GatewayProcess, credential: tuple[str, str], bucket: str, upstream: Any, size: int
+) -> None:
+    headers, body = trailer_upload(secrets.token_bytes(size), tamper=True)
+    answer = signed_request(
+        s3_gateway, credential, "PUT", f"/{bucket}/bad-trailer.bin", payload=TRAILER,
+        headers=headers, body=body,
+    )  # fmt: skip
+    assert answer.status == 400 and code_of(answer.body) == "BadDigest"
+    assert absent(upstream, bucket, "bad-trailer.bin")
+
+
+@pytest.mark.parametrize(
+    "payload,trailer",
+    [
+        ("STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER", "x-amz-checksum-crc32"),
+        (TRAILER, "x-amz-checksum-crc32c"),
+        (TRAILER, ""),
+    ],
+)
+def test_payloads_that_cannot_be_checked_are_refused_rather_than_half_checked(
+    s3_gateway: GatewayProcess, credential: tuple[str, str], bucket: str, upstream: Any,
+    payload: str, trailer: str,
+) -> None:  # fmt: skip
+    headers = {"content-length": "1", "x-amz-trailer": trailer}
+    answer = signed_request(
+        s3_gateway, credential, "PUT", f"/{bucket}/t", payload=payload, body=b"x", headers=headers
+    )
     assert answer.status == 501
     assert absent(upstream, bucket, "t")
 

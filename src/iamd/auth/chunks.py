@@ -113,3 +113,86 @@ class SignedChunks:
             if self._released != self._expected_length:
                 raise ChunkFormatError("the chunks carry less data than declared")
             self._is_done = True
+
+
+_PLAIN_HEADER = re.compile(rb"[0-9a-fA-F]{1,8}", re.ASCII)
+_TRAILER = re.compile(rb"([A-Za-z0-9-]{1,64}):([A-Za-z0-9+/=]{1,128})", re.ASCII)
+_MAX_TRAILERS = 4
+
+
+class TrailerChunks:
+    """aws-chunked data without chunk signatures, ending in trailer headers.
+
+    ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` (what current SDKs send over HTTPS): the data
+    is not signed at all, only checksummed, the checksum coming after the data as a
+    trailer (``x-amz-checksum-crc32:…``). This decoder releases data as chunks complete
+    and keeps the trailers for the caller to check the checksum against; `finish`
+    raises unless the final chunk, the trailers and the declared length all came.
+    """
+
+    def __init__(self, *, decoded_length: int) -> None:
+        self._expected_length = decoded_length
+        self._released = 0
+        self._buffer = bytearray()
+        self._in_trailers = False
+        self._is_done = False
+        self.trailers: dict[str, str] = {}
+
+    def feed(self, data: bytes) -> list[bytes]:
+        if self._is_done and data:
+            raise ChunkFormatError("data after the trailers")
+        self._buffer += data
+        released: list[bytes] = []
+        while not self._is_done:
+            line_end = self._buffer.find(b"\r\n")
+            if line_end < 0:
+                if len(self._buffer) > _MAX_HEADER_BYTES:
+                    raise ChunkFormatError("a chunk header is too long")
+                break
+            line = bytes(self._buffer[:line_end])
+            if self._in_trailers:
+                del self._buffer[: line_end + 2]
+                self._trailer(line)
+                continue
+            chunk = self._chunk(line, line_end)
+            if chunk is None:
+                break
+            released.append(chunk)
+        return [chunk for chunk in released if chunk]
+
+    def finish(self) -> None:
+        if not self._is_done or self._buffer:
+            raise ChunkFormatError("the body ended before its trailers")
+
+    def _chunk(self, line: bytes, line_end: int) -> bytes | None:
+        if _PLAIN_HEADER.fullmatch(line) is None:
+            raise ChunkFormatError("a chunk header is malformed")
+        size = int(line, 16)
+        if size == 0:
+            del self._buffer[: line_end + 2]
+            if self._released != self._expected_length:
+                raise ChunkFormatError("the chunks carry less data than declared")
+            self._in_trailers = True
+            return b""
+        if size > MAX_CHUNK_BYTES:
+            raise ChunkFormatError("a chunk is larger than allowed")
+        start = line_end + 2
+        if len(self._buffer) < start + size + 2:
+            return None
+        if self._buffer[start + size : start + size + 2] != b"\r\n":
+            raise ChunkFormatError("a chunk's data does not end where its size says")
+        data = bytes(self._buffer[start : start + size])
+        del self._buffer[: start + size + 2]
+        self._released += size
+        if self._released > self._expected_length:
+            raise ChunkFormatError("the chunks carry more data than declared")
+        return data
+
+    def _trailer(self, line: bytes) -> None:
+        if not line:
+            self._is_done = True
+            return
+        match = _TRAILER.fullmatch(line)
+        if match is None or len(self.trailers) >= _MAX_TRAILERS:
+            raise ChunkFormatError("a trailer is malformed")
+        self.trailers[match.group(1).decode("ascii").lower()] = match.group(2).decode("ascii")

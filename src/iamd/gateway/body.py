@@ -9,6 +9,8 @@ the body's bytes, released only when it is safe to release them:
   receives all of it (it sees a request cut short, which it drops);
 - ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``: a chunk's data goes on only after its chunk
   signature matched (`iamd.auth.chunks`), decoded from aws-chunked;
+- ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``: decoded from aws-chunked, the last piece held
+  back until the trailing checksum (CRC32, SHA-1 or SHA-256) matches;
 - ``UNSIGNED-PAYLOAD``: the body as it comes (the signer chose not to cover it).
 
 `read_all` reads a small body whole before anything is decided or forwarded, for the
@@ -17,17 +19,23 @@ operations whose body is part of the decision.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+import zlib
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
-from iamd.auth.chunks import ChunkFormatError, SignedChunks
+from iamd.auth.chunks import ChunkFormatError, SignedChunks, TrailerChunks
 from iamd.errors import SignatureDoesNotMatch
 from iamd.gateway.s3_errors import SIGNATURE_MISMATCH, S3Error
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+TRAILER_PAYLOAD = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+# The trailing checksums the gateway can check itself (CRC32C and CRC64NVME need
+# libraries iamd does not carry: a body sent with them is refused, not passed unchecked).
+CHECKSUMS: dict[str, Callable[[], _Checksum]] = {}
 
 
 class PayloadCheck(Protocol):
@@ -96,6 +104,74 @@ class ChunkSignatureCheck:
                 "IncompleteBody", 400, f"The request body is malformed: {error}."
             ) from None
         return b""
+
+
+class _Checksum(Protocol):
+    def update(self, data: bytes) -> None: ...
+    def digest(self) -> bytes: ...
+
+
+class _Crc32:
+    def __init__(self) -> None:
+        self._value = 0
+
+    def update(self, data: bytes) -> None:
+        self._value = zlib.crc32(data, self._value)
+
+    def digest(self) -> bytes:
+        return self._value.to_bytes(4, "big")
+
+
+CHECKSUMS.update(
+    {
+        "x-amz-checksum-crc32": _Crc32,
+        "x-amz-checksum-sha1": lambda: hashlib.sha1(),
+        "x-amz-checksum-sha256": lambda: hashlib.sha256(),
+    }
+)
+
+
+class TrailerChecksumCheck:
+    """Unsigned aws-chunked data whose trailing checksum must match before the last piece goes."""
+
+    def __init__(self, chunks: TrailerChunks, trailer: str) -> None:
+        self._chunks = chunks
+        self._trailer = trailer
+        self._checksum = CHECKSUMS[trailer]()
+        self._held = b""
+
+    def update(self, data: bytes) -> list[bytes]:
+        try:
+            pieces = self._chunks.feed(data)
+        except ChunkFormatError as error:
+            raise _incomplete(error) from None
+        released = []
+        for piece in pieces:
+            self._checksum.update(piece)
+            if self._held:
+                released.append(self._held)
+            self._held = piece
+        return released
+
+    def finish(self) -> bytes:
+        try:
+            self._chunks.finish()
+        except ChunkFormatError as error:
+            raise _incomplete(error) from None
+        claimed = self._chunks.trailers.get(self._trailer)
+        computed = base64.b64encode(self._checksum.digest()).decode()
+        if claimed is None or not hmac.compare_digest(claimed, computed):
+            raise S3Error(
+                "BadDigest",
+                400,
+                f"The {self._trailer.removeprefix('x-amz-checksum-').upper()} you specified "
+                "did not match the calculated checksum.",
+            )
+        return self._held
+
+
+def _incomplete(error: ChunkFormatError) -> S3Error:
+    return S3Error("IncompleteBody", 400, f"The request body is malformed: {error}.")
 
 
 async def verified(stream: AsyncIterator[bytes], check: PayloadCheck) -> AsyncIterator[bytes]:

@@ -23,17 +23,20 @@ from sqlalchemy import Connection
 from iamd.arn import partition_for_region
 from iamd.auth.authenticate import authenticate_with
 from iamd.auth.caller import Caller, anonymous_caller
-from iamd.auth.chunks import SignedChunks
+from iamd.auth.chunks import SignedChunks, TrailerChunks
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.auth.sigv4_parse import amz_date
 from iamd.auth.sigv4_s3 import verify_s3_signature
 from iamd.errors import ServiceError
 from iamd.gateway.body import (
+    CHECKSUMS,
     STREAMING_PAYLOAD,
+    TRAILER_PAYLOAD,
     UNSIGNED_PAYLOAD,
     ChunkSignatureCheck,
     PayloadCheck,
     Sha256Check,
+    TrailerChecksumCheck,
     UnsignedCheck,
 )
 from iamd.gateway.s3_errors import S3Error, access_denied, from_auth_error, invalid_argument
@@ -106,6 +109,8 @@ def payload_claim(head: HttpRequest, signed: SignedRequest | None) -> str:
         if claimed == STREAMING_PAYLOAD and signed is None:
             raise access_denied("Chunk signatures need a signed request.")
         return claimed
+    if claimed == TRAILER_PAYLOAD and head.headers.get("x-amz-trailer", "") in CHECKSUMS:
+        return claimed
     if claimed.startswith("STREAMING-"):
         raise S3Error(
             "NotImplemented",
@@ -168,6 +173,9 @@ def _check_for(
 ) -> PayloadCheck:
     if payload == UNSIGNED_PAYLOAD:
         return UnsignedCheck()
+    if payload == TRAILER_PAYLOAD:
+        trailer_chunks = TrailerChunks(decoded_length=decoded_length(head.headers))
+        return TrailerChecksumCheck(trailer_chunks, head.headers["x-amz-trailer"])
     if payload != STREAMING_PAYLOAD:
         return Sha256Check(payload)
     assert signed is not None and key is not None

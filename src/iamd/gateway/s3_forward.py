@@ -22,7 +22,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from iamd.gateway import delete_objects
-from iamd.gateway.body import STREAMING_PAYLOAD, UNSIGNED_PAYLOAD, read_all, verified
+from iamd.gateway.body import (
+    STREAMING_PAYLOAD,
+    TRAILER_PAYLOAD,
+    UNSIGNED_PAYLOAD,
+    read_all,
+    verified,
+)
 from iamd.gateway.buckets_list import only_buckets_of
 from iamd.gateway.copy_source import canonical_copy_source, copy_source
 from iamd.gateway.s3_authn import decoded_length
@@ -85,6 +91,8 @@ async def _send(
     if "x-amz-copy-source" in headers:
         source = copy_source(headers["x-amz-copy-source"])
         headers["x-amz-copy-source"] = canonical_copy_source(source)
+    if admitted.s3_caller.payload == TRAILER_PAYLOAD:  # its checksum was the trailer's
+        headers.pop("x-amz-sdk-checksum-algorithm", None)
     content, length, payload = await _body(admitted, request, body)
     upstream = gateway.upstream
     url = upstream.request_url(located.address.upstream_path(), located.params)
@@ -104,14 +112,18 @@ async def _body(
         body = await read_all(request.stream(), check, VERIFY_FIRST_BYTES)
     # A signed SHA-256 goes on with the body, so an upstream that checks payloads checks
     # it once more; an unsigned or chunk-signed body goes on as UNSIGNED-PAYLOAD.
-    upstream_claim = UNSIGNED_PAYLOAD if claim in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD) else claim
+    upstream_claim = claim if _is_hash(claim) else UNSIGNED_PAYLOAD
     if body is None:
         return verified(request.stream(), check), length, upstream_claim
     return body, length, upstream_claim
 
 
+def _is_hash(claim: str) -> bool:
+    return claim not in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD, TRAILER_PAYLOAD)
+
+
 def _declared_length(headers: Mapping[str, str], claim: str, method: str) -> int | None:
-    if claim == STREAMING_PAYLOAD:
+    if claim in (STREAMING_PAYLOAD, TRAILER_PAYLOAD):
         return decoded_length(headers)
     value = headers.get("content-length")
     if value is not None:

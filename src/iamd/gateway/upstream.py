@@ -31,6 +31,7 @@ DROPPED_HEADERS = frozenset(
         "x-amz-content-sha256",
         "x-amz-security-token",
         "x-amz-decoded-content-length",
+        "x-amz-trailer",
         "x-amz-expected-bucket-owner",
         "x-amz-source-expected-bucket-owner",
         "content-length",
