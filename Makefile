@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.iamd-run
 DEV_STAMP := $(VENV)/.iamd-dev
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres lint format bench install dev clean browser fuzz
+.PHONY: run test test-sqlite test-postgres lint format bench install dev clean browser fuzz nginx
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,12 @@ fuzz: $(DEV_STAMP)
 browser:
 	sh scripts/install_browser.sh
 
-test: lint browser test-sqlite test-postgres
+# The forward-auth tests put Debian's nginx in front of iamd; install it when it is missing.
+# (Their S3-compatible upstream, moto's server, comes with the dev extras.)
+nginx:
+	sh scripts/install_nginx.sh
+
+test: lint browser nginx test-sqlite test-postgres
 
 format: $(DEV_STAMP)
 	$(VENV)/bin/ruff check --fix src tests scripts bench

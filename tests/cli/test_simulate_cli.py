@@ -213,3 +213,34 @@ def test_a_server_error_is_reported(server: Any, profile_env: dict[str, str]) ->
     )  # fmt: skip
     assert result.exit_code == 2
     assert "NoSuchEntity" in result.output
+
+
+API = "arn:aws:execute-api:us-east-1:111122223333:a1b2c3d4e5"
+
+
+def test_s3_and_execute_api_actions_with_the_gateways_keys(tmp_path: Path) -> None:
+    """The same actions, ARNs and condition keys as `iamd gateway` decides with."""
+    (tmp_path / "data.json").write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Sid": "HomeListing", "Effect": "Allow", "Action": "s3:ListBucket",
+                     "Resource": "arn:aws:s3:::reports",
+                     "Condition": {"StringLike": {"s3:prefix": "home/${aws:username}/*"}}},
+                    {"Sid": "Pets", "Effect": "Allow", "Action": "execute-api:Invoke",
+                     "Resource": f"{API}/prod/GET/pets/*"},
+                ],
+            }
+        )
+    )  # fmt: skip
+    policy = ["--policy", str(tmp_path / "data.json"), "--context", "aws:username=bob"]
+    listing = ["--action", "s3:ListBucket", "--resource", "arn:aws:s3:::reports"]
+    allowed = run(*policy, *listing, "--context", "s3:prefix=home/bob/")
+    assert allowed.exit_code == 0, allowed.output
+    assert 'allowed by data.json, Sid "HomeListing"' in allowed.output
+    assert run(*policy, *listing, "--context", "s3:prefix=home/alice/").exit_code == 1
+    pets = f"{API}/prod"
+    invoke = ["--action", "execute-api:Invoke"]
+    assert run(*policy, *invoke, "--resource", f"{pets}/GET/pets/7").exit_code == 0
+    assert run(*policy, *invoke, "--resource", f"{pets}/DELETE/pets/7").exit_code == 1

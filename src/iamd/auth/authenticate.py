@@ -9,10 +9,15 @@ signature verified with the secret sealed inside it — no database write, and o
 indexed read to make sure the role or user it acts for still exists (a deleted and
 recreated role has a new id, so its old sessions stay dead). Every failure is AWS's
 error for it.
+
+`authenticate_with` is the same lookup with the signature check left to the caller:
+the data plane verifies S3's and execute-api's variants of SigV4 with it.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -28,10 +33,13 @@ from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatc
 from iamd.protocol.characters import is_xml_text
 from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
+from iamd.store.database import Database
 from iamd.store.schema import roles as role_table
 from iamd.store.schema import users as user_table
 from iamd.store.sealing import Sealer
 from iamd.store.versioned import VersionedCache, authz_version
+
+log = logging.getLogger("iamd.auth")
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
@@ -55,16 +63,32 @@ def authenticate(
             f"Credential should be scoped to correct service: '{SERVICES[0]}'. "
         )
     check_request_time(signed, now)
+    return authenticate_with(
+        conn, sealer, signed, now, lambda secret: verify_signature(request, signed, secret)
+    )
+
+
+def authenticate_with(
+    conn: Connection,
+    sealer: Sealer,
+    signed: SignedRequest,
+    now: datetime,
+    verify: Callable[[str], object],
+) -> Authenticated:
+    """The caller of a signature claim; ``verify(secret)`` raises unless the signature holds.
+
+    The request time and the credential scope's service are the caller's to check.
+    """
     partition = partition_for_region(signed.region)
     if signed.access_key_id.startswith(ids.SESSION_KEY):
         claims = _session_claims(sealer, signed, now)
-        verify_signature(request, signed, claims.secret_access_key)
+        verify(claims.secret_access_key)
         _check_still_exists(conn, claims)
         return Authenticated(sessions.caller_of(claims, partition), None)
     known = _known_key(conn, sealer, signed.access_key_id)
     if known is None or not known.key.is_active or signed.security_token is not None:
         raise InvalidClientTokenId(INVALID_TOKEN)
-    verify_signature(request, signed, known.secret)
+    verify(known.secret)
     return Authenticated(_caller(known, partition), known.key)
 
 
@@ -100,7 +124,23 @@ def _known_key(conn: Connection, sealer: Sealer, access_key_id: str) -> _KnownKe
     return known
 
 
-def remember_use(key: AccessKey, when: datetime, service: str, region: str) -> None:
+def record_key_use(
+    db: Database, key: AccessKey | None, now: datetime, service: str, region: str
+) -> None:
+    """Note that a key signed a request, in its own transaction, when the record is stale."""
+    if key is None or not access_keys.needs_last_used_update(key, now, service, region):
+        return
+    try:
+        with db.transaction() as conn:
+            access_keys.record_use(
+                conn, key.access_key_id, when=now, service=service, region=region
+            )
+        _remember_use(key, now, service, region)
+    except Exception:  # bookkeeping must never turn an answered request into an error
+        log.exception("could not record the use of an access key")
+
+
+def _remember_use(key: AccessKey, when: datetime, service: str, region: str) -> None:
     """Note a recorded last use in this process's view of the key (no version bump)."""
     seen = _keys.peek(key.access_key_id)
     if seen is None:

@@ -86,14 +86,23 @@ def verify_signature(request: HttpRequest, signed: SignedRequest, secret_access_
 
 def canonical_request(request: HttpRequest, signed: SignedRequest) -> str:
     """SigV4's canonical request, as botocore's SigV4Auth builds it for non-S3 services."""
+    return canonical_request_of(
+        request, signed, uri=canonical_uri(request.path), payload=payload_hash(request)
+    )
+
+
+def canonical_request_of(
+    request: HttpRequest, signed: SignedRequest, *, uri: str, payload: str
+) -> str:
+    """The canonical request over a given canonical URI and payload hash (S3 differs in both)."""
     return "\n".join(
         (
             request.method.upper(),
-            canonical_uri(request.path),
+            uri,
             canonical_query_string(request.query_string, is_presigned=signed.is_presigned),
             canonical_headers(request.headers, signed.signed_headers),
             ";".join(signed.signed_headers),
-            payload_hash(request),
+            payload,
         )
     )
 

@@ -88,8 +88,14 @@ class _Fields:
     security_token: str | None
 
 
-def read_signature(request: HttpRequest) -> SignedRequest | None:
-    """The signature a request carries, or None when it carries none at all."""
+def read_signature(
+    request: HttpRequest, services: tuple[str, ...] = SERVICES
+) -> SignedRequest | None:
+    """The signature a request carries, or None when it carries none at all.
+
+    ``services`` are the credential scopes this endpoint answers for: IAM and STS for
+    `iamd serve`, ``s3`` or ``execute-api`` for the gateway.
+    """
     params = query_params(request.query_string)
     authorization = request.headers.get("authorization")
     is_presigned = "X-Amz-Algorithm" in params or "X-Amz-Signature" in params
@@ -103,7 +109,7 @@ def read_signature(request: HttpRequest) -> SignedRequest | None:
     else:
         fields = _header_fields(authorization, request.headers)
         expires_seconds = None
-    return _signed_request(fields, request.headers, is_presigned, expires_seconds)
+    return _signed_request(fields, request.headers, is_presigned, expires_seconds, services)
 
 
 def query_pairs(query_string: str) -> list[tuple[str, str]]:
@@ -222,6 +228,7 @@ def _signed_request(
     headers: Mapping[str, str],
     is_presigned: bool,
     expires_seconds: int | None,
+    services: tuple[str, ...],
 ) -> SignedRequest:
     request_time = fields.request_time
     signed_headers = _signed_header_names(fields.signed_headers)
@@ -231,7 +238,9 @@ def _signed_request(
         raise IncompleteSignature(
             f"Unsupported AWS 'algorithm': '{fields.algorithm}' (only {ALGORITHM} for now). "
         )
-    access_key_id, scope_date, region, service = _credential_scope(fields.credential, request_time)
+    access_key_id, scope_date, region, service = _credential_scope(
+        fields.credential, request_time, services
+    )
     _require_signed_headers_present(signed_headers, headers)
     return SignedRequest(
         access_key_id=access_key_id,
@@ -268,7 +277,9 @@ def _request_time(value: str, *, allow_http_date: bool) -> datetime:
     )
 
 
-def _credential_scope(credential: str, request_time: datetime) -> tuple[str, str, str, str]:
+def _credential_scope(
+    credential: str, request_time: datetime, services: tuple[str, ...]
+) -> tuple[str, str, str, str]:
     # AWS splits like Java's String.split, which drops trailing empty elements.
     elements = credential.rstrip("/").split("/")
     if len(elements) != 5:
@@ -277,21 +288,26 @@ def _credential_scope(credential: str, request_time: datetime) -> tuple[str, str
             f"e.g. keyid/date/region/service/term, got '{credential}'"
         )
     access_key_id, scope_date, region, service, terminator = elements
-    problems = _scope_problems(scope_date, region, service, terminator, request_time)
+    problems = _scope_problems(scope_date, region, service, terminator, request_time, services)
     if problems:
         raise SignatureDoesNotMatch("".join(problems))
     return access_key_id, scope_date, region, service
 
 
 def _scope_problems(
-    scope_date: str, region: str, service: str, terminator: str, request_time: datetime
+    scope_date: str,
+    region: str,
+    service: str,
+    terminator: str,
+    request_time: datetime,
+    services: tuple[str, ...],
 ) -> list[str]:
     problems = []
     if len(region) > MAX_REGION_LENGTH or not _REGION.fullmatch(region):
         problems.append(f"Credential should be scoped to a valid region, not '{region}'. ")
-    if service not in SERVICES:
-        # One endpoint serves both; a foreign service is named against IAM's.
-        problems.append(f"Credential should be scoped to correct service: '{SERVICES[0]}'. ")
+    if service not in services:
+        # One endpoint may serve several; a foreign service is named against the first.
+        problems.append(f"Credential should be scoped to correct service: '{services[0]}'. ")
     if terminator != TERMINATOR:
         problems.append(
             f"Credential should be scoped with a valid terminator: '{TERMINATOR}', "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from iamd.authz.call import CallContext
@@ -28,7 +29,16 @@ from iamd.authz.resources import Target, action_exists, resource_target, targets
 from iamd.authz.scopes import is_scoped, scope_policies
 from iamd.authz.session_limits import check_session_limits
 from iamd.errors import AccessDenied
-from iamd.policy import RequestContext, access_denied_message, decide
+from iamd.policy import (
+    Decision,
+    Policy,
+    RequestContext,
+    access_denied_message,
+    compile_policy,
+    decide,
+    parse_policy,
+)
+from iamd.policy.context import KeyResolver
 from iamd.store import account_settings
 
 # Actions AWS answers for any authenticated caller, whatever its policies say.
@@ -38,6 +48,9 @@ ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity", "sts:GetSessionToken"})
 DECIDED_BY_OPERATION = frozenset(
     {"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"}
 )
+
+# The policy type resource-based policies carry in decisions (the simulator's word).
+RESOURCE_POLICY = "resource"
 
 # What the password policy's AllowUsersToChangePassword grants every IAM user, for
 # their own password (IAM User Guide, "Set an account password policy").
@@ -85,22 +98,54 @@ def _decide(
     target: Target,
     keys: Mapping[str, Any],
 ) -> None:
-    request = RequestContext(
-        principal_of(ctx.caller, policies.tags),
+    decision = decide_access(
+        ctx,
         action,
         target.arn,
         keys,
+        policies=policies,
         resolver=resource_tags(ctx.conn, target.stored),
     )
-    decision = decide(
+    if not decision.allowed:
+        raise AccessDenied(access_denied_message(decision, resource_label=target.label))
+
+
+def decide_access(
+    ctx: CallContext,
+    action: str,
+    resource_arn: str,
+    keys: Mapping[str, Any],
+    *,
+    policies: PrincipalPolicies | None = None,
+    resolver: KeyResolver | None = None,
+    resource_policy: Policy | None = None,
+    resource_account: str | None = None,
+) -> Decision:
+    """The decision for one action on one resource, over every policy that applies.
+
+    The caller's own policies (`principal_policies`, cached) with, for the data plane, the
+    resource's policy and owning account (a bucket policy; cross-account needs both).
+    """
+    if policies is None:
+        policies = policies_for(ctx)
+    request = RequestContext(
+        principal_of(ctx.caller, policies.tags), action, resource_arn, keys, resolver=resolver
+    )
+    return decide(
         request,
         identity=policies.identity,
         boundary=policies.boundary,
         session=policies.session,
         scopes=scope_policies(ctx.caller),
+        resource=resource_policy,
+        resource_account=resource_account,
     )
-    if not decision.allowed:
-        raise AccessDenied(access_denied_message(decision, resource_label=target.label))
+
+
+@lru_cache(maxsize=4096)
+def resource_policy(text: str, policy_id: str) -> Policy:
+    """A resource-based policy (a bucket's, an API's), compiled once per distinct document."""
+    return compile_policy(parse_policy(text), policy_id=policy_id, policy_type=RESOURCE_POLICY)
 
 
 def _tagging_on_create(service: str, operation: str, params: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""The process's ASGI app: the API endpoint with the console mounted beside it.
+"""The process's ASGI app: the API endpoint with the console and forward-auth beside it.
 
 Composed here, at the top of the layers, so that `iamd.server` and `iamd.console`
 never import each other.
@@ -13,6 +13,7 @@ from starlette.routing import Mount, Route
 
 from iamd.console.app import create_console_app
 from iamd.console.console import ConsoleSettings
+from iamd.gateway.forward_auth import Authorizer, forward_auth_routes
 from iamd.server.app import create_app
 from iamd.server.pipeline import Server
 
@@ -29,4 +30,6 @@ def create_combined_app(server: Server, console: ConsoleSettings | None = None) 
         Route("/favicon.ico", favicon, methods=["GET"]),
         Mount("/console", app=create_console_app(server, console)),
     ]
-    return create_app(server, mounts=mounts)
+    # nginx auth_request, Traefik ForwardAuth and Envoy ext_authz ask here.
+    forward_auth = forward_auth_routes(Authorizer(server.db, server.sealer, server.clock))
+    return create_app(server, mounts=[*mounts, *forward_auth])

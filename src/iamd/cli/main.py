@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from iamd.cli.gateway import gateway
 from iamd.cli.settings import Settings, open_store
 from iamd.cli.simulate import simulate
 
@@ -200,6 +201,7 @@ def _print_root_link(
 
 
 main.add_command(simulate)
+main.add_command(gateway)
 
 
 if __name__ == "__main__":  # pragma: no cover

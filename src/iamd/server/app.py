@@ -24,9 +24,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from iamd import ids
-from iamd.auth.sigv4 import HttpRequest
+from iamd.auth.asgi_request import http_request as asgi_http_request
+from iamd.auth.asgi_request import request_meta
 from iamd.errors import MethodNotAllowed, RequestEntityTooLarge, ServiceError
-from iamd.operation import RequestMeta
 from iamd.protocol import serialize_error
 from iamd.server.edge import ClientDisconnect, client_gone, every_method, read_body
 from iamd.server.pipeline import (
@@ -55,12 +55,12 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
         if body is None:
             return _error(RequestEntityTooLarge("Request body exceeds the maximum allowed size."))
         request_id = ids.request_id()
-        http_request = _http_request(request, body)
+        http_request = asgi_http_request(request.scope, body)
         try:
             incoming = receive(http_request, request_id)
         except ServiceError as error:
             return _http_response(error_response(error, request_id, claimed_service(http_request)))
-        meta = _request_meta(request)
+        meta = request_meta(request.scope)
         if incoming.action in SLOW_ACTIONS:
             return _http_response(await run_in_threadpool(answer, server, incoming, meta))
         return _http_response(answer(server, incoming, meta))
@@ -144,29 +144,4 @@ def _error(error: ServiceError, *, headers: dict[str, str] | None = None) -> Res
         status_code=status,
         media_type=XML_CONTENT_TYPE,
         headers={"x-amzn-RequestId": request_id, **(headers or {})},
-    )
-
-
-def _request_meta(request: Request) -> RequestMeta:
-    return RequestMeta(
-        source_ip=request.client.host if request.client else "127.0.0.1",
-        user_agent=request.headers.get("user-agent", ""),
-        secure_transport=request.url.scheme == "https",
-        host=request.headers.get("host", "localhost"),
-    )
-
-
-def _http_request(request: Request, body: bytes) -> HttpRequest:
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in request.scope["headers"]:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        headers[name] = f"{headers[name]},{value}" if name in headers else value
-    raw_path = request.scope.get("raw_path") or request.scope["path"].encode()
-    return HttpRequest(
-        method=request.method,
-        path=raw_path.decode("latin-1"),
-        query_string=request.scope["query_string"].decode("latin-1"),
-        headers=headers,
-        body=body,
     )

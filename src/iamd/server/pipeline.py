@@ -15,7 +15,7 @@ from typing import Any
 
 from iamd import ids
 from iamd.arn import partition_for_region
-from iamd.auth.authenticate import authenticate, remember_use
+from iamd.auth.authenticate import authenticate, record_key_use
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.authz.authorize import authorize
@@ -198,7 +198,7 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
             output = call.operation(ctx, call.params)
     finally:
         # A key that signed a request was used, whether or not the call succeeded.
-        _record_key_use(server, key, now, incoming.service, signed.region)
+        record_key_use(server.db, key, now, incoming.service, signed.region)
     return serialize_result(parsed.operation, output, call.request_id)
 
 
@@ -253,21 +253,6 @@ def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, now: da
         authorize(ctx, call.service, call.name, call.params)
         output = call.operation(ctx, call.params)
     return serialize_result(parsed.operation, output, call.request_id)
-
-
-def _record_key_use(
-    server: Server, key: access_keys.AccessKey | None, now: datetime, service: str, region: str
-) -> None:
-    if key is None or not access_keys.needs_last_used_update(key, now, service, region):
-        return
-    try:
-        with server.db.transaction() as conn:
-            access_keys.record_use(
-                conn, key.access_key_id, when=now, service=service, region=region
-            )
-        remember_use(key, now, service, region)
-    except Exception:  # bookkeeping must never turn an answered request into an error
-        log.exception("could not record the use of an access key")
 
 
 def _form_of(request: HttpRequest) -> list[tuple[str, str]]:

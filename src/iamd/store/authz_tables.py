@@ -15,6 +15,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The tables migration 0002 installed triggers on: a migration's work is fixed once it
+# has run, so later tables get theirs from the migration that creates them.
+TABLES_OF_0002 = (
+    "users",
+    "roles",
+    "access_keys",
+    "mfa_devices",
+    "groups",
+    "group_members",
+    "managed_policies",
+    "policy_versions",
+    "policy_attachments",
+    "inline_policies",
+    "tags",
+    "password_policies",
+    "login_profiles",
+    "oidc_providers",
+    "instance_profiles",
+    "server_certificates",
+    "saml_providers",
+)
+
 
 @dataclass(frozen=True)
 class AuthzTable:
@@ -53,6 +75,8 @@ AUTHZ_TABLES: dict[str, AuthzTable] = {
     "instance_profiles": AuthzTable("ROW.account_id"),
     "server_certificates": AuthzTable("ROW.account_id", ("name", "name_lower", "path")),
     "saml_providers": AuthzTable("ROW.account_id"),
+    # a bucket's owner and policy decide every request to it through a gateway
+    "s3_buckets": AuthzTable("ROW.account_id"),
 }
 
 UNRELATED_TABLES: dict[str, str] = {

@@ -5,8 +5,8 @@ that principal's unique id: a user deleted and created again under the same name
 someone else, and the policy then shows the old principal's unique id where its ARN
 was. iamd does the same in two steps: a policy may only name IAM users and roles that
 exist (in the accounts iamd holds) when it is saved, and deleting a user or role
-rewrites every stored trust policy that names it to name its unique id instead, in
-the deleting transaction — so no later namesake can ever match it.
+rewrites every stored trust policy (and bucket policy) that names it to name its
+unique id instead, in the deleting transaction — so no later namesake can ever match it.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Column, Connection, func, select, update
 
 from iamd.arn import parse_arn
 from iamd.policy import parse_policy
-from iamd.store.schema import accounts, roles, users
+from iamd.store.schema import accounts, roles, s3_buckets, users
 
 _TABLES = {"user": users, "role": roles}
 
@@ -34,19 +34,27 @@ def missing_principal(conn: Connection, document: str) -> str | None:
 
 
 def forget_principal(conn: Connection, account_id: str, resource: str, unique_id: str) -> None:
-    """Rewrite every trust policy naming the principal to name ``unique_id`` instead.
+    """Rewrite every trust and bucket policy naming the principal to name ``unique_id``.
 
     ``resource`` is the ARN's resource part (``user/team/alice``), in any partition.
     """
-    name = resource.rsplit("/", 1)[-1].lower()
-    candidates = select(roles.c.id, roles.c.trust_policy).where(
-        func.lower(roles.c.trust_policy).contains(name, autoescape=True)
-    )
     names = _Names(account_id, resource)
-    for role_id, text in conn.execute(candidates).all():
+    for key, column in (
+        (roles.c.id, roles.c.trust_policy),
+        (s3_buckets.c.name, s3_buckets.c.policy),
+    ):
+        _forget_in(conn, key, column, names, unique_id)
+
+
+def _forget_in(
+    conn: Connection, key: Column[str], column: Column[str], names: _Names, unique_id: str
+) -> None:
+    name = names.resource.rsplit("/", 1)[-1].lower()
+    candidates = select(key, column).where(func.lower(column).contains(name, autoescape=True))
+    for row_key, text in conn.execute(candidates).all():
         rewritten = _rewritten(text, names, unique_id)
         if rewritten is not None:
-            conn.execute(update(roles).where(roles.c.id == role_id).values(trust_policy=rewritten))
+            conn.execute(update(key.table).where(key == row_key).values({column.name: rewritten}))
 
 
 def _aws_principals(document: str) -> Iterator[str]:

@@ -448,3 +448,16 @@ console_sessions = Table(
     Column("expires_at", Timestamp, nullable=False),
     Index("ix_console_sessions_principal", "principal_id"),
 )
+
+# Buckets the data plane (`iamd gateway --service s3`) fronts: which account owns each
+# (recorded when it is created through a gateway) and its bucket policy. Bucket names
+# are global, as in S3, so the name alone is the key.
+s3_buckets = Table(
+    "s3_buckets",
+    metadata,
+    Column("name", String(63), primary_key=True),
+    _account_fk(),
+    Column("created_at", Timestamp, nullable=False),
+    Column("policy", Text),
+    Index("ix_s3_buckets_account_id", "account_id"),
+)

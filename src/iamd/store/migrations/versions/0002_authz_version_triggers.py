@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from alembic import op
 
-from iamd.store.authz_tables import AUTHZ_TABLES, create_statements, drop_statements
+from iamd.store.authz_tables import (
+    AUTHZ_TABLES,
+    TABLES_OF_0002,
+    create_statements,
+    drop_statements,
+)
 
 revision = "0002_authz_triggers"
 down_revision = "0001"
@@ -19,13 +24,13 @@ depends_on = None
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for table, spec in AUTHZ_TABLES.items():
-        for statement in create_statements(dialect, table, spec):
+    for table in TABLES_OF_0002:
+        for statement in create_statements(dialect, table, AUTHZ_TABLES[table]):
             op.execute(statement)
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
-    for table in AUTHZ_TABLES:
+    for table in TABLES_OF_0002:
         for statement in drop_statements(dialect, table):
             op.execute(statement)

@@ -1,0 +1,123 @@
+"""``iamd gateway --service s3``: S3 requests authenticated and authorized by iamd.
+
+One request, in S3's order: the head is read (size-capped) → the address (bucket and
+key, `s3_address`) and the operation (`s3_operations`, failing closed) → the signature
+(`s3_authn`) → the bucket's record → every (action, resource) the operation needs,
+decided over the caller's policies and the bucket policy (`s3_checks`) → bucket
+policies answered here (`bucket_policies`), everything else forwarded to the upstream
+re-signed (`s3_forward`), the body verified as it streams (`body`). Every refusal is
+S3's XML error with the request id; nothing unauthenticated or unauthorized, and no
+body that fails its check, completes a request to the upstream.
+
+The store and the policy engine are synchronous; the steps that use them run on the
+thread pool so a slow database never stalls the event loop that streams bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from iamd import ids
+from iamd.gateway import bucket_policies
+from iamd.gateway.body import read_all
+from iamd.gateway.request_head import has_body
+from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
+from iamd.gateway.s3_errors import S3Error
+from iamd.gateway.s3_forward import forward, forward_delete_objects
+from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
+from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
+
+log = logging.getLogger("iamd.gateway")
+
+# Bodies the decision reads (DeleteObjects' keys, a bucket policy) are read whole, to this.
+MAX_BUFFERED_BODY = 2 * 1024 * 1024
+# Not a valid bucket name, so never a bucket's path.
+HEALTH_PATH = "/_iamd/health"
+# Every method reaches the operation table, which answers those S3 does not take.
+METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]
+
+
+def create_s3_app(gateway: S3Gateway) -> Starlette:
+    async def endpoint(request: Request) -> Response:
+        request_id = ids.request_id()
+        try:
+            return await _answer(gateway, request)
+        except S3Error as error:
+            return error_response(error, request_id, close=has_body(request))
+        except ClientDisconnect:
+            incomplete = S3Error("IncompleteBody", 400, "The request body is incomplete.")
+            return error_response(incomplete, request_id)
+        except httpx.HTTPError:
+            log.warning("upstream request %s failed", request_id, exc_info=True)
+            unavailable = S3Error("ServiceUnavailable", 503, "The upstream is unavailable.")
+            return error_response(unavailable, request_id)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            internal = S3Error("InternalError", 500, "We encountered an internal error.")
+            return error_response(internal, request_id)
+
+    async def health(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await gateway.upstream.close()
+        gateway.db.dispose()
+
+    routes = [
+        Route(HEALTH_PATH, health, methods=["GET"]),
+        Route("/{path:path}", endpoint, methods=METHODS),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def error_response(error: S3Error, request_id: str, *, close: bool = False) -> Response:
+    headers = {"x-amz-request-id": request_id, "x-amz-id-2": request_id}
+    if close:
+        headers["connection"] = "close"
+    return Response(error.xml(request_id), error.status, headers, "application/xml")
+
+
+async def _answer(gateway: S3Gateway, request: Request) -> Response:
+    located = read_request(gateway, request)
+    name = located.operation.name
+    if name in BUFFERED:
+        admitted = await run_in_threadpool(admit, gateway, located)
+        body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
+        await run_in_threadpool(authorize, gateway, admitted, body)
+    else:
+        admitted = await run_in_threadpool(admit_and_authorize, gateway, located)
+        body = None
+    if name in ANSWERED_HERE:
+        if body is None:
+            body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
+        return await run_in_threadpool(_answer_here, gateway, admitted, body)
+    if name == "DeleteObjects":
+        assert body is not None
+        return await forward_delete_objects(gateway, admitted, request, body)
+    return await forward(gateway, admitted, request, body)
+
+
+def _answer_here(gateway: S3Gateway, admitted: Admitted, body: bytes) -> Response:
+    bucket = admitted.bucket
+    assert bucket is not None
+    name = admitted.request.operation.name
+    headers = {"x-amz-request-id": ids.request_id()}
+    if name == "GetBucketPolicy":
+        return Response(bucket_policies.get_policy(bucket), 200, headers, "application/json")
+    with gateway.db.transaction() as conn:
+        if name == "PutBucketPolicy":
+            bucket_policies.put_policy(conn, bucket, body)
+        else:
+            bucket_policies.delete_policy(conn, bucket)
+    return Response(b"", 204, headers)

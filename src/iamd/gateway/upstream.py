@@ -1,0 +1,148 @@
+"""The upstream: where allowed requests go, re-signed with the gateway's own credentials.
+
+In: the method, the path and query the gateway decided on (never the client's
+spelling), the client's headers and the verified body. Out: the upstream's streamed
+response. The client's authorization (its signature, session token, date, payload
+claim) and hop-by-hop headers never travel on; the request is signed anew with
+``--upstream-access-key-id``/``--upstream-secret-access-key`` (botocore's S3 signer,
+the payload as ``UNSIGNED-PAYLOAD`` unless the body's SHA-256 is known and verified)
+or, without them, sent unsigned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import httpx
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+
+# Never forwarded: the client's authorization, and what belongs to one hop only.
+DROPPED_HEADERS = frozenset(
+    {
+        "authorization",
+        "host",
+        "x-amz-date",
+        "x-amz-content-sha256",
+        "x-amz-security-token",
+        "x-amz-decoded-content-length",
+        "x-amz-trailer",
+        "x-amz-expected-bucket-owner",
+        "x-amz-source-expected-bucket-owner",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
+)
+
+
+@dataclass(frozen=True)
+class UpstreamCredentials:
+    access_key_id: str
+    secret_access_key: str
+    region: str = "us-east-1"
+
+
+class _FixedPayloadSigner(S3SigV4Auth):  # type: ignore[misc]
+    """botocore's S3 signer, told the payload hash rather than computing it from a body."""
+
+    def __init__(self, credentials: Credentials, region: str, payload: str) -> None:
+        super().__init__(credentials, "s3", region)
+        self._payload = payload
+
+    def payload(self, request: AWSRequest) -> str:
+        return self._payload
+
+
+class Upstream:
+    """One upstream service, one pooled HTTP client."""
+
+    def __init__(self, url: str, credentials: UpstreamCredentials | None) -> None:
+        self.url = url.rstrip("/")
+        self.credentials = credentials
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        timeout = httpx.Timeout(60.0, connect=10.0)
+        self.client = httpx.AsyncClient(limits=limits, timeout=timeout)
+        self.sync_client = httpx.Client(limits=limits, timeout=timeout)
+
+    def request_url(self, path: str, params: Mapping[str, str]) -> str:
+        query = "&".join(
+            f"{quote(name, safe='-_.~')}={quote(value, safe='-_.~')}"
+            for name, value in params.items()
+        )
+        return self.url + path + (f"?{query}" if query else "")
+
+    def headers_for(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        *,
+        content_length: int | None,
+        payload: str = UNSIGNED_PAYLOAD,
+    ) -> dict[str, str]:
+        """The client's headers, minus its authorization, signed for the upstream."""
+        forwarded = {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
+        _drop_aws_chunked(forwarded)
+        if content_length is not None:
+            forwarded["content-length"] = str(content_length)
+        if self.credentials is None:
+            return forwarded
+        request = AWSRequest(method=method, url=url, headers=forwarded)
+        credentials = Credentials(
+            self.credentials.access_key_id, self.credentials.secret_access_key
+        )
+        _FixedPayloadSigner(credentials, self.credentials.region, payload).add_auth(request)
+        return {name: str(value) for name, value in request.headers.items()}
+
+    async def send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        body: bytes | AsyncIterator[bytes] | None,
+    ) -> httpx.Response:
+        request = self.client.build_request(method, url, headers=dict(headers), content=body)
+        return await self.client.send(request, stream=True)
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        self.sync_client.close()
+
+
+def _drop_aws_chunked(headers: dict[str, str]) -> None:
+    """``Content-Encoding: aws-chunked`` describes the client's framing, undone here."""
+    encoding = headers.get("content-encoding")
+    if encoding is None:
+        return
+    kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip() != "aws-chunked"]
+    if kept:
+        headers["content-encoding"] = ", ".join(kept)
+    else:
+        del headers["content-encoding"]
+
+
+def response_headers(response: httpx.Response) -> dict[str, str]:
+    """The upstream's response headers a client may see (no hop-by-hop ones)."""
+    kept: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        lowered = name.lower()
+        if lowered in HOP_BY_HOP:
+            continue
+        kept[lowered] = f"{kept[lowered]}, {value}" if lowered in kept else value
+    return kept
