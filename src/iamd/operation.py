@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
+from iamd.authz.journal import Journal
 from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
 
@@ -34,6 +35,8 @@ class OperationContext:
     region: str
     request_id: str
     meta: RequestMeta = field(default_factory=RequestMeta)
+    # What authorization decided, and why: read by the audit trail, never by a decision.
+    journal: Journal = field(default_factory=Journal, compare=False)
 
     @property
     def account_id(self) -> str:
