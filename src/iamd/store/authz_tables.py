@@ -63,6 +63,8 @@ UNRELATED_TABLES: dict[str, str] = {
     "server_certificates": "certificates for load balancers; no decision reads them",
     "user_credentials": "signing certificates, SSH keys, service credentials",
     "alembic_version": "the migration bookkeeping",
+    "audit_events": "the audit trail: a record of decisions, never an input to one",
+    "audit_event_resources": "the resources audit events name, for LookupEvents",
 }
 
 

@@ -12,6 +12,7 @@ PostgreSQL.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -367,4 +368,56 @@ signin_failures = Table(
     Column("key", String(400), primary_key=True),
     Column("failures", Integer, nullable=False),
     Column("last_failed_at", Timestamp, nullable=False),
+)
+
+# The audit trail (`iamd.audit`): one CloudTrail record per event and account whose
+# event history holds it; an event that crosses accounts (AssumeRole of another
+# account's role) is stored once for each, as AWS delivers it to both. No foreign key
+# to accounts: the history of a call outlives what it acted on, and an event may name
+# no account at all (a signature made with a key nobody has). The columns beside the
+# record are the ones LookupEvents and the access advisor filter on.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    # Insertion order: the tie-breaker of equal event times, and the order of pruning.
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("event_source", String(64), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("username", String(256)),
+    Column("access_key_id", String(128)),
+    # The unique id of the IAM user or role that acted (a role session: its role).
+    Column("actor_id", String(128)),
+    Column("error_code", String(128)),
+    Column("record", Text, nullable=False),
+    Index("ix_audit_events_account_time", "account_id", "event_time", "seq"),
+    Index("ix_audit_events_account_name", "account_id", "event_name", "event_time"),
+    Index("ix_audit_events_account_username", "account_id", "username", "event_time"),
+    Index("ix_audit_events_account_key", "account_id", "access_key_id", "event_time"),
+    Index("ix_audit_events_actor", "actor_id", "event_time"),
+)
+
+# The resources an event names, as LookupEvents' ResourceType and ResourceName.
+audit_event_resources = Table(
+    "audit_event_resources",
+    metadata,
+    Column(
+        "event_id",
+        String(36),
+        ForeignKey("audit_events.event_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("position", Integer, nullable=False),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("resource_type", String(64), nullable=False),
+    Column("resource_name", String(2048), nullable=False),
+    PrimaryKeyConstraint("event_id", "position"),
+    Index("ix_audit_event_resources_name", "account_id", "resource_name", "event_time"),
+    Index("ix_audit_event_resources_type", "account_id", "resource_type", "event_time"),
 )

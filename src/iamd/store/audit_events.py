@@ -1,0 +1,216 @@
+"""The audit trail's rows: stored CloudTrail records, looked up, aged out.
+
+In: `AuditRow`s — a record's JSON text and the columns beside it (account, time,
+source, name, read-only, user name, access key, acting user or role, error code) and
+the (type, name) pairs of the resources it names. Out: rows by account and time range,
+newest first, optionally with one LookupEvents attribute; the oldest rows deleted a
+batch at a time.
+
+# INVARIANT: ``seq`` grows with insertion; an event's time is when it was received,
+# at most a flush interval before it is inserted, so pruning by ``seq`` order stops
+# at the first row young enough to keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, delete, insert, or_, select
+
+from iamd.clock import as_utc
+from iamd.store.schema import audit_event_resources, audit_events
+
+# LookupEvents' attribute keys → the column of `audit_events` each one filters on.
+_COLUMNS = {
+    "EventId": audit_events.c.event_id,
+    "EventName": audit_events.c.event_name,
+    "Username": audit_events.c.username,
+    "AccessKeyId": audit_events.c.access_key_id,
+    "EventSource": audit_events.c.event_source,
+}
+_RESOURCE_COLUMNS = {
+    "ResourceName": audit_event_resources.c.resource_name,
+    "ResourceType": audit_event_resources.c.resource_type,
+}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    event_id: str
+    account_id: str | None
+    event_time: datetime
+    event_source: str
+    event_name: str
+    read_only: bool
+    username: str | None
+    access_key_id: str | None
+    actor_id: str | None
+    error_code: str | None
+    record: str  # the CloudTrail record as JSON
+    resources: tuple[tuple[str, str], ...] = ()  # (type, name)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """A row as read back, with its place in the order of events."""
+
+    seq: int
+    row: AuditRow
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """Which of an account's events: a time range, at most one attribute, a place to resume."""
+
+    account_id: str
+    start: datetime
+    end: datetime
+    attribute: tuple[str, str] | None = None
+    before: tuple[datetime, int] | None = None  # (time, seq) of the last event already read
+    limit: int = 50
+
+
+def insert_rows(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    """Store events (and the resources they name) in the connection's transaction."""
+    if not rows:
+        return
+    conn.execute(insert(audit_events), [_event_values(row) for row in rows])
+    resources = [
+        {
+            "event_id": row.event_id,
+            "position": position,
+            "account_id": row.account_id,
+            "event_time": row.event_time,
+            "resource_type": kind,
+            "resource_name": name,
+        }
+        for row in rows
+        for position, (kind, name) in enumerate(row.resources)
+    ]
+    if resources:
+        conn.execute(insert(audit_event_resources), resources)
+
+
+def _event_values(row: AuditRow) -> dict[str, Any]:
+    return {
+        "event_id": row.event_id,
+        "account_id": row.account_id,
+        "event_time": row.event_time,
+        "event_source": row.event_source,
+        "event_name": row.event_name,
+        "read_only": row.read_only,
+        "username": row.username,
+        "access_key_id": row.access_key_id,
+        "actor_id": row.actor_id,
+        "error_code": row.error_code,
+        "record": row.record,
+    }
+
+
+def find_events(conn: Connection, query: EventQuery) -> list[StoredEvent]:
+    """The account's events in the range, newest first, at most ``query.limit``."""
+    events = audit_events.c
+    statement = select(audit_events).where(
+        events.account_id == query.account_id,
+        events.event_time >= query.start,
+        events.event_time <= query.end,
+    )
+    statement = _with_attribute(statement, query)
+    if query.before is not None:
+        time, seq = query.before
+        statement = statement.where(
+            or_(events.event_time < time, and_(events.event_time == time, events.seq < seq))
+        )
+    statement = statement.order_by(events.event_time.desc(), events.seq.desc()).limit(query.limit)
+    found = [StoredEvent(row.seq, _row(row)) for row in conn.execute(statement)]
+    return _with_resources(conn, found)
+
+
+def _with_attribute(statement: Select[Any], query: EventQuery) -> Select[Any]:
+    if query.attribute is None:
+        return statement
+    key, value = query.attribute
+    if key == "ReadOnly":
+        return statement.where(audit_events.c.read_only == (value.lower() == "true"))
+    if key in _COLUMNS:
+        return statement.where(_COLUMNS[key] == value)
+    named = select(audit_event_resources.c.event_id).where(
+        audit_event_resources.c.account_id == query.account_id,
+        _RESOURCE_COLUMNS[key] == value,
+        audit_event_resources.c.event_time >= query.start,
+        audit_event_resources.c.event_time <= query.end,
+    )
+    return statement.where(audit_events.c.event_id.in_(named))
+
+
+def _with_resources(conn: Connection, found: list[StoredEvent]) -> list[StoredEvent]:
+    if not found:
+        return found
+    ids = [event.row.event_id for event in found]
+    statement = (
+        select(audit_event_resources)
+        .where(audit_event_resources.c.event_id.in_(ids))
+        .order_by(audit_event_resources.c.event_id, audit_event_resources.c.position)
+    )
+    named: dict[str, list[tuple[str, str]]] = {}
+    for row in conn.execute(statement):
+        named.setdefault(row.event_id, []).append((row.resource_type, row.resource_name))
+    return [
+        StoredEvent(e.seq, _replace_resources(e.row, named.get(e.row.event_id, []))) for e in found
+    ]
+
+
+def _replace_resources(row: AuditRow, resources: list[tuple[str, str]]) -> AuditRow:
+    return AuditRow(**{**row.__dict__, "resources": tuple(resources)})
+
+
+def _row(row: Any) -> AuditRow:
+    return AuditRow(
+        event_id=row.event_id,
+        account_id=row.account_id,
+        event_time=as_utc(row.event_time),
+        event_source=row.event_source,
+        event_name=row.event_name,
+        read_only=bool(row.read_only),
+        username=row.username,
+        access_key_id=row.access_key_id,
+        actor_id=row.actor_id,
+        error_code=row.error_code,
+        record=row.record,
+    )
+
+
+def events_since(
+    conn: Connection, *, after_seq: int, limit: int, account_id: str | None = None
+) -> list[StoredEvent]:
+    """Events inserted after ``after_seq``, oldest first (for following and exporting)."""
+    statement = select(audit_events).where(audit_events.c.seq > after_seq)
+    if account_id is not None:
+        statement = statement.where(audit_events.c.account_id == account_id)
+    statement = statement.order_by(audit_events.c.seq).limit(limit)
+    return [StoredEvent(row.seq, _row(row)) for row in conn.execute(statement)]
+
+
+def prune_batch(conn: Connection, *, older_than: datetime, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest events received before ``older_than``."""
+    oldest = select(audit_events.c.seq, audit_events.c.event_id, audit_events.c.event_time)
+    candidates = conn.execute(oldest.order_by(audit_events.c.seq).limit(limit)).all()
+    doomed = list(_while_older(candidates, older_than))
+    if not doomed:
+        return 0
+    event_ids = [event_id for _, event_id in doomed]
+    conn.execute(
+        delete(audit_event_resources).where(audit_event_resources.c.event_id.in_(event_ids))
+    )
+    conn.execute(delete(audit_events).where(audit_events.c.seq.in_([seq for seq, _ in doomed])))
+    return len(doomed)
+
+
+def _while_older(candidates: Sequence[Any], older_than: datetime) -> Iterator[tuple[int, str]]:
+    for seq, event_id, time in candidates:
+        if as_utc(time) >= older_than:
+            return
+        yield seq, event_id

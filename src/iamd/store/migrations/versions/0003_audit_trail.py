@@ -1,0 +1,75 @@
+"""the audit trail: CloudTrail records and the resources they name
+
+Revision ID: 0003_audit_trail
+Revises: 0002_authz_triggers
+Create Date: 2026-12-08 09:00:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_audit_trail"
+down_revision = "0002_authz_triggers"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "audit_events",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=True),
+        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event_source", sa.String(length=64), nullable=False),
+        sa.Column("event_name", sa.String(length=128), nullable=False),
+        sa.Column("read_only", sa.Boolean(), nullable=False),
+        sa.Column("username", sa.String(length=256), nullable=True),
+        sa.Column("access_key_id", sa.String(length=128), nullable=True),
+        sa.Column("actor_id", sa.String(length=128), nullable=True),
+        sa.Column("error_code", sa.String(length=128), nullable=True),
+        sa.Column("record", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_audit_events_event_id")),
+    )
+    for name, columns in (
+        ("ix_audit_events_account_time", ["account_id", "event_time", "seq"]),
+        ("ix_audit_events_account_name", ["account_id", "event_name", "event_time"]),
+        ("ix_audit_events_account_username", ["account_id", "username", "event_time"]),
+        ("ix_audit_events_account_key", ["account_id", "access_key_id", "event_time"]),
+        ("ix_audit_events_actor", ["actor_id", "event_time"]),
+    ):
+        op.create_index(name, "audit_events", columns, unique=False)
+    op.create_table(
+        "audit_event_resources",
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=True),
+        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("resource_type", sa.String(length=64), nullable=False),
+        sa.Column("resource_name", sa.String(length=2048), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["audit_events.event_id"],
+            name=op.f("fk_audit_event_resources_event_id_audit_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("event_id", "position", name=op.f("pk_audit_event_resources")),
+    )
+    for name, columns in (
+        ("ix_audit_event_resources_name", ["account_id", "resource_name", "event_time"]),
+        ("ix_audit_event_resources_type", ["account_id", "resource_type", "event_time"]),
+    ):
+        op.create_index(name, "audit_event_resources", columns, unique=False)
+
+
+def downgrade() -> None:
+    op.drop_table("audit_event_resources")
+    op.drop_table("audit_events")
