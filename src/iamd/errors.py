@@ -274,3 +274,18 @@ class PackedPolicyTooLarge(ClientError):
 class RegionDisabledException(ClientError):
     code = "RegionDisabledException"
     status = 403
+
+
+# --- CloudTrail (JSON protocol: the code is the exception's name) ----------------------
+
+
+class InvalidLookupAttributesException(ClientError):
+    code = "InvalidLookupAttributesException"
+
+
+class InvalidTimeRangeException(ClientError):
+    code = "InvalidTimeRangeException"
+
+
+class InvalidNextTokenException(ClientError):
+    code = "InvalidNextTokenException"

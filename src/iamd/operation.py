@@ -51,7 +51,7 @@ Operation = Callable[[OperationContext, Params], Output]
 OperationTable = Mapping[str, Operation]
 
 # Operations that only read: on SQLite they run without taking the write lock.
-READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")
+READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode", "Lookup")
 
 
 def is_read_only(operation_name: str) -> bool:

@@ -24,6 +24,7 @@ from iamd.auth import sessions
 from iamd.auth.caller import Caller, root_caller
 from iamd.auth.sessions import SessionClaims
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
+from iamd.auth.sigv4_parse import SERVICES
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from iamd.store import access_keys, users
 from iamd.store.access_keys import AccessKey
@@ -33,7 +34,6 @@ from iamd.store.sealing import Sealer
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
-SERVICES = ("iam", "sts")
 
 
 @dataclass(frozen=True)
