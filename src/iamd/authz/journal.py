@@ -24,7 +24,6 @@ BY_POLICIES = "policies"
 BY_ROOT = "root user"
 BY_EVERY_CALLER = "allowed for every authenticated caller"
 BY_PASSWORD_POLICY = "password policy allows users to change their own password"
-BY_OPERATION = "decided by the operation"
 BY_ANONYMITY = "anonymous caller"
 BY_SESSION_LIMITS = "limits of temporary credentials"
 

@@ -36,6 +36,21 @@ def main() -> None:
 @click.option(
     "--root-secret-access-key", envvar="IAMD_ROOT_SECRET_ACCESS_KEY", help="Its root secret."
 )
+@click.option(
+    "--audit-trail/--no-audit-trail",
+    envvar="IAMD_AUDIT_TRAIL",
+    default=True,
+    show_default=True,
+    help="Record every request in the audit trail (CloudTrail's format).",
+)
+@click.option(
+    "--audit-retention-days",
+    envvar="IAMD_AUDIT_RETENTION_DAYS",
+    default=90,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Keep audit events this many days.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -46,12 +61,19 @@ def serve(
     account_id: str | None,
     root_access_key_id: str | None,
     root_secret_access_key: str | None,
+    audit_trail: bool,
+    audit_retention_days: int,
     log_level: str,
 ) -> None:
-    """Serve IAM and STS on one endpoint."""
+    """Serve IAM, STS and CloudTrail's LookupEvents on one endpoint."""
     from iamd.cli.serve import run_server
 
-    settings = Settings(data_dir=data_dir, database_url=database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        audit_trail=audit_trail,
+        audit_retention_days=audit_retention_days,
+    )
     bootstrap = (account_id, root_access_key_id, root_secret_access_key)
     if any(bootstrap) and not all(bootstrap):
         raise click.UsageError(

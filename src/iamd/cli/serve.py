@@ -11,14 +11,17 @@ import uvicorn
 from starlette.applications import Starlette
 
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
+from iamd.audit.trail import Trail
 from iamd.cli.asgi import create_combined_app
-from iamd.cli.settings import Settings, open_store
+from iamd.cli.settings import Settings, open_store, trail_settings
 from iamd.clock import SystemClock
 from iamd.server.pipeline import Server
 
 # Worker processes rebuild the app from these (uvicorn imports a factory by name).
 _ENV_DATA_DIR = "IAMD__DATA_DIR"
 _ENV_DATABASE_URL = "IAMD__DATABASE_URL"
+_ENV_AUDIT_TRAIL = "IAMD__AUDIT_TRAIL"
+_ENV_AUDIT_RETENTION_DAYS = "IAMD__AUDIT_RETENTION_DAYS"
 
 log = logging.getLogger("iamd")
 
@@ -44,6 +47,8 @@ def run_server(
     db.dispose()
     os.environ[_ENV_DATA_DIR] = str(settings.data_dir)
     os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
+    os.environ[_ENV_AUDIT_TRAIL] = "1" if settings.audit_trail else ""
+    os.environ[_ENV_AUDIT_RETENTION_DAYS] = str(settings.audit_retention_days)
     click.echo(f"iamd: serving IAM and STS on http://{host}:{port}")
     uvicorn.run(
         "iamd.cli.serve:app_from_environment",
@@ -61,9 +66,13 @@ def app_from_environment() -> Starlette:
     settings = Settings(
         data_dir=Path(os.environ[_ENV_DATA_DIR]),
         database_url=os.environ.get(_ENV_DATABASE_URL) or None,
+        audit_trail=bool(os.environ.get(_ENV_AUDIT_TRAIL)),
+        audit_retention_days=int(os.environ.get(_ENV_AUDIT_RETENTION_DAYS) or 90),
     )
     db, sealer = open_store(settings)
-    return create_combined_app(Server(db=db, sealer=sealer, clock=SystemClock()))
+    clock = SystemClock()
+    trail = Trail(db, clock, trail_settings(settings))
+    return create_combined_app(Server(db=db, sealer=sealer, clock=clock, trail=trail))
 
 
 def _announce(credential: RootCredential, host: str, port: int) -> None:

@@ -1,0 +1,219 @@
+"""The trail of one server process: events written durably, cheaply, and aged out.
+
+Durability, the rule callers rely on:
+
+- **A writing call's event commits in the call's own transaction** (`record_in`):
+  the write and its event are one unit, so neither exists without the other. A call
+  that fails writes nothing, and its event is queued like a read's.
+- **Everything else is batched** (`record_later`): reads, failures, refusals, failed
+  signatures. A background thread writes what is pending every ``flush_interval``
+  (0.2 s) in one transaction. **Bound:** a process that dies loses at most the events
+  it received in the last ``flush_interval`` — or, while the store refuses writes,
+  those still pending. When ``max_pending`` (10,000) are pending, the next caller
+  writes them itself (back-pressure: nothing is dropped while the store takes
+  writes); if the store refuses writes for long, the oldest beyond twice that are
+  dropped, loudly. `close` writes what is pending before the process exits.
+
+Retention (``retention``, default 90 days like CloudTrail's event history): the same
+thread deletes events older than that every ``prune_every`` (10 minutes), at most
+``prune_batch`` (1,000) per transaction, so no request ever waits behind a large
+delete; with several processes each prunes, which is harmless.
+
+A disabled trail (``enabled=False``, ``iamd serve --no-audit-trail``) records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection
+
+from iamd.audit.api_calls import ApiCall, happened
+from iamd.audit.events import Happened, rows
+from iamd.clock import Clock, SystemClock
+from iamd.store import access_keys
+from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
+from iamd.store.database import Database
+
+log = logging.getLogger("iamd.audit")
+
+Pending = ApiCall | Happened
+
+
+@dataclass(frozen=True)
+class TrailSettings:
+    enabled: bool = True
+    retention: timedelta = timedelta(days=90)
+    flush_interval: float = 0.2  # seconds
+    max_pending: int = 10_000
+    prune_every: float = 600.0  # seconds
+    prune_batch: int = 1_000
+
+
+def disabled_trail() -> Trail:
+    """A trail that records nothing (the trail switched off, or no store to write to)."""
+    return Trail(None, SystemClock(), TrailSettings(enabled=False))
+
+
+class Trail:
+    """Records events for one process; see the module's notes on durability."""
+
+    def __init__(
+        self, db: Database | None, clock: Clock, settings: TrailSettings | None = None
+    ) -> None:
+        self._db = db
+        self.clock = clock
+        self.settings = settings or TrailSettings()
+        self._pending: list[Pending] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Condition(self._lock)
+        self._writing = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._pruned_at = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled and self._db is not None
+
+    @property
+    def db(self) -> Database:
+        assert self._db is not None, "a disabled trail has no store"
+        return self._db
+
+    # --- recording ---------------------------------------------------------------------
+
+    def record_in(self, conn: Connection, call: ApiCall) -> None:
+        """Write the call's event in the call's own (writing) transaction."""
+        if self.enabled:
+            insert_rows(conn, rows(happened(call)))
+
+    def record_event_in(self, conn: Connection, event: Happened) -> None:
+        """Write an event in the caller's (writing) transaction."""
+        if self.enabled:
+            insert_rows(conn, rows(event))
+
+    def finish(self, call: ApiCall) -> None:
+        """The call is answered: queue its event unless its transaction already holds it."""
+        if not self.enabled or call.is_recorded:
+            return
+        if call.caller is None and call.access_key_id:
+            call.claimed_account = self._claimed_account(call.access_key_id)
+        self.record_later(call)
+
+    def record_later(self, event: Pending) -> None:
+        """Queue an event for the next batch."""
+        if not self.enabled or self._closed:
+            return
+        with self._lock:
+            self._pending.append(event)
+            overflowing = len(self._pending) >= self.settings.max_pending
+        self._ensure_thread()
+        if overflowing:
+            self._flush_or_shed()
+
+    def _flush_or_shed(self) -> None:
+        """Back-pressure: write the backlog now; if the store refuses, keep a bounded one."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("could not write audit events")
+            with self._lock:
+                excess = len(self._pending) - 2 * self.settings.max_pending
+                if excess > 0:
+                    del self._pending[:excess]
+                    log.error("dropped the %d oldest unwritten audit events", excess)
+
+    def flush(self) -> None:
+        """Write everything queued so far (waits for a batch already being written)."""
+        while True:
+            with self._lock:
+                while self._writing:
+                    self._idle.wait()
+                batch, self._pending = self._pending, []
+                if not batch:
+                    return
+                self._writing += 1
+            try:
+                self._write(batch)
+            finally:
+                with self._lock:
+                    self._writing -= 1
+                    self._idle.notify_all()
+
+    def close(self) -> None:
+        """Write what is pending and stop the background thread."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.flush()
+
+    def prune(self) -> int:
+        """Delete the events older than the retention, a batch per transaction."""
+        cutoff = self.clock.now() - self.settings.retention
+        deleted = 0
+        while True:
+            with self.db.transaction() as conn:
+                count = prune_batch(conn, older_than=cutoff, limit=self.settings.prune_batch)
+            deleted += count
+            if count < self.settings.prune_batch:
+                return deleted
+            time.sleep(0)  # let requests take the store between batches
+
+    # --- the background thread -----------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="iamd-audit", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while not self._closed:
+            self._wake.wait(self.settings.flush_interval)
+            self._wake.clear()
+            try:
+                self.flush()
+                self._prune_when_due()
+            except Exception:  # the trail must outlive a store that is briefly away
+                log.exception("could not write audit events; will retry")
+
+    def _prune_when_due(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < self.settings.prune_every:
+            return
+        self._pruned_at = now
+        self.prune()
+
+    def _write(self, batch: Sequence[Pending]) -> None:
+        stored: list[AuditRow] = []
+        for event in batch:
+            try:
+                stored += rows(happened(event) if isinstance(event, ApiCall) else event)
+            except Exception:  # one malformed event must not cost the others theirs
+                log.exception("could not build an audit event")
+        try:
+            with self.db.transaction() as conn:
+                insert_rows(conn, stored)
+        except Exception:
+            with self._lock:  # keep them for the next round
+                self._pending[:0] = batch
+            raise
+
+    def _claimed_account(self, access_key_id: str) -> str | None:
+        """The account of a long-term key whose request did not verify, if it exists."""
+        try:
+            with self.db.transaction(write=False) as conn:
+                key = access_keys.find_key(conn, access_key_id)
+                return key.account_id if key is not None else None
+        except Exception:
+            return None
