@@ -8,7 +8,10 @@ errors, word for word), authorized by `iamd.authz.authorize` (so a denial is AWS
 AccessDenied with its reason), and run by the same operation function the API runs.
 
 All the calls of one page share one store transaction; each runs in a savepoint of
-its own, so a call that fails leaves nothing half-done for the page to commit.
+its own, so a call that fails leaves nothing half-done for the page to commit. Each
+call is an event on the audit trail like an API call (``sessionCredentialFromConsole``
+set): a write's event in its savepoint, so it commits with the write; anything else
+batched.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ from botocore.serialize import create_serializer
 from sqlalchemy import Connection
 
 from iamd import ids
+from iamd.audit.api_calls import ApiCall
 from iamd.auth.caller import Caller
 from iamd.authz.authorize import authorize
 from iamd.errors import NotImplementedOperation, ServiceError
-from iamd.operation import OperationContext, Output, RequestMeta
+from iamd.operation import OperationContext, Output, RequestMeta, is_read_only
 from iamd.protocol import parse_request, service_model
 from iamd.server.pipeline import OPERATIONS, Server
 
@@ -61,23 +65,54 @@ class Actor:
     def __call__(
         self, operation: str, params: Mapping[str, Any] | None = None, *, service: str = "iam"
     ) -> Output:
-        fields = form_fields(service, operation, params or {})
-        parsed = parse_request(service_model(service), fields)
+        seen = self._audited(service, operation)
+        try:
+            return self._run(seen, service, operation, params or {})
+        except ServiceError as error:
+            seen.error = error
+            raise
+        finally:
+            self.server.trail.finish(seen)
+
+    def _run(
+        self, seen: ApiCall, service: str, operation: str, params: Mapping[str, Any]
+    ) -> Output:
+        parsed = parse_request(service_model(service), form_fields(service, operation, params))
+        seen.operation, seen.params = parsed.operation, parsed.params
         function = OPERATIONS[service].get(operation)
         if function is None:
             raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
         ctx = OperationContext(
             conn=self.conn,
             caller=self.caller,
-            now=self.server.clock.now(),
+            now=seen.received_at,
             sealer=self.server.sealer,
             region=REGION,
-            request_id=ids.request_id(),
+            request_id=seen.request_id,
             meta=self.meta,
+            journal=seen.journal,
         )
+        writes = bool(self.conn.get_execution_options().get("iamd_write", True))
         with self.conn.begin_nested():
             authorize(ctx, service, operation, parsed.params)
-            return function(ctx, parsed.params)
+            output = seen.output = function(ctx, parsed.params)
+            if writes and not is_read_only(operation):
+                self.server.trail.record_in(self.conn, seen)
+                seen.is_recorded = True
+        return output
+
+    def _audited(self, service: str, operation: str) -> ApiCall:
+        return ApiCall(
+            service=service,
+            action=operation,
+            request_id=ids.request_id(),
+            received_at=self.server.clock.now(),
+            region=REGION,
+            meta=self.meta,
+            access_key_id=self.caller.access_key_id,
+            caller=self.caller,
+            from_console=True,
+        )
 
 
 @contextmanager
