@@ -37,8 +37,12 @@ class SerializationException(ClientError):
     code = "SerializationException"
 
 
-# The Query protocol's error codes that JSON services spell otherwise.
-_JSON_CODES = {ValidationError.code: "ValidationException"}
+# The Query protocol's errors that JSON services spell otherwise: (code, HTTP status).
+# A JSON service's AccessDeniedException is an HTTP 400, like DynamoDB's and CloudTrail's.
+_JSON_ERRORS = {
+    ValidationError.code: ("ValidationException", 400),
+    "AccessDenied": ("AccessDeniedException", 400),
+}
 
 
 def target_operation(service: ServiceModel, target: str) -> str:
@@ -68,8 +72,9 @@ def serialize_json_result(operation: OperationModel, output: Mapping[str, Any]) 
 
 
 def serialize_json_error(error: ServiceError) -> tuple[int, bytes]:
-    body = {"__type": _JSON_CODES.get(error.code, error.code), "message": error.message}
-    return error.status, json.dumps(body).encode()
+    code, status = _JSON_ERRORS.get(error.code, (error.code, error.status))
+    body = {"__type": code, "message": error.message}
+    return status, json.dumps(body).encode()
 
 
 def _document(body: bytes) -> Mapping[str, Any]:
