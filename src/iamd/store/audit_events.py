@@ -183,15 +183,50 @@ def _row(row: Any) -> AuditRow:
     )
 
 
-def events_since(
-    conn: Connection, *, after_seq: int, limit: int, account_id: str | None = None
-) -> list[StoredEvent]:
-    """Events inserted after ``after_seq``, oldest first (for following and exporting)."""
-    statement = select(audit_events).where(audit_events.c.seq > after_seq)
-    if account_id is not None:
-        statement = statement.where(audit_events.c.account_id == account_id)
-    statement = statement.order_by(audit_events.c.seq).limit(limit)
-    return [StoredEvent(row.seq, _row(row)) for row in conn.execute(statement)]
+@dataclass(frozen=True)
+class EventScan:
+    """Events in the order they were stored, for following, exporting and reports.
+
+    Every filter given must hold (``attributes`` as LookupEvents' keys; the resource
+    ones match any resource the event names); ``account_id`` None means every account.
+    """
+
+    account_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    attributes: tuple[tuple[str, str], ...] = ()
+    actor_ids: tuple[str, ...] = ()
+    after_seq: int = 0
+    limit: int = 1000
+
+
+def scan_events(conn: Connection, scan: EventScan) -> list[StoredEvent]:
+    """Up to ``scan.limit`` events stored after ``scan.after_seq``, oldest first."""
+    events = audit_events.c
+    statement = select(audit_events).where(events.seq > scan.after_seq)
+    if scan.account_id is not None:
+        statement = statement.where(events.account_id == scan.account_id)
+    if scan.since is not None:
+        statement = statement.where(events.event_time >= scan.since)
+    if scan.until is not None:
+        statement = statement.where(events.event_time <= scan.until)
+    if scan.actor_ids:
+        statement = statement.where(events.actor_id.in_(scan.actor_ids))
+    for key, value in scan.attributes:
+        statement = _scan_attribute(statement, key, value)
+    statement = statement.order_by(events.seq).limit(scan.limit)
+    return _with_resources(
+        conn, [StoredEvent(row.seq, _row(row)) for row in conn.execute(statement)]
+    )
+
+
+def _scan_attribute(statement: Select[Any], key: str, value: str) -> Select[Any]:
+    if key == "ReadOnly":
+        return statement.where(audit_events.c.read_only == (value.lower() == "true"))
+    if key in _COLUMNS:
+        return statement.where(_COLUMNS[key] == value)
+    named = select(audit_event_resources.c.event_id).where(_RESOURCE_COLUMNS[key] == value)
+    return statement.where(audit_events.c.event_id.in_(named))
 
 
 def prune_batch(conn: Connection, *, older_than: datetime, limit: int) -> int:
