@@ -54,8 +54,12 @@ OperationTable = Mapping[str, Operation]
 READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode", "Lookup")
 
 
+# Named like reads, but they store what they generate.
+WRITING_GENERATORS = frozenset({"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"})
+
+
 def is_read_only(operation_name: str) -> bool:
-    return operation_name.startswith(READ_PREFIXES) and operation_name != "GenerateCredentialReport"
+    return operation_name.startswith(READ_PREFIXES) and operation_name not in WRITING_GENERATORS
 
 
 def list_output(member: str, items: Sequence[Any], page: Page[Any]) -> Output:

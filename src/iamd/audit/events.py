@@ -88,6 +88,7 @@ def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRo
         event_time=happened.when,
         event_source=happened.source,
         event_name=happened.name,
+        aws_region=happened.region,
         read_only=happened.read_only,
         username=happened.username,
         access_key_id=happened.identity.get("accessKeyId") or None,

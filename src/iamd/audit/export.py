@@ -55,7 +55,7 @@ def export(db: Database, directory: Path, scan: EventScan) -> list[Path]:
         if row.account_id is None:
             continue
         record = json.loads(row.record)
-        region = str(record.get("awsRegion") or "us-east-1")
+        region = row.aws_region
         hour = row.event_time.replace(minute=0, second=0, microsecond=0)
         key = (row.account_id, region, hour)
         if key not in files:

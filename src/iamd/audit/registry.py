@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from iamd.audit import lookup
+from iamd.audit import advisor, lookup
 from iamd.operation import Operation
 
 AUDIT_OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "cloudtrail": dict(lookup.OPERATIONS),
-    "iam": {},
+    "iam": dict(advisor.OPERATIONS),
 }

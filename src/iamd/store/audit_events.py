@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, insert, or_, select
+from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, select
 
 from iamd.clock import as_utc
 from iamd.store.schema import audit_event_resources, audit_events
@@ -44,6 +44,7 @@ class AuditRow:
     event_time: datetime
     event_source: str
     event_name: str
+    aws_region: str
     read_only: bool
     username: str | None
     access_key_id: str | None
@@ -101,6 +102,7 @@ def _event_values(row: AuditRow) -> dict[str, Any]:
         "event_time": row.event_time,
         "event_source": row.event_source,
         "event_name": row.event_name,
+        "aws_region": row.aws_region,
         "read_only": row.read_only,
         "username": row.username,
         "access_key_id": row.access_key_id,
@@ -174,6 +176,7 @@ def _row(row: Any) -> AuditRow:
         event_time=as_utc(row.event_time),
         event_source=row.event_source,
         event_name=row.event_name,
+        aws_region=row.aws_region,
         read_only=bool(row.read_only),
         username=row.username,
         access_key_id=row.access_key_id,
@@ -249,3 +252,64 @@ def _while_older(candidates: Sequence[Any], older_than: datetime) -> Iterator[tu
         if as_utc(time) >= older_than:
             return
         yield seq, event_id
+
+
+@dataclass(frozen=True)
+class LastAccess:
+    """The latest event of one actor for one action (``iam.amazonaws.com``, ``CreateUser``)."""
+
+    actor_id: str
+    event_source: str
+    event_name: str
+    when: datetime
+    region: str
+
+
+# Sign-ins are no service's access: the access advisor leaves them out.
+_NOT_ACCESS = ("signin.amazonaws.com",)
+
+
+def last_accesses(
+    conn: Connection, actor_ids: Sequence[str], *, since: datetime
+) -> list[LastAccess]:
+    """Per actor and action, the latest event since ``since`` (allowed or not)."""
+    if not actor_ids:
+        return []
+    events = audit_events.c
+    latest = (
+        select(
+            events.actor_id,
+            events.event_source,
+            events.event_name,
+            func.max(events.event_time).label("latest"),
+        )
+        .where(
+            events.actor_id.in_(actor_ids),
+            events.event_time >= since,
+            events.event_source.not_in(_NOT_ACCESS),
+        )
+        .group_by(events.actor_id, events.event_source, events.event_name)
+        .subquery()
+    )
+    statement = select(
+        events.actor_id,
+        events.event_source,
+        events.event_name,
+        events.event_time,
+        events.aws_region,
+    ).join(
+        latest,
+        and_(
+            events.actor_id == latest.c.actor_id,
+            events.event_source == latest.c.event_source,
+            events.event_name == latest.c.event_name,
+            events.event_time == latest.c.latest,
+        ),
+    )
+    found: dict[tuple[str, str, str], LastAccess] = {}
+    for row in conn.execute(statement):
+        access = LastAccess(
+            row.actor_id, row.event_source, row.event_name, as_utc(row.event_time), row.aws_region
+        )
+        found[(access.actor_id, access.event_source, access.event_name)] = access
+    return list(found.values())

@@ -388,6 +388,7 @@ audit_events = Table(
     Column("event_time", Timestamp, nullable=False),
     Column("event_source", String(64), nullable=False),
     Column("event_name", String(128), nullable=False),
+    Column("aws_region", String(32), nullable=False),
     Column("read_only", Boolean, nullable=False),
     Column("username", String(256)),
     Column("access_key_id", String(128)),
@@ -420,4 +421,19 @@ audit_event_resources = Table(
     PrimaryKeyConstraint("event_id", "position"),
     Index("ix_audit_event_resources_name", "account_id", "resource_name", "event_time"),
     Index("ix_audit_event_resources_type", "account_id", "resource_type", "event_time"),
+)
+
+# Access advisor reports (GenerateServiceLastAccessedDetails): computed from the trail
+# when the job is created, kept as JSON for GetServiceLastAccessedDetails to page.
+access_advisor_reports = Table(
+    "access_advisor_reports",
+    metadata,
+    Column("job_id", String(36), primary_key=True),
+    _account_fk(),
+    Column("entity_arn", String(2048), nullable=False),
+    Column("granularity", String(16), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Column("completed_at", Timestamp, nullable=False),
+    Column("report", Text, nullable=False),
+    Index("ix_access_advisor_reports_account_created", "account_id", "created_at"),
 )

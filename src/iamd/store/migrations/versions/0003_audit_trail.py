@@ -1,4 +1,4 @@
-"""the audit trail: CloudTrail records and the resources they name
+"""the audit trail: CloudTrail records, the resources they name, access advisor reports
 
 Revision ID: 0003_audit_trail
 Revises: 0002_authz_triggers
@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("event_source", sa.String(length=64), nullable=False),
         sa.Column("event_name", sa.String(length=128), nullable=False),
+        sa.Column("aws_region", sa.String(length=32), nullable=False),
         sa.Column("read_only", sa.Boolean(), nullable=False),
         sa.Column("username", sa.String(length=256), nullable=True),
         sa.Column("access_key_id", sa.String(length=128), nullable=True),
@@ -69,7 +70,32 @@ def upgrade() -> None:
     ):
         op.create_index(name, "audit_event_resources", columns, unique=False)
 
+    op.create_table(
+        "access_advisor_reports",
+        sa.Column("job_id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=False),
+        sa.Column("entity_arn", sa.String(length=2048), nullable=False),
+        sa.Column("granularity", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("report", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_access_advisor_reports_account_id_accounts"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_access_advisor_reports")),
+    )
+    op.create_index(
+        "ix_access_advisor_reports_account_created",
+        "access_advisor_reports",
+        ["account_id", "created_at"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("access_advisor_reports")
     op.drop_table("audit_event_resources")
     op.drop_table("audit_events")
