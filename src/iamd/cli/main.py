@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from iamd.cli.audit import audit
+from iamd.cli.policy import policy
 from iamd.cli.settings import Settings, open_store
 from iamd.cli.simulate import simulate
 
@@ -121,6 +122,7 @@ def account_create(email: str, name: str | None, data_dir: Path, database_url: s
 
 main.add_command(simulate)
 main.add_command(audit)
+main.add_command(policy)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -313,3 +313,18 @@ def last_accesses(
         )
         found[(access.actor_id, access.event_source, access.event_name)] = access
     return list(found.values())
+
+
+def latest_activity(
+    conn: Connection, actor_ids: Sequence[str], *, since: datetime
+) -> dict[str, datetime]:
+    """Each actor's latest event of any kind (sign-ins too) since ``since``."""
+    if not actor_ids:
+        return {}
+    events = audit_events.c
+    statement = (
+        select(events.actor_id, func.max(events.event_time).label("latest"))
+        .where(events.actor_id.in_(actor_ids), events.event_time >= since)
+        .group_by(events.actor_id)
+    )
+    return {row.actor_id: as_utc(row.latest) for row in conn.execute(statement)}
