@@ -107,7 +107,7 @@ def happened(call: ApiCall) -> Happened:
         error_code=error_code(call.service, error) if error is not None else None,
         error_message=error.message if error is not None else None,
         resources=_record_resources(call),
-        lookup_resources=lookup_resources(call.params, call.output),
+        lookup_resources=lookup_resources(call.params, _created_by(call)),
         from_console=call.from_console,
         decision=decision_element(call.journal),
         username=_username(call, who),
@@ -204,6 +204,13 @@ def _response(call: ApiCall) -> Any:
     return response_elements(call.operation, call.output)
 
 
+def _created_by(call: ApiCall) -> Mapping[str, Any] | None:
+    """The output, when it can name something the call created (a read creates nothing)."""
+    if call.output is None or call.error is not None or is_read_only(call.action):
+        return None
+    return call.output
+
+
 def _record_resources(call: ApiCall) -> tuple[dict[str, str], ...]:
     """The record's ``resources``: the role an STS call assumed, as AWS lists it."""
     if call.action not in _ASSUMING or call.params is None:
@@ -220,12 +227,13 @@ def lookup_resources(
 ) -> tuple[tuple[str, str], ...]:
     """(ResourceType, ResourceName) of what the input named and the output created."""
     found: list[tuple[str, str]] = []
-    for member, kind in _RESOURCE_MEMBERS.items():
-        value = (params or {}).get(member)
+    for member, value in (params or {}).items():
+        kind = _RESOURCE_MEMBERS.get(member)
+        if kind is not None and isinstance(value, str) and value:
+            found.append((kind, value))
+    for (structure, member), kind in _CREATED.items() if output else ():
+        created = output.get(structure) if output else None
+        value = created.get(member) if isinstance(created, Mapping) else None
         if isinstance(value, str) and value:
             found.append((kind, value))
-    for (structure, member), kind in _CREATED.items():
-        value = ((output or {}).get(structure) or {}).get(member)
-        if isinstance(value, str) and value:
-            found.append((kind, value))
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found)) if len(found) > 1 else tuple(found)

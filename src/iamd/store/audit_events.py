@@ -13,12 +13,13 @@ batch at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, or_, select
+from sqlalchemy import Connection, Dialect, Select, Table, and_, delete, func, or_, select
 
 from iamd.clock import as_utc
 from iamd.store.schema import audit_event_resources, audit_events
@@ -75,41 +76,96 @@ class EventQuery:
 
 
 def insert_rows(conn: Connection, rows: Sequence[AuditRow]) -> None:
-    """Store events (and the resources they name) in the connection's transaction."""
+    """Store events (and the resources they name) in the connection's transaction.
+
+    The hottest write of the server (every request's event goes through here), so it
+    runs as one driver-level ``executemany`` per table, values bound by the columns'
+    own SQLAlchemy types.
+    """
     if not rows:
         return
-    conn.execute(insert(audit_events), [_event_values(row) for row in rows])
-    resources = [
-        {
-            "event_id": row.event_id,
-            "position": position,
-            "account_id": row.account_id,
-            "event_time": row.event_time,
-            "resource_type": kind,
-            "resource_name": name,
-        }
+    events, resources = _inserts(conn.dialect)
+    conn.exec_driver_sql(events.sql, [events.bind(_event_values(row)) for row in rows])
+    named = [
+        (row.event_id, position, row.account_id, row.event_time, kind, name)
         for row in rows
         for position, (kind, name) in enumerate(row.resources)
     ]
-    if resources:
-        conn.execute(insert(audit_event_resources), resources)
+    if named:
+        conn.exec_driver_sql(resources.sql, [resources.bind(values) for values in named])
 
 
-def _event_values(row: AuditRow) -> dict[str, Any]:
-    return {
-        "event_id": row.event_id,
-        "account_id": row.account_id,
-        "event_time": row.event_time,
-        "event_source": row.event_source,
-        "event_name": row.event_name,
-        "aws_region": row.aws_region,
-        "read_only": row.read_only,
-        "username": row.username,
-        "access_key_id": row.access_key_id,
-        "actor_id": row.actor_id,
-        "error_code": row.error_code,
-        "record": row.record,
-    }
+@dataclass(frozen=True)
+class _Insert:
+    """An INSERT in the driver's own placeholders, and the columns' bind processors."""
+
+    sql: str
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def bind(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None or value is None else process(value)
+            for process, value in zip(self.processors, values, strict=True)
+        )
+
+
+_EVENT_COLUMNS = (
+    "event_id",
+    "account_id",
+    "event_time",
+    "event_source",
+    "event_name",
+    "aws_region",
+    "read_only",
+    "username",
+    "access_key_id",
+    "actor_id",
+    "error_code",
+    "record",
+)
+_RESOURCE_ROW = (
+    "event_id",
+    "position",
+    "account_id",
+    "event_time",
+    "resource_type",
+    "resource_name",
+)
+
+
+@functools.cache
+def _inserts(dialect: Dialect) -> tuple[_Insert, _Insert]:
+    return (
+        _insert(dialect, audit_events, _EVENT_COLUMNS),
+        _insert(dialect, audit_event_resources, _RESOURCE_ROW),
+    )
+
+
+def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert:
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)})"
+    )
+    processors = tuple(table.c[name].type.bind_processor(dialect) for name in columns)
+    return _Insert(sql, processors)
+
+
+def _event_values(row: AuditRow) -> tuple[Any, ...]:
+    return (
+        row.event_id,
+        row.account_id,
+        row.event_time,
+        row.event_source,
+        row.event_name,
+        row.aws_region,
+        row.read_only,
+        row.username,
+        row.access_key_id,
+        row.actor_id,
+        row.error_code,
+        row.record,
+    )
 
 
 def find_events(conn: Connection, query: EventQuery) -> list[StoredEvent]:
