@@ -18,13 +18,14 @@ calls) and iamd's ``iamdDecision`` (`iamd.audit.reasons`).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from iamd.store.audit_events import AuditRow
 
@@ -46,7 +47,9 @@ def event_time(moment: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-@dataclass(frozen=True)
+# Not frozen: one is built for every request, and a frozen dataclass's per-field
+# setattr costs more than the rest of the event. Nothing changes one once built.
+@dataclass(slots=True)
 class Happened:
     """One event in CloudTrail's terms, before it is addressed to its accounts."""
 
@@ -109,7 +112,8 @@ def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRo
         access_key_id=happened.identity.get("accessKeyId") or None,
         actor_id=happened.actor_id,
         error_code=happened.error_code,
-        record=json.dumps(record, separators=(",", ":"), default=str),
+        # orjson: a tenth of the stdlib's time, and this runs once per request.
+        record=orjson.dumps(record, default=str).decode(),
         resources=happened.lookup_resources,
     )
 

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Dialect, Select, Table, and_, delete, func, or_, select
 
@@ -32,14 +32,16 @@ _COLUMNS = {
     "AccessKeyId": audit_events.c.access_key_id,
     "EventSource": audit_events.c.event_source,
 }
+# … and the two that filter on the resources an event names: its first, or any other.
 _RESOURCE_COLUMNS = {
-    "ResourceName": audit_event_resources.c.resource_name,
-    "ResourceType": audit_event_resources.c.resource_type,
+    "ResourceName": (audit_events.c.resource_name, audit_event_resources.c.resource_name),
+    "ResourceType": (audit_events.c.resource_type, audit_event_resources.c.resource_type),
 }
 
 
-@dataclass(frozen=True)
-class AuditRow:
+class AuditRow(NamedTuple):
+    """One stored event. A tuple of strings: a queue of them costs the GC nothing to trace."""
+
     event_id: str
     account_id: str | None
     event_time: datetime
@@ -89,7 +91,7 @@ def insert_rows(conn: Connection, rows: Sequence[AuditRow]) -> None:
     named = [
         (row.event_id, position, row.account_id, row.event_time, kind, name)
         for row in rows
-        for position, (kind, name) in enumerate(row.resources)
+        for position, (kind, name) in enumerate(row.resources[1:], start=1)
     ]
     if named:
         conn.exec_driver_sql(resources.sql, [resources.bind(values) for values in named])
@@ -100,13 +102,16 @@ class _Insert:
     """An INSERT in the driver's own placeholders, and the columns' bind processors."""
 
     sql: str
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor)
 
     def bind(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.processors, values, strict=True)
-        )
+        if not self.processors:
+            return values
+        bound = list(values)
+        for position, process in self.processors:
+            if bound[position] is not None:
+                bound[position] = process(bound[position])
+        return tuple(bound)
 
 
 _EVENT_COLUMNS = (
@@ -121,6 +126,8 @@ _EVENT_COLUMNS = (
     "access_key_id",
     "actor_id",
     "error_code",
+    "resource_type",
+    "resource_name",
     "record",
 )
 _RESOURCE_ROW = (
@@ -147,11 +154,12 @@ def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert
         f"INSERT INTO {table.name} ({', '.join(columns)}) "
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
-    processors = tuple(table.c[name].type.bind_processor(dialect) for name in columns)
-    return _Insert(sql, processors)
+    processors = [(i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(columns)]
+    return _Insert(sql, tuple((i, process) for i, process in processors if process is not None))
 
 
 def _event_values(row: AuditRow) -> tuple[Any, ...]:
+    first_type, first_name = row.resources[0] if row.resources else (None, None)
     return (
         row.event_id,
         row.account_id,
@@ -164,6 +172,8 @@ def _event_values(row: AuditRow) -> tuple[Any, ...]:
         row.access_key_id,
         row.actor_id,
         row.error_code,
+        first_type,
+        first_name,
         row.record,
     )
 
@@ -195,16 +205,18 @@ def _with_attribute(statement: Select[Any], query: EventQuery) -> Select[Any]:
         return statement.where(audit_events.c.read_only == (value.lower() == "true"))
     if key in _COLUMNS:
         return statement.where(_COLUMNS[key] == value)
+    first, others = _RESOURCE_COLUMNS[key]
     named = select(audit_event_resources.c.event_id).where(
         audit_event_resources.c.account_id == query.account_id,
-        _RESOURCE_COLUMNS[key] == value,
+        others == value,
         audit_event_resources.c.event_time >= query.start,
         audit_event_resources.c.event_time <= query.end,
     )
-    return statement.where(audit_events.c.event_id.in_(named))
+    return statement.where(or_(first == value, audit_events.c.event_id.in_(named)))
 
 
 def _with_resources(conn: Connection, found: list[StoredEvent]) -> list[StoredEvent]:
+    """The events with every resource they name: the first from their row, then the rest."""
     if not found:
         return found
     ids = [event.row.event_id for event in found]
@@ -216,13 +228,12 @@ def _with_resources(conn: Connection, found: list[StoredEvent]) -> list[StoredEv
     named: dict[str, list[tuple[str, str]]] = {}
     for row in conn.execute(statement):
         named.setdefault(row.event_id, []).append((row.resource_type, row.resource_name))
-    return [
-        StoredEvent(e.seq, _replace_resources(e.row, named.get(e.row.event_id, []))) for e in found
-    ]
+    return [StoredEvent(e.seq, _with_others(e.row, named)) for e in found]
 
 
-def _replace_resources(row: AuditRow, resources: list[tuple[str, str]]) -> AuditRow:
-    return AuditRow(**{**row.__dict__, "resources": tuple(resources)})
+def _with_others(row: AuditRow, named: dict[str, list[tuple[str, str]]]) -> AuditRow:
+    others = named.get(row.event_id)
+    return row._replace(resources=row.resources + tuple(others)) if others else row
 
 
 def _row(row: Any) -> AuditRow:
@@ -239,6 +250,7 @@ def _row(row: Any) -> AuditRow:
         actor_id=row.actor_id,
         error_code=row.error_code,
         record=row.record,
+        resources=((row.resource_type, row.resource_name),) if row.resource_name else (),
     )
 
 
@@ -284,8 +296,9 @@ def _scan_attribute(statement: Select[Any], key: str, value: str) -> Select[Any]
         return statement.where(audit_events.c.read_only == (value.lower() == "true"))
     if key in _COLUMNS:
         return statement.where(_COLUMNS[key] == value)
-    named = select(audit_event_resources.c.event_id).where(_RESOURCE_COLUMNS[key] == value)
-    return statement.where(audit_events.c.event_id.in_(named))
+    first, others = _RESOURCE_COLUMNS[key]
+    named = select(audit_event_resources.c.event_id).where(others == value)
+    return statement.where(or_(first == value, audit_events.c.event_id.in_(named)))
 
 
 def prune_batch(conn: Connection, *, older_than: datetime, limit: int) -> int:

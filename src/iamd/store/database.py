@@ -33,14 +33,21 @@ class Database:
         upgrade_to_head(self.engine)
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Connection]:
         """A connection in a transaction that commits on success, rolls back on error.
 
         On SQLite a writing transaction takes the write lock up front (BEGIN
         IMMEDIATE) so that two writers never deadlock upgrading a read lock.
+
+        ``durable=False`` commits without waiting for the disk: the transaction survives
+        the process dying, but not the machine losing power before the next durable
+        commit's sync (SQLite's synchronous=NORMAL in WAL mode; PostgreSQL's
+        synchronous_commit=off). For the audit trail's batches of read events only.
         """
-        options: dict[str, Any] = {"iamd_write": write}
+        options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
         with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            if not durable and not self.is_sqlite:
+                conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield conn
 
     def dispose(self) -> None:
@@ -76,10 +83,19 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("iamd_write", True)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        options = conn.get_execution_options()
+        _set_synchronous(conn, "FULL" if options.get("iamd_durable", True) else "NORMAL")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("iamd_write", True) else "BEGIN")
 
     return engine
+
+
+def _set_synchronous(conn: Connection, level: str) -> None:
+    """SQLite's synchronous setting for the next transaction (it cannot change inside one)."""
+    info = conn.connection.info
+    if info.get("iamd_synchronous", "FULL") != level:
+        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+        info["iamd_synchronous"] = level
 
 
 def _postgres_engine(url: str) -> Engine:

@@ -395,15 +395,21 @@ audit_events = Table(
     # The unique id of the IAM user or role that acted (a role session: its role).
     Column("actor_id", String(128)),
     Column("error_code", String(128)),
+    # The first resource the event names (most name one); the others are in
+    # audit_event_resources, so a typical event is one row to insert, not two.
+    Column("resource_type", String(64)),
+    Column("resource_name", String(2048)),
     Column("record", Text, nullable=False),
     Index("ix_audit_events_account_time", "account_id", "event_time", "seq"),
+    Index("ix_audit_events_account_resource", "account_id", "resource_name", "event_time"),
     Index("ix_audit_events_account_name", "account_id", "event_name", "event_time"),
     Index("ix_audit_events_account_username", "account_id", "username", "event_time"),
     Index("ix_audit_events_account_key", "account_id", "access_key_id", "event_time"),
     Index("ix_audit_events_actor", "actor_id", "event_time"),
 )
 
-# The resources an event names, as LookupEvents' ResourceType and ResourceName.
+# The resources an event names beyond its first, as LookupEvents' ResourceType and
+# ResourceName (position 1, 2, …; the first is in the event's own row).
 audit_event_resources = Table(
     "audit_event_resources",
     metadata,

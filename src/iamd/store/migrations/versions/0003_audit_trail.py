@@ -36,12 +36,15 @@ def upgrade() -> None:
         sa.Column("access_key_id", sa.String(length=128), nullable=True),
         sa.Column("actor_id", sa.String(length=128), nullable=True),
         sa.Column("error_code", sa.String(length=128), nullable=True),
+        sa.Column("resource_type", sa.String(length=64), nullable=True),
+        sa.Column("resource_name", sa.String(length=2048), nullable=True),
         sa.Column("record", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
         sa.UniqueConstraint("event_id", name=op.f("uq_audit_events_event_id")),
     )
     for name, columns in (
         ("ix_audit_events_account_time", ["account_id", "event_time", "seq"]),
+        ("ix_audit_events_account_resource", ["account_id", "resource_name", "event_time"]),
         ("ix_audit_events_account_name", ["account_id", "event_name", "event_time"]),
         ("ix_audit_events_account_username", ["account_id", "username", "event_time"]),
         ("ix_audit_events_account_key", ["account_id", "access_key_id", "event_time"]),
