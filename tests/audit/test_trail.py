@@ -263,3 +263,16 @@ def test_cross_account_assume_role_is_recorded_in_both_accounts(
         "userName": "shared",
     }
     assert identity["sessionContext"]["attributes"]["mfaAuthenticated"] == "false"
+
+
+def test_an_iam_call_naming_another_accounts_arn_stays_in_the_callers_history(
+    server: IamdServer, iam: Any, trail: Trail, trail_of: Any, account: RootCredential
+) -> None:
+    other = server.new_account()
+    other_iam = server.client("iam", other.access_key_id, other.secret_access_key)
+    policy = other_iam.create_policy(PolicyName="theirs", PolicyDocument=document(allow("*")))
+    with pytest.raises(ClientError):
+        iam.get_policy(PolicyArn=policy["Policy"]["Arn"])
+    (record,) = trail.wait_for("GetPolicy")
+    assert record["recipientAccountId"] == account.account_id and "sharedEventID" not in record
+    assert trail_of(other).named("GetPolicy") == []

@@ -178,8 +178,15 @@ def _is_read_only(call: ApiCall) -> bool:
 
 
 def _accounts(call: ApiCall, who: Mapping[str, Any]) -> tuple[str | None, ...]:
-    """The caller's account, then every other account whose resource the call was decided on."""
+    """The caller's account and, for assuming a role, the role's account.
+
+    Only a role that exists has its trust policy decided (`sts.trust.note_trust`), so
+    an AssumeRole naming any account id cannot write into that account's history. IAM
+    calls stay in the caller's account, whatever ARN they name, as AWS records them.
+    """
     own = call.caller.account_id if call.caller is not None else who.get("accountId")
+    if call.action not in _ASSUMING:
+        return distinct([own])
     reached = [_account_of(e.resource) for e in call.journal.evaluations if e.decision is not None]
     return distinct([own, *reached])
 

@@ -6,8 +6,12 @@ Durability, the rule callers rely on:
   the write and its event are one unit, so neither exists without the other. A call
   that fails writes nothing, and its event is queued like a read's.
 - **Everything else is batched** (`record_later`): reads, failures, refusals, failed
-  signatures. A background thread writes what is pending every ``flush_interval``
-  (0.2 s) in one transaction, committed without waiting for the disk except once
+  signatures. What is pending is written every ``flush_interval`` (0.2 s) in one
+  transaction — by the request that finds the last batch that old, on its own
+  thread, or, when no request comes, by a background thread (a background thread
+  writing while requests run makes both hand the interpreter's lock back and forth
+  at every database call, which cost more than the batch itself), committed
+  without waiting for the disk except once
   every ``sync_every`` (1 s) — a batch's fsync costs the requests waiting on the
   store more than its inserts do. **Bound:** a process that dies loses at most the
   events it received in the last ``flush_interval`` (0.2 s); a machine that loses
@@ -81,6 +85,7 @@ class Trail:
         self._closed = False
         self._pruned_at = 0.0
         self._synced_at = 0.0
+        self._flushed_at = time.monotonic()
 
     @property
     def enabled(self) -> bool:
@@ -128,11 +133,13 @@ class Trail:
         if not self.enabled or self._closed:
             return
         stored = rows(event)
+        now = time.monotonic()
         with self._lock:
             self._pending += stored
             overflowing = len(self._pending) >= self.settings.max_pending
+            due = not self._writing and now - self._flushed_at >= self.settings.flush_interval
         self._ensure_thread()
-        if overflowing:
+        if overflowing or due:
             self._flush_or_shed()
 
     def _flush_or_shed(self) -> None:
@@ -154,6 +161,7 @@ class Trail:
                 while self._writing:
                     self._idle.wait()
                 batch, self._pending = self._pending, []
+                self._flushed_at = time.monotonic()
                 if not batch:
                     return
                 self._writing += 1
@@ -196,11 +204,13 @@ class Trail:
                 self._thread.start()
 
     def _run(self) -> None:
+        """Write what requests left pending when none came to write it, and prune."""
         while not self._closed:
             self._wake.wait(self.settings.flush_interval)
             self._wake.clear()
             try:
-                self.flush()
+                if time.monotonic() - self._flushed_at >= self.settings.flush_interval:
+                    self.flush()
                 self._prune_when_due()
             except Exception:  # the trail must outlive a store that is briefly away
                 log.exception("could not write audit events; will retry")
