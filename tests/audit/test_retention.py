@@ -101,3 +101,27 @@ def test_a_disabled_trail_records_nothing(db: Database) -> None:
     trail.record_later(_event(START))
     trail.close()
     assert _names(db, clock) == []
+
+
+def test_a_request_writes_the_due_batch_itself(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.0))
+    trail.record_later(_event(START))  # the last batch is "older" than 0 s: written now
+    assert _names(db, clock) == ["GetUser"]
+    trail.close()
+
+
+def test_an_event_queued_inside_an_open_transaction_waits_for_the_thread(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.05))
+    with db.transaction() as conn:  # a console page's write transaction, still open
+        time.sleep(0.06)  # a batch is due
+        started = time.monotonic()
+        trail.record_later(_event(START), may_write=False)
+        assert time.monotonic() - started < 1  # it did not wait on its own write lock
+        conn.exec_driver_sql("SELECT 1")
+    deadline = time.monotonic() + 5
+    while not _names(db, clock) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _names(db, clock) == ["GetUser"]
+    trail.close()

@@ -108,9 +108,11 @@ class Trail:
         if self.enabled:
             insert_rows(conn, rows(event))
 
-    def finish(self, call: ApiCall) -> None:
+    def finish(self, call: ApiCall, *, may_write: bool = True) -> None:
         """The call is answered: queue its event unless its transaction already holds it.
 
+        ``may_write=False`` when the caller still holds a transaction open (the console's
+        pages): a batch written from inside it would wait on its own write lock.
         Never raises: a request that was answered stays answered.
         """
         if not self.enabled or call.is_recorded:
@@ -118,11 +120,11 @@ class Trail:
         try:
             if call.caller is None and call.access_key_id:
                 call.claimed_account = self._claimed_account(call.access_key_id)
-            self.record_later(happened(call))
+            self.record_later(happened(call), may_write=may_write)
         except Exception:
             log.exception("could not record request %s in the audit trail", call.request_id)
 
-    def record_later(self, event: Happened) -> None:
+    def record_later(self, event: Happened, *, may_write: bool = True) -> None:
         """Queue an event for the next batch.
 
         The event is turned into its rows now, not when the batch is written: a row is a
@@ -139,7 +141,7 @@ class Trail:
             overflowing = len(self._pending) >= self.settings.max_pending
             due = not self._writing and now - self._flushed_at >= self.settings.flush_interval
         self._ensure_thread()
-        if overflowing or due:
+        if may_write and (overflowing or due):
             self._flush_or_shed()
 
     def _flush_or_shed(self) -> None:

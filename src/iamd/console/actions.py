@@ -71,8 +71,8 @@ class Actor:
         except ServiceError as error:
             seen.error = error
             raise
-        finally:
-            self.server.trail.finish(seen)
+        finally:  # the page's transaction is still open: the trail's thread writes
+            self.server.trail.finish(seen, may_write=False)
 
     def _run(
         self, seen: ApiCall, service: str, operation: str, params: Mapping[str, Any]
