@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from iamd.store.audit_outbox import outbox_has_rows
 from support import IamdServer, RootCredential
 
 # Reads are batched (flushed every 0.2 s): a test waits at most this long for one.
@@ -76,3 +77,22 @@ def trail_of(server: IamdServer) -> Callable[[RootCredential], Trail]:
         return Trail(client)
 
     return make
+
+
+def drained(server: IamdServer) -> None:
+    """Wait until writes' events have left the outbox for the trail's table.
+
+    LookupEvents sees them at once; what reads the trail's table alone (``iamd audit``,
+    policy generation, the access advisor) sees them with the next batch.
+    """
+    db, _ = server.open_store()
+    try:
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
+            with db.transaction(write=False) as conn:
+                if not outbox_has_rows(conn):
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the outbox was not drained")
+    finally:
+        db.dispose()

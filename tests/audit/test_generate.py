@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from audit.conftest import Trail, allow, deny, document
+from audit.conftest import Trail, allow, deny, document, drained
 from iamd.audit.generate import generate_policy, principal_of
 from iamd.audit.unused import unused
 from support import IamdServer, RootCredential, error_of
@@ -49,6 +49,7 @@ def _undo(iam: Any) -> None:
 
 
 def _cli_generate(server: IamdServer, arn: str) -> dict[str, Any]:
+    drained(server)
     store = ["--database-url", server.database_url] if server.database_url else []
     store = store or ["--data-dir", str(server.data_dir)]
     command = [sys.executable, "-m", "iamd.cli.main", "policy", "generate", "--principal", arn]
@@ -61,6 +62,7 @@ def _cli_generate(server: IamdServer, arn: str) -> dict[str, Any]:
 
 
 def _generate(server: IamdServer, arn: str) -> dict[str, Any]:
+    drained(server)
     db, _ = server.open_store()
     try:
         with db.transaction(write=False) as conn:
@@ -168,6 +170,7 @@ def test_unused_lists_what_was_never_used(
     builder = _keyed_user(server, iam, "builder", document(allow(["iam:ListUsers", "iam:GetUser"])))
     builder.list_users()
     trail.wait_for("ListUsers")
+    drained(server)
     db, _ = server.open_store()
     try:
         with db.transaction(write=False) as conn:

@@ -16,6 +16,7 @@ from iamd.audit.events import Happened
 from iamd.audit.trail import Trail, TrailSettings
 from iamd.clock import FixedClock
 from iamd.store.audit_events import EventQuery, find_events
+from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
 from iamd.store.database import Database, sqlite_url
 from support import fresh_database_url
 
@@ -125,3 +126,30 @@ def test_an_event_queued_inside_an_open_transaction_waits_for_the_thread(db: Dat
         time.sleep(0.02)
     assert _names(db, clock) == ["GetUser"]
     trail.close()
+
+
+def test_a_writes_event_waits_in_the_outbox_then_moves_with_the_next_batch(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    with db.transaction() as conn:  # the write's own transaction
+        trail.record_event_in(conn, _event(START, "CreateUser"))
+    query = EventQuery(ACCOUNT, START - timedelta(days=1), START + timedelta(days=1))
+    with db.transaction(write=False) as conn:
+        assert [e.row.event_name for e in find_events_and_waiting(conn, query)] == ["CreateUser"]
+        assert find_events(conn, query) == []  # not yet in the trail's own table
+        assert outbox_has_rows(conn)
+    trail.flush()
+    with db.transaction(write=False) as conn:
+        assert [e.row.event_name for e in find_events(conn, query)] == ["CreateUser"]
+        assert not outbox_has_rows(conn)
+    trail.close()
+
+
+def test_a_write_that_rolls_back_leaves_no_event(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        trail.record_event_in(conn, _event(START, "CreateUser"))
+        raise RuntimeError("the write failed")
+    trail.close()
+    assert _names(db, clock) == []

@@ -9,7 +9,8 @@ from typing import Any
 from audit.conftest import Trail, allow, document
 from console.test_console_http import Browser, sign_up
 from iamd.console.principals import account_by_email
-from iamd.store.audit_events import EventQuery, find_events
+from iamd.store.audit_events import EventQuery
+from iamd.store.audit_outbox import find_events_and_waiting
 from support import IamdServer, RootCredential
 
 PASSWORD = "Sign-In-Passw0rd!"
@@ -83,7 +84,7 @@ def test_a_root_sign_in_is_recorded(server: IamdServer) -> None:
             account = account_by_email(conn, email)
             assert account is not None
             query = EventQuery(account.account_id, *ALWAYS, ("EventName", "ConsoleLogin"))
-            found = find_events(conn, query)
+            found = find_events_and_waiting(conn, query)
     finally:
         db.dispose()
     record = json.loads(found[0].row.record)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from audit.conftest import drained
 from support import IamdServer, RootCredential
 
 LOG_KEY = re.compile(
@@ -20,6 +21,7 @@ LOG_KEY = re.compile(
 
 
 def _iamd(server: IamdServer, *args: str) -> list[str]:
+    drained(server)
     command = [sys.executable, "-m", "iamd.cli.main", "audit", *args, *_store(server)]
     answer = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert answer.returncode == 0, answer.stderr

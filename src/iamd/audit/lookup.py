@@ -26,7 +26,8 @@ from iamd.errors import (
     InvalidTimeRangeException,
 )
 from iamd.operation import OperationContext, OperationTable, Output, Params
-from iamd.store.audit_events import EventQuery, StoredEvent, find_events
+from iamd.store.audit_events import EventQuery, StoredEvent
+from iamd.store.audit_outbox import find_events_and_waiting
 
 DEFAULT_RANGE = timedelta(days=90)
 DEFAULT_MAX_RESULTS = 50
@@ -45,7 +46,7 @@ def lookup_events(ctx: OperationContext, params: Params) -> Output:
     token = params.get("NextToken")
     before = _position(token, fingerprint) if token else None
     query = EventQuery(ctx.account_id, start, end, attribute, before, limit=limit + 1)
-    found = find_events(ctx.conn, query)
+    found = find_events_and_waiting(ctx.conn, query)
     output: Output = {"Events": [_event(stored) for stored in found[:limit]]}
     if len(found) > limit:
         output["NextToken"] = _token(found[limit - 1], fingerprint)
@@ -87,16 +88,16 @@ def _fingerprint(account_id: str, params: Params) -> str:
 
 
 def _token(last: StoredEvent, fingerprint: str) -> str:
-    payload = {"t": last.row.event_time.isoformat(), "s": last.seq, "q": fingerprint}
+    payload = {"t": last.row.event_time.isoformat(), "e": last.row.event_id, "q": fingerprint}
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
 
 
-def _position(token: str, fingerprint: str) -> tuple[datetime, int]:
+def _position(token: str, fingerprint: str) -> tuple[datetime, str]:
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
         if payload["q"] != fingerprint:
             raise ValueError("another query's token")
-        return datetime.fromisoformat(payload["t"]), int(payload["s"])
+        return datetime.fromisoformat(payload["t"]), str(payload["e"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidNextTokenException("Invalid NextToken.") from None
 

@@ -3,8 +3,11 @@
 Durability, the rule callers rely on:
 
 - **A writing call's event commits in the call's own transaction** (`record_in`):
-  the write and its event are one unit, so neither exists without the other. A call
-  that fails writes nothing, and its event is queued like a read's.
+  the write and its event are one unit, so neither exists without the other. It
+  goes to the trail's outbox (one page more for the write's transaction, not the
+  eight of the indexed table), from which the next batch moves it, in one
+  transaction; LookupEvents reads both. A call that fails writes nothing, and its
+  event is queued like a read's.
 - **Everything else is batched** (`record_later`): reads, failures, refusals, failed
   signatures. What is pending is written every ``flush_interval`` (0.2 s) in one
   transaction — by the request that finds the last batch that old, on its own
@@ -46,6 +49,7 @@ from iamd.audit.events import Happened, rows
 from iamd.clock import Clock, SystemClock
 from iamd.store import access_keys
 from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
+from iamd.store.audit_outbox import MOVE_BATCH, insert_outbox, move_outbox, outbox_has_rows
 from iamd.store.database import Database
 
 log = logging.getLogger("iamd.audit")
@@ -100,13 +104,15 @@ class Trail:
 
     def record_in(self, conn: Connection, call: ApiCall) -> None:
         """Write the call's event in the call's own (writing) transaction."""
-        if self.enabled:
-            insert_rows(conn, rows(happened(call)))
+        self.record_event_in(conn, happened(call))
 
     def record_event_in(self, conn: Connection, event: Happened) -> None:
-        """Write an event in the caller's (writing) transaction."""
+        """Write an event in the caller's (writing) transaction, to the outbox.
+
+        The next batch moves it to the trail's indexed table (`store.audit_outbox`).
+        """
         if self.enabled:
-            insert_rows(conn, rows(event))
+            insert_outbox(conn, rows(event))
 
     def finish(self, call: ApiCall, *, may_write: bool = True) -> None:
         """The call is answered: queue its event unless its transaction already holds it.
@@ -115,7 +121,11 @@ class Trail:
         pages): a batch written from inside it would wait on its own write lock.
         Never raises: a request that was answered stays answered.
         """
-        if not self.enabled or call.is_recorded:
+        if not self.enabled:
+            return
+        if call.is_recorded:  # its event is in the outbox: move it with the batch when due
+            if may_write and self._is_due():
+                self._flush_or_shed()
             return
         try:
             if call.caller is None and call.access_key_id:
@@ -135,14 +145,17 @@ class Trail:
         if not self.enabled or self._closed:
             return
         stored = rows(event)
-        now = time.monotonic()
         with self._lock:
             self._pending += stored
             overflowing = len(self._pending) >= self.settings.max_pending
-            due = not self._writing and now - self._flushed_at >= self.settings.flush_interval
         self._ensure_thread()
-        if may_write and (overflowing or due):
+        if may_write and (overflowing or self._is_due()):
             self._flush_or_shed()
+
+    def _is_due(self) -> bool:
+        """Whether the last batch is ``flush_interval`` old (and none is being written)."""
+        interval = time.monotonic() - self._flushed_at
+        return not self._writing and interval >= self.settings.flush_interval
 
     def _flush_or_shed(self) -> None:
         """Back-pressure: write the backlog now; if the store refuses, keep a bounded one."""
@@ -164,15 +177,18 @@ class Trail:
                     self._idle.wait()
                 batch, self._pending = self._pending, []
                 self._flushed_at = time.monotonic()
-                if not batch:
-                    return
                 self._writing += 1
             try:
-                self._write(batch)
+                # Whether the outbox holds anything is asked of the store, not remembered:
+                # a write's event is there only once the write's transaction commits.
+                if batch or self._outbox_has_rows():
+                    self._write(batch)
             finally:
                 with self._lock:
                     self._writing -= 1
                     self._idle.notify_all()
+            if not batch:
+                return
 
     def close(self) -> None:
         """Write what is pending and stop the background thread."""
@@ -225,17 +241,24 @@ class Trail:
         self.prune()
 
     def _write(self, batch: Sequence[AuditRow]) -> None:
+        """Insert a batch and move what waits in the outbox, in one transaction."""
         now = time.monotonic()
         durable = now - self._synced_at >= self.settings.sync_every
         try:
             with self.db.transaction(durable=durable) as conn:
                 insert_rows(conn, batch)
+                while move_outbox(conn) == MOVE_BATCH:
+                    pass
             if durable:
                 self._synced_at = now
         except Exception:
             with self._lock:  # keep them for the next round
                 self._pending[:0] = batch
             raise
+
+    def _outbox_has_rows(self) -> bool:
+        with self.db.transaction(write=False) as conn:
+            return outbox_has_rows(conn)
 
     def _claimed_account(self, access_key_id: str) -> str | None:
         """The account of a long-term key whose request did not verify, if it exists."""

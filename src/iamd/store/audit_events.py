@@ -73,7 +73,7 @@ class EventQuery:
     start: datetime
     end: datetime
     attribute: tuple[str, str] | None = None
-    before: tuple[datetime, int] | None = None  # (time, seq) of the last event already read
+    before: tuple[datetime, str] | None = None  # (time, id) of the last event already read
     limit: int = 50
 
 
@@ -200,13 +200,34 @@ def find_events(conn: Connection, query: EventQuery) -> list[StoredEvent]:
     )
     statement = _with_attribute(statement, query)
     if query.before is not None:
-        time, seq = query.before
+        time, event_id = query.before
         statement = statement.where(
-            or_(events.event_time < time, and_(events.event_time == time, events.seq < seq))
+            or_(
+                events.event_time < time,
+                and_(events.event_time == time, events.event_id < event_id),
+            )
         )
-    statement = statement.order_by(events.event_time.desc(), events.seq.desc()).limit(query.limit)
+    newest_first = (events.event_time.desc(), events.event_id.desc())
+    statement = statement.order_by(*newest_first).limit(query.limit)
     found = [StoredEvent(row.seq, _row(row)) for row in conn.execute(statement)]
     return _with_resources(conn, found)
+
+
+def matches(row: AuditRow, query: EventQuery) -> bool:
+    """Whether a row is one the query's attribute selects (and is before its position)."""
+    if query.before is not None and (row.event_time, row.event_id) >= query.before:
+        return False
+    if query.attribute is None:
+        return True
+    key, value = query.attribute
+    match key:
+        case "ReadOnly":
+            return row.read_only == (value.lower() == "true")
+        case "ResourceName":
+            return any(name == value for _, name in row.resources)
+        case "ResourceType":
+            return any(kind == value for kind, _ in row.resources)
+    return bool(getattr(row, _COLUMNS[key].name) == value)
 
 
 def _with_attribute(statement: Select[Any], query: EventQuery) -> Select[Any]:

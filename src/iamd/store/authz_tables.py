@@ -65,6 +65,7 @@ UNRELATED_TABLES: dict[str, str] = {
     "alembic_version": "the migration bookkeeping",
     "audit_events": "the audit trail: a record of decisions, never an input to one",
     "audit_event_resources": "the resources audit events name, for LookupEvents",
+    "audit_outbox": "writing calls' audit events, until moved to audit_events",
     "access_advisor_reports": "last-accessed reports generated from the audit trail",
 }
 

@@ -400,7 +400,7 @@ audit_events = Table(
     Column("resource_type", String(64)),
     Column("resource_name", String(2048)),
     Column("record", Text, nullable=False),
-    Index("ix_audit_events_account_time", "account_id", "event_time", "seq"),
+    Index("ix_audit_events_account_time", "account_id", "event_time", "event_id"),
     Index("ix_audit_events_account_resource", "account_id", "resource_name", "event_time"),
     Index("ix_audit_events_account_name", "account_id", "event_name", "event_time"),
     Index("ix_audit_events_account_username", "account_id", "username", "event_time"),
@@ -427,6 +427,31 @@ audit_event_resources = Table(
     PrimaryKeyConstraint("event_id", "position"),
     Index("ix_audit_event_resources_name", "account_id", "resource_name", "event_time"),
     Index("ix_audit_event_resources_type", "account_id", "resource_type", "event_time"),
+)
+
+# The events of writing calls, inserted in the call's own transaction (so the write
+# and its event commit together) into this table without secondary indexes (so the
+# write's transaction touches one more page, not eight), then moved to audit_events
+# with the next batch. LookupEvents reads both.
+audit_outbox = Table(
+    "audit_outbox",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", String(36), nullable=False),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("event_source", String(64), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("aws_region", String(32), nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("username", String(256)),
+    Column("access_key_id", String(128)),
+    Column("actor_id", String(128)),
+    Column("error_code", String(128)),
+    Column("resources", Text),  # JSON [[type, name], …], every resource the event names
+    Column("record", Text, nullable=False),
 )
 
 # Access advisor reports (GenerateServiceLastAccessedDetails): computed from the trail

@@ -1,4 +1,4 @@
-"""the audit trail: CloudTrail records, the resources they name, access advisor reports
+"""the audit trail: events, their resources, the outbox of writes' events, advisor reports
 
 Revision ID: 0003_audit_trail
 Revises: 0002_authz_triggers
@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", name=op.f("uq_audit_events_event_id")),
     )
     for name, columns in (
-        ("ix_audit_events_account_time", ["account_id", "event_time", "seq"]),
+        ("ix_audit_events_account_time", ["account_id", "event_time", "event_id"]),
         ("ix_audit_events_account_resource", ["account_id", "resource_name", "event_time"]),
         ("ix_audit_events_account_name", ["account_id", "event_name", "event_time"]),
         ("ix_audit_events_account_username", ["account_id", "username", "event_time"]),
@@ -74,6 +74,29 @@ def upgrade() -> None:
         op.create_index(name, "audit_event_resources", columns, unique=False)
 
     op.create_table(
+        "audit_outbox",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("account_id", sa.String(length=12), nullable=True),
+        sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event_source", sa.String(length=64), nullable=False),
+        sa.Column("event_name", sa.String(length=128), nullable=False),
+        sa.Column("aws_region", sa.String(length=32), nullable=False),
+        sa.Column("read_only", sa.Boolean(), nullable=False),
+        sa.Column("username", sa.String(length=256), nullable=True),
+        sa.Column("access_key_id", sa.String(length=128), nullable=True),
+        sa.Column("actor_id", sa.String(length=128), nullable=True),
+        sa.Column("error_code", sa.String(length=128), nullable=True),
+        sa.Column("resources", sa.Text(), nullable=True),
+        sa.Column("record", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_outbox")),
+    )
+    op.create_table(
         "access_advisor_reports",
         sa.Column("job_id", sa.String(length=36), nullable=False),
         sa.Column("account_id", sa.String(length=12), nullable=False),
@@ -100,5 +123,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("access_advisor_reports")
+    op.drop_table("audit_outbox")
     op.drop_table("audit_event_resources")
     op.drop_table("audit_events")
