@@ -153,3 +153,16 @@ def test_a_write_that_rolls_back_leaves_no_event(db: Database) -> None:
         raise RuntimeError("the write failed")
     trail.close()
     assert _names(db, clock) == []
+
+
+def test_an_event_is_found_by_its_id_through_its_time(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    for minute in range(3):
+        trail.record_later(_event(START + timedelta(minutes=minute), f"Call{minute}"))
+    trail.close()
+    query = EventQuery(ACCOUNT, START - timedelta(days=1), START + timedelta(days=1))
+    with db.transaction(write=False) as conn:
+        middle = find_events(conn, query)[1].row
+        by_id = EventQuery(query.account_id, query.start, query.end, ("EventId", middle.event_id))
+        assert [e.row.event_name for e in find_events(conn, by_id)] == ["Call1"]

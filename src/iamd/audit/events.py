@@ -19,7 +19,6 @@ calls) and iamd's ``iamdDecision`` (`iamd.audit.reasons`).
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,24 +80,27 @@ class Happened:
 def rows(happened: Happened) -> list[AuditRow]:
     """The event as stored: one row per account whose history holds it."""
     accounts = happened.accounts or (None,)
-    shared = event_id() if len(accounts) > 1 else None
+    shared = event_id(happened.when) if len(accounts) > 1 else None
     return [_row(happened, account, shared) for account in accounts]
 
 
-def event_id() -> str:
-    """A random UUID whose first 48 bits are the time in milliseconds (RFC 9562's v7).
+def event_id(when: datetime) -> str:
+    """A random UUID whose first 48 bits are the event's time in milliseconds (RFC 9562 v7).
 
-    Still AWS's eventID form, and random enough that no two collide; ordered by time,
-    so each new id lands at the end of the indexes that hold it, not at random pages.
+    Still AWS's eventID form, and random enough (74 bits) that no two collide. It leads
+    with the event's own time, so an event is found by its id through the trail's
+    time index (`store.audit_events`), and new ids land together in the pages that
+    hold them, not at random ones.
     """
-    raw = (time.time_ns() // 1_000_000).to_bytes(6, "big") + os.urandom(10)
+    milliseconds = int(when.timestamp() * 1000)
+    raw = milliseconds.to_bytes(6, "big") + os.urandom(10)
     text = raw.hex()
     variant = "89ab"[int(text[16], 16) & 3]  # RFC 9562's variant bits, 10
     return f"{text[:8]}-{text[8:12]}-7{text[13:16]}-{variant}{text[17:20]}-{text[20:]}"
 
 
 def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRow:
-    event_id_ = event_id()
+    event_id_ = event_id(happened.when)
     record = _record(happened, event_id_, account, shared)
     return AuditRow(
         event_id=event_id_,

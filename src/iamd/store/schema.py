@@ -383,7 +383,9 @@ audit_events = Table(
     Column(
         "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),
-    Column("event_id", String(36), nullable=False, unique=True),
+    # Unique without an index of its own: a random UUID that leads with the time it
+    # was made (`audit.events.event_id`), found through the (account, time) index.
+    Column("event_id", String(36), nullable=False),
     Column("account_id", String(12)),
     Column("event_time", Timestamp, nullable=False),
     Column("event_source", String(64), nullable=False),
@@ -413,12 +415,7 @@ audit_events = Table(
 audit_event_resources = Table(
     "audit_event_resources",
     metadata,
-    Column(
-        "event_id",
-        String(36),
-        ForeignKey("audit_events.event_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    Column("event_id", String(36), nullable=False),  # deleted with its event by pruning
     Column("position", Integer, nullable=False),
     Column("account_id", String(12)),
     Column("event_time", Timestamp, nullable=False),

@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("resource_name", sa.String(length=2048), nullable=True),
         sa.Column("record", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_events")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_audit_events_event_id")),
     )
     for name, columns in (
         ("ix_audit_events_account_time", ["account_id", "event_time", "event_id"]),
@@ -59,12 +58,6 @@ def upgrade() -> None:
         sa.Column("event_time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("resource_type", sa.String(length=64), nullable=False),
         sa.Column("resource_name", sa.String(length=2048), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["event_id"],
-            ["audit_events.event_id"],
-            name=op.f("fk_audit_event_resources_event_id_audit_events"),
-            ondelete="CASCADE",
-        ),
         sa.PrimaryKeyConstraint("event_id", "position", name=op.f("pk_audit_event_resources")),
     )
     for name, columns in (
