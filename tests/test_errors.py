@@ -1,4 +1,5 @@
-"""iamd's error classes carry the codes and HTTP statuses of botocore's IAM and STS models.
+"""iamd's error classes carry the codes and HTTP statuses of botocore's IAM, STS and
+CloudTrail models (CloudTrail's JSON protocol names an error by its shape).
 
 Modelled errors that no iamd operation raises have no class, so they are not listed.
 """
@@ -23,15 +24,17 @@ CLASSES = {
 def _modelled_errors() -> list[tuple[str, str, int, bool]]:
     session = botocore.session.get_session()
     found: dict[str, tuple[str, str, int, bool]] = {}
-    for service in ("iam", "sts"):
+    for service in ("iam", "sts", "cloudtrail"):
         model = session.get_service_model(service)
         for name in model.operation_names:
             for shape in model.operation_model(name).error_shapes:
                 error = shape.metadata.get("error", {})
-                if error.get("code") in CLASSES:
+                code = error.get("code", shape.name)
+                if code in CLASSES:
                     status = int(error.get("httpStatusCode", 400))
-                    fault = bool(error.get("senderFault", False))
-                    found[error["code"]] = (service, error["code"], status, fault)
+                    # CloudTrail models no fault; its exceptions are the caller's (HTTP 400).
+                    fault = bool(error.get("senderFault", service == "cloudtrail"))
+                    found[code] = (service, code, status, fault)
     return sorted(found.values())
 
 

@@ -323,3 +323,18 @@ class JWTPayloadSizeExceeded(ClientError):
 class SessionDurationEscalation(ClientError):
     code = "SessionDurationEscalationException"
     status = 403
+
+
+# --- CloudTrail (JSON protocol: the code is the exception's name) ----------------------
+
+
+class InvalidLookupAttributesException(ClientError):
+    code = "InvalidLookupAttributesException"
+
+
+class InvalidTimeRangeException(ClientError):
+    code = "InvalidTimeRangeException"
+
+
+class InvalidNextTokenException(ClientError):
+    code = "InvalidNextTokenException"

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
+from iamd.authz.journal import Journal
 from iamd.store.database import Database
 from iamd.store.pages import Page
 from iamd.store.sealing import Sealer
@@ -37,6 +38,8 @@ class OperationContext:
     meta: RequestMeta = field(default_factory=RequestMeta)
     # What the operation's `Preparation` produced before the transaction opened, if any.
     prepared: object = None
+    # What authorization decided, and why: read by the audit trail, never by a decision.
+    journal: Journal = field(default_factory=Journal, compare=False)
 
     @property
     def account_id(self) -> str:
@@ -54,11 +57,15 @@ OperationTable = Mapping[str, Operation]
 Preparation = Callable[[Database, Params], object]
 
 # Operations that only read: on SQLite they run without taking the write lock.
-READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode")
+READ_PREFIXES = ("Get", "List", "Simulate", "Generate", "Decode", "Lookup")
+
+
+# Named like reads, but they store what they generate.
+WRITING_GENERATORS = frozenset({"GenerateCredentialReport", "GenerateServiceLastAccessedDetails"})
 
 
 def is_read_only(operation_name: str) -> bool:
-    return operation_name.startswith(READ_PREFIXES) and operation_name != "GenerateCredentialReport"
+    return operation_name.startswith(READ_PREFIXES) and operation_name not in WRITING_GENERATORS
 
 
 def list_output(member: str, items: Sequence[Any], page: Page[Any]) -> Output:

@@ -29,6 +29,7 @@ from iamd.auth import sessions
 from iamd.auth.caller import Caller, root_caller
 from iamd.auth.sessions import SessionClaims
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
+from iamd.auth.sigv4_parse import SERVICES
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from iamd.protocol.characters import is_xml_text
 from iamd.store import access_keys, users
@@ -43,7 +44,6 @@ log = logging.getLogger("iamd.auth")
 
 INVALID_TOKEN = "The security token included in the request is invalid."
 EXPIRED_TOKEN = "The security token included in the request is expired"
-SERVICES = ("iam", "sts")
 KEY_CACHE_SIZE = 10_000
 # AWS's accessKeyIdType allows up to 128 characters, and so does the store's column.
 MAX_ACCESS_KEY_ID = 128

@@ -23,7 +23,7 @@ from iamd.errors import IncompleteSignature, MissingAuthenticationToken, Signatu
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
 AMZ_DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-SERVICES = ("iam", "sts")
+SERVICES = ("iam", "sts", "cloudtrail")  # served on one endpoint, told apart by scope
 
 MISSING_TOKEN = "Request is missing Authentication Token"
 FOUND_BOTH = (

@@ -12,6 +12,9 @@ A call needs every action it implies: a rename its action on the new ARN too,
 creating with tags the tagging action, and AWS's dependent actions
 (`dependent_actions`). Assuming a role is decided by the operation itself, which
 evaluates the role's trust policy together with the caller's identity policies.
+
+Every decision is also written to the call's `journal` (`authz.journal`), allowed or
+denied, for the audit trail; nothing reads it back to decide.
 """
 
 from __future__ import annotations
@@ -24,11 +27,19 @@ from typing import Any
 from iamd.authz.call import CallContext
 from iamd.authz.context_keys import request_keys, resource_tags
 from iamd.authz.dependent_actions import dependent_actions
+from iamd.authz.journal import (
+    BY_ANONYMITY,
+    BY_EVERY_CALLER,
+    BY_PASSWORD_POLICY,
+    BY_ROOT,
+    BY_SESSION_LIMITS,
+    Evaluation,
+)
 from iamd.authz.principal_policies import PrincipalPolicies, policies_for, principal_of
 from iamd.authz.resources import Target, action_exists, resource_target, targets
 from iamd.authz.scopes import is_scoped, scope_policies
 from iamd.authz.session_limits import check_session_limits
-from iamd.errors import AccessDenied
+from iamd.errors import AccessDenied, ServiceError
 from iamd.policy import (
     Decision,
     Policy,
@@ -60,19 +71,32 @@ SELF_SERVICE_PASSWORD = frozenset({"iam:ChangePassword", "iam:GetAccountPassword
 def authorize(ctx: CallContext, service: str, operation: str, params: Mapping[str, Any]) -> None:
     """Raise AWS's AccessDenied unless the caller may do this."""
     action = f"{service}:{operation}"
-    check_session_limits(ctx.caller, service, operation)
-    if action in DECIDED_BY_OPERATION:
+    _check_session_limits(ctx, service, operation)
+    if action in DECIDED_BY_OPERATION:  # the operation journals its own decisions
         return
     if ctx.caller.is_anonymous:
+        _note(ctx, action, BY_ANONYMITY, allowed=False)
         raise AccessDenied(f"Not authorized to perform {action}")
     if action in ALWAYS_ALLOWED or (ctx.caller.is_root and not is_scoped(ctx.caller)):
-        return
+        return _note(ctx, action, BY_ROOT if ctx.caller.is_root else BY_EVERY_CALLER, allowed=True)
     if action in SELF_SERVICE_PASSWORD and _users_may_change_passwords(ctx):
-        return
+        return _note(ctx, action, BY_PASSWORD_POLICY, allowed=True)
     policies = policies_for(ctx)
     keys = request_keys(ctx, params)
     for needed, target in _checks(ctx, service, operation, params):
         _decide(ctx, policies, needed, target, keys)
+
+
+def _check_session_limits(ctx: CallContext, service: str, operation: str) -> None:
+    try:
+        check_session_limits(ctx.caller, service, operation)
+    except ServiceError:
+        _note(ctx, f"{service}:{operation}", BY_SESSION_LIMITS, allowed=False)
+        raise
+
+
+def _note(ctx: CallContext, action: str, basis: str, *, allowed: bool) -> None:
+    ctx.journal.add(Evaluation(action, "*", allowed, basis))
 
 
 def _checks(
@@ -105,6 +129,11 @@ def _decide(
         keys,
         policies=policies,
         resolver=resource_tags(ctx.conn, target.stored),
+    )
+    ctx.journal.add(
+        Evaluation(
+            action, target.arn, decision.allowed, decision=decision, origins=policies.origins
+        )
     )
     if not decision.allowed:
         raise AccessDenied(access_denied_message(decision, resource_label=target.label))

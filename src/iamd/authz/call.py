@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
+from iamd.authz.journal import Journal
 
 
 class CallContext(Protocol):
@@ -28,3 +29,5 @@ class CallContext(Protocol):
     def meta(self) -> RequestMeta: ...
     @property
     def account_id(self) -> str: ...
+    @property
+    def journal(self) -> Journal: ...

@@ -17,19 +17,21 @@ the store, never trusted across writes"), and any number of server processes agr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from types import MappingProxyType
 
 from sqlalchemy import Connection, select
 
 from iamd.auth.caller import Caller, Session
 from iamd.authz.call import CallContext
+from iamd.authz.journal import NO_ORIGINS, Origin, Origins
 from iamd.policy import Policy, Principal, compile_policy, parse_policy
 from iamd.policy.context import PrincipalKind
 from iamd.store import accounts
 from iamd.store import tags as tag_store
-from iamd.store.attachments import identity_policy_documents
-from iamd.store.policies import default_document
+from iamd.store.attachments import IdentityPolicy, identity_policies
+from iamd.store.policies import default_document, default_version
 from iamd.store.schema import (
     roles,
     users,
@@ -45,6 +47,8 @@ class PrincipalPolicies:
     boundary: Policy | None
     tags: tuple[tuple[str, str], ...]
     session: tuple[Policy, ...] | None = None  # None: no session policies were passed
+    # where each policy comes from, for the audit trail
+    origins: Origins = field(default_factory=lambda: NO_ORIGINS)
 
 
 NO_POLICIES = PrincipalPolicies((), None, ())
@@ -94,11 +98,13 @@ def _with_session(ctx: CallContext, own: PrincipalPolicies, session: Session) ->
         if text is not None:  # a managed session policy deleted since grants nothing
             texts.append((text, policy_arn))
     policies = tuple(_compile(text, policy_id, "Session Policy") for text, policy_id in texts)
+    session_origins = {policy_id: (Origin("session policy"),) for _, policy_id in texts}
     return PrincipalPolicies(
         identity=own.identity,
         boundary=own.boundary,
         tags=merged_tags(own.tags, session.tags),
         session=policies if session.has_policies else None,
+        origins=MappingProxyType({**session_origins, **own.origins}),
     )
 
 
@@ -136,7 +142,7 @@ def principal_of(caller: Caller, tags: Sequence[tuple[str, str]] = ()) -> Princi
 
 def _load(conn: Connection, account_id: str, kind: str, entity_id: str) -> PrincipalPolicies:
     """A user's (with its groups') or a role's policies, boundary and tags."""
-    documents = identity_policy_documents(conn, account_id, kind, entity_id)
+    documents = identity_policies(conn, account_id, kind, entity_id)
     table = users if kind == "user" else roles
     boundary_arn = conn.execute(select(table.c.boundary_arn).where(table.c.id == entity_id))
     return _compiled(
@@ -146,16 +152,28 @@ def _load(conn: Connection, account_id: str, kind: str, entity_id: str) -> Princ
 
 def _compiled(
     conn: Connection,
-    documents: list[tuple[str, str, str]],
+    documents: list[IdentityPolicy],
     boundary_arn: str | None,
     principal_tags: list[tuple[str, str]],
 ) -> PrincipalPolicies:
-    identity = tuple(_compile(text, policy_id, "IAM Policy") for policy_id, _, text in documents)
+    identity = tuple(_compile(p.document, p.policy_id, "IAM Policy") for p in documents)
+    origins: dict[str, tuple[Origin, ...]] = {}
+    for policy in documents:
+        owner = f"group/{policy.owner_name}" if policy.owner_kind == "group" else None
+        origin = Origin(policy.kind, owner, policy.version_id)
+        origins[policy.policy_id] = (*origins.get(policy.policy_id, ()), origin)
     boundary = None
-    if boundary_arn:
-        text = default_document(conn, boundary_arn)
-        boundary = _compile(text, boundary_arn, "IAM Policy") if text else None
-    return PrincipalPolicies(identity, boundary, tuple(principal_tags))
+    found = default_version(conn, boundary_arn) if boundary_arn else None
+    if boundary_arn and found is not None:
+        version_id, text = found
+        boundary = _compile(text, boundary_arn, "IAM Policy")
+        boundary_origin = Origin("permissions boundary", None, version_id)
+        origins[boundary_arn] = (*origins.get(boundary_arn, ()), boundary_origin)
+    return PrincipalPolicies(identity, boundary, tuple(principal_tags), None, _frozen(origins))
+
+
+def _frozen(origins: dict[str, tuple[Origin, ...]]) -> Origins:
+    return MappingProxyType(origins) if origins else NO_ORIGINS
 
 
 @lru_cache(maxsize=4096)

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import click
 
+from iamd.cli.audit import audit
 from iamd.cli.gateway import gateway
+from iamd.cli.policy import policy
 from iamd.cli.settings import Settings, open_store
 from iamd.cli.simulate import simulate
 
@@ -52,6 +54,21 @@ def main() -> None:
     type=click.IntRange(min=1),
     help="Sign-ups allowed per client address and hour, when open.",
 )
+@click.option(
+    "--audit-trail/--no-audit-trail",
+    envvar="IAMD_AUDIT_TRAIL",
+    default=True,
+    show_default=True,
+    help="Record every request in the audit trail (CloudTrail's format).",
+)
+@click.option(
+    "--audit-retention-days",
+    envvar="IAMD_AUDIT_RETENTION_DAYS",
+    default=90,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Keep audit events this many days.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -64,13 +81,20 @@ def serve(
     root_secret_access_key: str | None,
     signup: str,
     signups_per_hour: int,
+    audit_trail: bool,
+    audit_retention_days: int,
     log_level: str,
 ) -> None:
-    """Serve IAM and STS on one endpoint."""
+    """Serve IAM, STS and CloudTrail's LookupEvents on one endpoint."""
     from iamd.cli.serve import run_server
     from iamd.console.console import ConsoleSettings
 
-    settings = Settings(data_dir=data_dir, database_url=database_url)
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        audit_trail=audit_trail,
+        audit_retention_days=audit_retention_days,
+    )
     bootstrap = (account_id, root_access_key_id, root_secret_access_key)
     if any(bootstrap) and not all(bootstrap):
         raise click.UsageError(
@@ -202,6 +226,8 @@ def _print_root_link(
 
 main.add_command(simulate)
 main.add_command(gateway)
+main.add_command(audit)
+main.add_command(policy)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from pathlib import Path
@@ -12,9 +13,10 @@ from starlette.applications import Starlette
 
 from iamd import root_login
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
+from iamd.audit.trail import Trail
 from iamd.cli.asgi import create_combined_app
 from iamd.cli.root_login import link_text
-from iamd.cli.settings import Settings, open_store
+from iamd.cli.settings import Settings, open_store, trail_settings
 from iamd.clock import SystemClock
 from iamd.console.console import ConsoleSettings
 from iamd.server.pipeline import Server
@@ -25,6 +27,8 @@ _ENV_DATA_DIR = "IAMD__DATA_DIR"
 _ENV_DATABASE_URL = "IAMD__DATABASE_URL"
 _ENV_SIGNUP = "IAMD__SIGNUP"
 _ENV_SIGNUPS_PER_HOUR = "IAMD__SIGNUPS_PER_HOUR"
+_ENV_AUDIT_TRAIL = "IAMD__AUDIT_TRAIL"
+_ENV_AUDIT_RETENTION_DAYS = "IAMD__AUDIT_RETENTION_DAYS"
 
 log = logging.getLogger("iamd")
 
@@ -55,6 +59,8 @@ def run_server(
     os.environ[_ENV_DATABASE_URL] = settings.database_url or ""
     os.environ[_ENV_SIGNUP] = "open" if console.is_signup_open else "closed"
     os.environ[_ENV_SIGNUPS_PER_HOUR] = str(console.signups_per_hour)
+    os.environ[_ENV_AUDIT_TRAIL] = "1" if settings.audit_trail else ""
+    os.environ[_ENV_AUDIT_RETENTION_DAYS] = str(settings.audit_retention_days)
     click.echo(f"iamd: serving IAM and STS on http://{host}:{port}")
     uvicorn.run(
         "iamd.cli.serve:app_from_environment",
@@ -72,13 +78,22 @@ def app_from_environment() -> Starlette:
     settings = Settings(
         data_dir=Path(os.environ[_ENV_DATA_DIR]),
         database_url=os.environ.get(_ENV_DATABASE_URL) or None,
+        audit_trail=bool(os.environ.get(_ENV_AUDIT_TRAIL)),
+        audit_retention_days=int(os.environ.get(_ENV_AUDIT_RETENTION_DAYS) or 90),
     )
     db, sealer = open_store(settings)
     console = ConsoleSettings(
         is_signup_open=os.environ.get(_ENV_SIGNUP) == "open",
         signups_per_hour=int(os.environ.get(_ENV_SIGNUPS_PER_HOUR) or 5),
     )
-    return create_combined_app(Server(db=db, sealer=sealer, clock=SystemClock()), console)
+    clock = SystemClock()
+    trail = Trail(db, clock, trail_settings(settings))
+    app = create_combined_app(Server(db=db, sealer=sealer, clock=clock, trail=trail), console)
+    # What start-up built (botocore's models, the policy catalog, the app) lives as long
+    # as the process: keep it out of the garbage collector's full passes, which would
+    # otherwise trace all of it whenever the objects requests leave behind add up.
+    gc.freeze()
+    return app
 
 
 def _announce_login_link(db: Database, account_id: str, console_url: str) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from iamd.audit.trail import TrailSettings
 from iamd.store.database import Database, sqlite_url
 from iamd.store.sealing import Sealer, load_master_key
 
@@ -15,6 +17,8 @@ DATABASE_FILE = "iamd.sqlite3"
 class Settings:
     data_dir: Path
     database_url: str | None = None
+    audit_trail: bool = True  # record every request in the audit trail
+    audit_retention_days: int = 90  # then pruned, like CloudTrail's event history
 
     @property
     def url(self) -> str:
@@ -28,3 +32,9 @@ def open_store(settings: Settings) -> tuple[Database, Sealer]:
     db = Database(settings.url)
     db.migrate()
     return db, Sealer(load_master_key(settings.data_dir))
+
+
+def trail_settings(settings: Settings) -> TrailSettings:
+    return TrailSettings(
+        enabled=settings.audit_trail, retention=timedelta(days=settings.audit_retention_days)
+    )

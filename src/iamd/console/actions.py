@@ -8,7 +8,10 @@ errors, word for word), authorized by `iamd.authz.authorize` (so a denial is AWS
 AccessDenied with its reason), and run by the same operation function the API runs.
 
 All the calls of one page share one store transaction; each runs in a savepoint of
-its own, so a call that fails leaves nothing half-done for the page to commit.
+its own, so a call that fails leaves nothing half-done for the page to commit. Each
+call is an event on the audit trail like an API call (``sessionCredentialFromConsole``
+set): a write's event in its savepoint, so it commits with the write; anything else
+batched.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from botocore.serialize import create_serializer
 from sqlalchemy import Connection
 
 from iamd import ids
+from iamd.audit.api_calls import ApiCall
 from iamd.auth.caller import Caller
 from iamd.authz.authorize import authorize
+from iamd.authz.journal import Journal
 from iamd.errors import NotImplementedOperation, ServiceError
-from iamd.operation import OperationContext, Output, RequestMeta
+from iamd.operation import OperationContext, Output, RequestMeta, is_read_only
 from iamd.protocol import parse_request, service_model
 from iamd.server.pipeline import OPERATIONS, Server
 
@@ -61,15 +66,32 @@ class Actor:
     def __call__(
         self, operation: str, params: Mapping[str, Any] | None = None, *, service: str = "iam"
     ) -> Output:
-        fields = form_fields(service, operation, params or {})
-        parsed = parse_request(service_model(service), fields)
+        seen = self._audited(service, operation)
+        try:
+            return self._run(seen, service, operation, params or {})
+        except ServiceError as error:
+            seen.error = error
+            raise
+        finally:  # the page's transaction is still open: the trail's thread writes
+            self.server.trail.finish(seen, may_write=False)
+
+    def _run(
+        self, seen: ApiCall, service: str, operation: str, params: Mapping[str, Any]
+    ) -> Output:
+        parsed = parse_request(service_model(service), form_fields(service, operation, params))
+        seen.operation, seen.params = parsed.operation, parsed.params
         function = OPERATIONS[service].get(operation)
         if function is None:
             raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
-        ctx = self._context()
+        ctx = self._context(seen)
+        writes = bool(self.conn.get_execution_options().get("iamd_write", True))
         with self.conn.begin_nested():
             authorize(ctx, service, operation, parsed.params)
-            return function(ctx, parsed.params)
+            output = seen.output = function(ctx, parsed.params)
+            if writes and not is_read_only(operation):
+                self.server.trail.record_in(self.conn, seen)
+                seen.is_recorded = True
+        return output
 
     def may(
         self, operation: str, params: Mapping[str, Any] | None = None, *, service: str = "iam"
@@ -77,27 +99,42 @@ class Actor:
         """Whether the call would be authorized (as the API would decide); nothing runs.
 
         For offering only what the caller may do: a page hides or disables a choice
-        whose call would be denied. The call itself is still authorized when made.
+        whose call would be denied. The call itself is still authorized when made. A
+        question is not a call: nothing of it goes on the audit trail.
         """
         try:
             parsed = parse_request(
                 service_model(service), form_fields(service, operation, params or {})
             )
             with self.conn.begin_nested():
-                authorize(self._context(), service, operation, parsed.params)
+                authorize(self._context(None), service, operation, parsed.params)
         except ServiceError:
             return False
         return True
 
-    def _context(self) -> OperationContext:
+    def _context(self, seen: ApiCall | None) -> OperationContext:
         return OperationContext(
             conn=self.conn,
             caller=self.caller,
-            now=self.server.clock.now(),
+            now=seen.received_at if seen else self.server.clock.now(),
             sealer=self.server.sealer,
             region=REGION,
-            request_id=ids.request_id(),
+            request_id=seen.request_id if seen else ids.request_id(),
             meta=self.meta,
+            journal=seen.journal if seen else Journal(),
+        )
+
+    def _audited(self, service: str, operation: str) -> ApiCall:
+        return ApiCall(
+            service=service,
+            action=operation,
+            request_id=ids.request_id(),
+            received_at=self.server.clock.now(),
+            region=REGION,
+            meta=self.meta,
+            access_key_id=self.caller.access_key_id,
+            caller=self.caller,
+            from_console=True,
         )
 
 

@@ -23,6 +23,7 @@ from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.authz.authorize import decide_access, resource_policy
 from iamd.authz.context_keys import ContextKeys, request_keys
+from iamd.authz.journal import Journal
 from iamd.authz.principal_policies import policies_for
 from iamd.policy import Decision
 from iamd.policy.context import KeyResolver
@@ -38,6 +39,8 @@ class GatewayCall:
     now: datetime
     region: str
     meta: RequestMeta = field(default_factory=RequestMeta)
+    # The decisions made for this request, for its data event on the audit trail.
+    journal: Journal = field(default_factory=Journal, compare=False)
 
     @property
     def account_id(self) -> str:

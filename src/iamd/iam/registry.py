@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from iamd.iam import (
-    access_advisor,
     access_keys,
     account,
     account_properties,
@@ -56,7 +55,6 @@ _FAMILIES = (
     delegation_requests,
     role_templates,
     outbound_federation,
-    access_advisor,
 )
 
 IAM_OPERATIONS: dict[str, Operation] = {

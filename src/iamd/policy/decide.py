@@ -57,6 +57,7 @@ class MatchedStatement:
     start: Position
     end: Position
     principal_match: str | None = None
+    index: int = 0  # the statement's place in its policy, for a record that names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,7 @@ def _matched(
         s.start,
         s.end,
         principal_match,
+        statement.index,
     )
 
 

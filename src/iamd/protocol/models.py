@@ -1,4 +1,4 @@
-"""botocore's service models for IAM and STS: the protocol's whole specification.
+"""botocore's service models for IAM, STS and CloudTrail: the protocol's whole specification.
 
 `service_model("iam")` loads the model shipped with the installed botocore once per
 process; everything else in `iamd.protocol` reads shapes, constraints and XML names
@@ -12,12 +12,12 @@ import functools
 from botocore.loaders import Loader
 from botocore.model import ServiceModel
 
-SERVICES = ("iam", "sts")
+SERVICES = ("iam", "sts", "cloudtrail")
 
 
 @functools.cache
 def service_model(name: str) -> ServiceModel:
-    """The botocore model of ``iam`` or ``sts``, loaded once."""
+    """The botocore model of ``iam``, ``sts`` or ``cloudtrail``, loaded once."""
     if name not in SERVICES:
         raise ValueError(f"iamd serves only {', '.join(SERVICES)}, not {name!r}")
     # Only the models shipped inside botocore: a ~/.aws/models on the server's host
@@ -33,6 +33,12 @@ def service_model(name: str) -> ServiceModel:
 def operation_names(service: ServiceModel) -> frozenset[str]:
     """The service's operation names, as a set for the per-request lookup."""
     return frozenset(service.operation_names)
+
+
+@functools.cache
+def is_json(service: str) -> bool:
+    """Whether the service speaks AWS's JSON protocol (CloudTrail) rather than Query."""
+    return bool(service_model(service).protocol == "json")
 
 
 def xml_namespace(service: ServiceModel) -> str:

@@ -91,6 +91,7 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        server.trail.close()  # what is still batched is written before the store closes
         server.db.dispose()
 
     async def unrouted(request: Request, _: Exception) -> Response:

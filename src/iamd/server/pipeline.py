@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 from typing import Any
 
 from iamd import ids
 from iamd.arn import partition_for_region
+from iamd.audit.api_calls import ApiCall
+from iamd.audit.registry import AUDIT_OPERATIONS
+from iamd.audit.trail import Trail, disabled_trail
 from iamd.auth.authenticate import authenticate, record_key_use
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
@@ -36,7 +38,15 @@ from iamd.protocol import (
     serialize_error,
     serialize_result,
 )
-from iamd.protocol.models import service_model
+from iamd.protocol.json_protocol import (
+    CONTENT_TYPE as JSON_CONTENT_TYPE,
+)
+from iamd.protocol.json_protocol import (
+    parse_json_request,
+    serialize_json_error,
+    serialize_json_result,
+)
+from iamd.protocol.models import is_json, service_model
 from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
@@ -56,8 +66,9 @@ UNSIGNED_REGION = "us-east-1"
 WRITING_READS = frozenset({"GetSessionToken"})
 
 OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
-    "iam": IAM_OPERATIONS,
+    "iam": {**IAM_OPERATIONS, **AUDIT_OPERATIONS["iam"]},
     "sts": STS_OPERATIONS,
+    "cloudtrail": AUDIT_OPERATIONS["cloudtrail"],
 }
 
 # Work done before an operation's transaction opens, so that no network call ever runs
@@ -78,11 +89,12 @@ class Response:
 
 @dataclass(frozen=True)
 class Server:
-    """What every request shares: the store, the master key and the clock."""
+    """What every request shares: the store, the master key, the clock and the audit trail."""
 
     db: Database
     sealer: Sealer
     clock: Clock
+    trail: Trail = field(default_factory=disabled_trail)
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,10 @@ def receive(request: HttpRequest, request_id: str) -> Incoming:
     if len(request.body) > MAX_BODY_BYTES:
         raise RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
     signed = read_signature(request)
+    if signed is not None and is_json(signed.service):  # CloudTrail: JSON, X-Amz-Target
+        target = request.headers.get("x-amz-target", "")
+        action = target.rpartition(".")[2]
+        return Incoming(request, signed, [], signed.service, action, request_id)
     form = _form_of(request)
     action = next((value for key, value in form if key == "Action"), "")
     return Incoming(request, signed, form, _service_of(signed, action), action, request_id)
@@ -123,18 +139,25 @@ def handle(server: Server, request: HttpRequest, meta: RequestMeta | None = None
 
 def answer(server: Server, incoming: Incoming, meta: RequestMeta) -> Response:
     request_id = incoming.request_id
+    seen = _audited(server, incoming, meta)
     try:
-        body = _run(server, incoming, meta)
-        return Response(200, body, request_id)
+        body = _run(server, incoming, meta, seen)
+        return Response(200, body, request_id, _content_type(incoming.service))
     except ServiceError as error:
+        seen.error = error
         return error_response(error, request_id, incoming.service)
     except Exception:
         log.exception("request %s failed", request_id)
-        failure = InternalFailure("An internal error occurred.")
-        return error_response(failure, request_id, incoming.service)
+        seen.error = InternalFailure("An internal error occurred.")
+        return error_response(seen.error, request_id, incoming.service)
+    finally:
+        server.trail.finish(seen)
 
 
 def error_response(error: ServiceError, request_id: str, service: str) -> Response:
+    if is_json(service):
+        status, body = serialize_json_error(error)
+        return Response(status, body, request_id, JSON_CONTENT_TYPE)
     status, body = serialize_error(error, request_id, service=service)
     return Response(status, body, request_id)
 
@@ -142,7 +165,28 @@ def error_response(error: ServiceError, request_id: str, service: str) -> Respon
 def claimed_service(request: HttpRequest) -> str:
     """The service a request that failed before authentication names, for its error shape."""
     claim = request.headers.get("authorization", "") + request.query_string
-    return "sts" if "/sts/" in claim or "%2Fsts%2F" in claim else "iam"
+    for service in ("sts", "cloudtrail"):
+        if f"/{service}/" in claim or f"%2F{service}%2F" in claim:
+            return service
+    return "iam"
+
+
+def _content_type(service: str) -> str:
+    return JSON_CONTENT_TYPE if is_json(service) else XML_CONTENT_TYPE
+
+
+def _audited(server: Server, incoming: Incoming, meta: RequestMeta) -> ApiCall:
+    """The call as the audit trail will record it, filled in as the request goes."""
+    signed = incoming.signed
+    return ApiCall(
+        service=incoming.service,
+        action=incoming.action,
+        request_id=incoming.request_id,
+        received_at=server.clock.now(),
+        region=signed.region if signed is not None else UNSIGNED_REGION,
+        meta=meta,
+        access_key_id=signed.access_key_id if signed is not None else None,
+    )
 
 
 def _service_of(signed: SignedRequest | None, action: str) -> str:
@@ -166,24 +210,25 @@ class Call:
     request_id: str
 
 
-def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
+def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -> bytes:
     """Authenticate, then parse and validate, then authorize, then operate: AWS's order.
 
     An unauthenticated client learns nothing about which operations exist or what
     their parameters must be: every error it can see is an authentication error.
     """
-    now = server.clock.now()
+    now = seen.received_at
     signed = incoming.signed
     if signed is None:  # the unsigned STS federation actions authenticate themselves
-        return _run_unsigned(server, incoming, meta, now)
-    prepared = _authenticated_preparation(server, incoming, meta, now)
+        return _run_unsigned(server, incoming, meta, seen)
+    prepared = _authenticated_preparation(server, incoming, meta, seen)
     key: access_keys.AccessKey | None = None
     write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
         with server.db.transaction(write=write) as conn:
             authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
             key = authenticated.key
-            parsed, call = _parse(incoming, meta)
+            seen.caller = authenticated.caller
+            parsed, call = _parse(incoming, meta, seen)
             ctx = OperationContext(
                 conn=conn,
                 caller=authenticated.caller,
@@ -193,19 +238,28 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta) -> bytes:
                 request_id=call.request_id,
                 meta=call.meta,
                 prepared=prepared,
+                journal=seen.journal,
             )
             authorize(ctx, call.service, call.name, call.params)
-            output = call.operation(ctx, call.params)
+            output = seen.output = call.operation(ctx, call.params)
+            if write:  # a write's event commits with it, or neither does
+                server.trail.record_in(conn, seen)
+        seen.is_recorded = write
     finally:
         # A key that signed a request was used, whether or not the call succeeded.
         record_key_use(server.db, key, now, incoming.service, signed.region)
-    return serialize_result(parsed.operation, output, call.request_id)
+    return _serialize(parsed, output, call.request_id)
 
 
-def _parse(incoming: Incoming, meta: RequestMeta) -> tuple[ParsedRequest, Call]:
+def _parse(incoming: Incoming, meta: RequestMeta, seen: ApiCall) -> tuple[ParsedRequest, Call]:
     """The operation and its validated input (InvalidAction, ValidationError, …)."""
     service = incoming.service
-    parsed = parse_request(service_model(service), incoming.form)
+    if is_json(service):
+        target = incoming.request.headers.get("x-amz-target", "")
+        parsed = parse_json_request(service_model(service), target, incoming.request.body)
+    else:
+        parsed = parse_request(service_model(service), incoming.form)
+    seen.operation, seen.params = parsed.operation, parsed.params
     name = parsed.operation.name
     operation = OPERATIONS[service].get(name)
     if operation is None:
@@ -224,35 +278,45 @@ def _prepare(server: Server, call: Call) -> object:
 
 
 def _authenticated_preparation(
-    server: Server, incoming: Incoming, meta: RequestMeta, now: datetime
+    server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall
 ) -> object:
     """A signed call's preparation, run only once its signature has been verified."""
     signed = incoming.signed
     if signed is None or incoming.action not in PREPARATIONS.get(incoming.service, {}):
         return None
     with server.db.transaction() as conn:
-        authenticate(conn, server.sealer, incoming.request, signed, now)
-    return _prepare(server, _parse(incoming, meta)[1])
+        authenticate(conn, server.sealer, incoming.request, signed, seen.received_at)
+    return _prepare(server, _parse(incoming, meta, seen)[1])
 
 
-def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, now: datetime) -> bytes:
+def _run_unsigned(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -> bytes:
     """AssumeRoleWithWebIdentity/SAML: an anonymous caller, the token decides."""
-    parsed, call = _parse(incoming, meta)
+    seen.caller = anonymous_caller(partition=partition_for_region(UNSIGNED_REGION))
+    parsed, call = _parse(incoming, meta, seen)
     prepared = _prepare(server, call)
     with server.db.transaction() as conn:
         ctx = OperationContext(
             conn=conn,
-            caller=anonymous_caller(partition=partition_for_region(UNSIGNED_REGION)),
-            now=now,
+            caller=seen.caller,
+            now=seen.received_at,
             sealer=server.sealer,
             region=UNSIGNED_REGION,
             request_id=call.request_id,
             meta=call.meta,
             prepared=prepared,
+            journal=seen.journal,
         )
         authorize(ctx, call.service, call.name, call.params)
-        output = call.operation(ctx, call.params)
-    return serialize_result(parsed.operation, output, call.request_id)
+        output = seen.output = call.operation(ctx, call.params)
+        server.trail.record_in(conn, seen)
+    seen.is_recorded = True
+    return _serialize(parsed, output, call.request_id)
+
+
+def _serialize(parsed: ParsedRequest, output: Mapping[str, Any], request_id: str) -> bytes:
+    if is_json(parsed.operation.service_model.service_name):
+        return serialize_json_result(parsed.operation, output)
+    return serialize_result(parsed.operation, output, request_id)
 
 
 def _form_of(request: HttpRequest) -> list[tuple[str, str]]:

@@ -33,7 +33,7 @@ from iamd.errors import LimitExceeded, NoSuchEntity
 from iamd.store.groups import groups_of_user
 from iamd.store.locks import Parent, hold
 from iamd.store.pages import Page, decode_marker, encode_marker
-from iamd.store.policies import default_document
+from iamd.store.policies import default_version
 from iamd.store.schema import (
     groups,
     inline_policies,
@@ -271,42 +271,75 @@ def _entity_query(
 PolicyDocumentEntry = tuple[str, str, str]
 
 
+@dataclass(frozen=True)
+class IdentityPolicy:
+    """One identity policy of a principal, with where it comes from.
+
+    ``policy_id`` is the inline policy's name or the managed policy's ARN; the owner is
+    the principal itself or, for a user, one of its groups; ``version_id`` is a managed
+    policy's default version.
+    """
+
+    policy_id: str
+    kind: str  # "inline" or "managed"
+    owner_kind: str  # "user", "group" or "role"
+    owner_id: str
+    owner_name: str | None  # None: the principal itself
+    version_id: str | None
+    document: str
+
+
 def identity_policy_documents(
     conn: Connection, account_id: str, principal_kind: str, principal_id: str
 ) -> list[PolicyDocumentEntry]:
-    """(inline name or policy ARN, "inline" or "managed", document) of every identity policy.
+    """(inline name or policy ARN, "inline" or "managed", document) of every identity policy."""
+    found = identity_policies(conn, account_id, principal_kind, principal_id)
+    return [(policy.policy_id, policy.kind, policy.document) for policy in found]
+
+
+def identity_policies(
+    conn: Connection, account_id: str, principal_kind: str, principal_id: str
+) -> list[IdentityPolicy]:
+    """Every identity policy of a principal, in the order the engine reads them.
 
     A user's are its own inline and attached policies and its groups'; a role's are its
     inline and attached policies. AWS managed documents come from the catalog.
     """
-    owners = [(principal_kind, principal_id)]
+    owners: list[tuple[str, str, str | None]] = [(principal_kind, principal_id, None)]
     if principal_kind == "user":
-        owners += [("group", group.group_id) for group in groups_of_user(conn, principal_id)]
-    found: list[PolicyDocumentEntry] = []
-    for kind, owner_id in owners:
-        found += _inline_documents(conn, kind, owner_id)
-        found += _managed_documents(conn, kind, owner_id)
+        owners += [("group", g.group_id, g.name) for g in groups_of_user(conn, principal_id)]
+    found: list[IdentityPolicy] = []
+    for owner in owners:
+        found += _inline_documents(conn, *owner)
+        found += _managed_documents(conn, *owner)
     return found
 
 
-def own_policy_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
-    """The inline and attached policies of this principal alone (not its groups')."""
-    return _inline_documents(conn, kind, owner_id) + _managed_documents(conn, kind, owner_id)
-
-
-def _inline_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
+def _inline_documents(
+    conn: Connection, kind: str, owner_id: str, owner_name: str | None
+) -> list[IdentityPolicy]:
     query = (
         select(inline_policies.c.name, inline_policies.c.document)
         .where(inline_policies.c.principal_kind == kind, inline_policies.c.principal_id == owner_id)
         .order_by(inline_policies.c.name_lower)
     )
-    return [(row.name, "inline", row.document) for row in conn.execute(query)]
+    return [
+        IdentityPolicy(row.name, "inline", kind, owner_id, owner_name, None, row.document)
+        for row in conn.execute(query)
+    ]
 
 
-def _managed_documents(conn: Connection, kind: str, owner_id: str) -> list[PolicyDocumentEntry]:
-    found: list[PolicyDocumentEntry] = []
+def _managed_documents(
+    conn: Connection, kind: str, owner_id: str, owner_name: str | None
+) -> list[IdentityPolicy]:
+    found: list[IdentityPolicy] = []
     for policy_arn in sorted(attached_arns(conn, kind, owner_id)):
-        document = default_document(conn, policy_arn)
-        if document is not None:
-            found.append((policy_arn, "managed", document))
+        version = default_version(conn, policy_arn)
+        if version is not None:
+            version_id, document = version
+            found.append(
+                IdentityPolicy(
+                    policy_arn, "managed", kind, owner_id, owner_name, version_id, document
+                )
+            )
     return found

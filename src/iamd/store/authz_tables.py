@@ -91,9 +91,12 @@ UNRELATED_TABLES: dict[str, str] = {
     "account_preferences": "STS endpoint preferences and account properties",
     "outbound_federation": "whether iamd issues tokens for the account's principals",
     "token_signing_keys": "keys that sign outbound tokens, not read by decisions",
-    "access_advisor_jobs": "reports generated from policies",
     "root_login_links": "one-time links to set a root's console login",
     "console_sessions": "console sign-in sessions, checked by the console itself",
+    "audit_events": "the audit trail: a record of decisions, never an input to one",
+    "audit_event_resources": "the resources audit events name, for LookupEvents",
+    "audit_outbox": "writing calls' audit events, until moved to audit_events",
+    "access_advisor_reports": "last-accessed reports generated from the audit trail",
 }
 
 

@@ -44,7 +44,7 @@ class Database:
         upgrade_to_head(self.engine)
 
     @contextmanager
-    def transaction(self, *, write: bool = True) -> Iterator[Connection]:
+    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Connection]:
         """A connection in a transaction that commits on success, rolls back on error.
 
         On SQLite a writing transaction takes the write lock up front (BEGIN
@@ -53,10 +53,17 @@ class Database:
         A write that lost a race the locks of `iamd.store.locks` do not order (a
         constraint the database refused, a deadlock PostgreSQL broke) is AWS's
         ConcurrentModification, the caller's to retry, rather than a driver error.
+
+        ``durable=False`` commits without waiting for the disk: the transaction survives
+        the process dying, but not the machine losing power before the next durable
+        commit's sync (SQLite's synchronous=NORMAL in WAL mode; PostgreSQL's
+        synchronous_commit=off). For the audit trail's batches of read events only.
         """
-        options: dict[str, Any] = {"iamd_write": write}
+        options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
         try:
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                if not durable and not self.is_sqlite:
+                    conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
         except DBAPIError as error:
             if not is_lost_race(error):
@@ -104,14 +111,23 @@ def _sqlite_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("iamd_write", True)
+        options = conn.get_execution_options()
         # Straight to the driver: this runs on every request, and SQLAlchemy's
         # statement machinery would cost more than the BEGIN itself.
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
-        dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        _set_synchronous(conn, "FULL" if options.get("iamd_durable", True) else "NORMAL")
+        dbapi_conn.execute("BEGIN IMMEDIATE" if options.get("iamd_write", True) else "BEGIN")
 
     return engine
+
+
+def _set_synchronous(conn: Connection, level: str) -> None:
+    """SQLite's synchronous setting for the next transaction (it cannot change inside one)."""
+    info = conn.connection.info
+    if info.get("iamd_synchronous", "FULL") != level:
+        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+        info["iamd_synchronous"] = level
 
 
 def _postgres_engine(url: str) -> Engine:

@@ -307,19 +307,25 @@ def _update(conn: Connection, policy_id: str, **values: Any) -> None:
 
 def default_document(conn: Connection, policy_arn: str) -> str | None:
     """The default version's document of an AWS or customer managed policy."""
+    found = default_version(conn, policy_arn)
+    return found[1] if found is not None else None
+
+
+def default_version(conn: Connection, policy_arn: str) -> tuple[str, str] | None:
+    """(version id, document) of a managed policy's default version, if it exists."""
     aws = aws_policy(policy_arn)
     if aws is not None:
-        return aws.document
+        return aws.default_version_id, aws.document
     query = (
-        select(policy_versions.c.document)
+        select(policy_versions.c.version_id, policy_versions.c.document)
         .join(managed_policies, managed_policies.c.id == policy_versions.c.policy_id)
         .where(
             managed_policies.c.arn == policy_arn,
             policy_versions.c.version_id == managed_policies.c.default_version_id,
         )
     )
-    document = conn.execute(query).scalar_one_or_none()
-    return str(document) if document is not None else None
+    row = conn.execute(query).first()
+    return (str(row.version_id), str(row.document)) if row is not None else None
 
 
 # --- tags -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ PostgreSQL.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -411,16 +412,100 @@ token_signing_keys = Table(
     Column("retired_at", Timestamp),  # published until well after this, never used again
 )
 
-# Access advisor report jobs (GenerateServiceLastAccessedDetails): what was asked
-# about, and when. The report is made from the entity's policies when it is read.
-access_advisor_jobs = Table(
-    "access_advisor_jobs",
+# The audit trail (`iamd.audit`): one CloudTrail record per event and account whose
+# event history holds it; an event that crosses accounts (AssumeRole of another
+# account's role) is stored once for each, as AWS delivers it to both. No foreign key
+# to accounts: the history of a call outlives what it acted on, and an event may name
+# no account at all (a signature made with a key nobody has). The columns beside the
+# record are the ones LookupEvents and the access advisor filter on.
+audit_events = Table(
+    "audit_events",
+    metadata,
+    # Insertion order: the tie-breaker of equal event times, and the order of pruning.
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    # Unique without an index of its own: a random UUID that leads with the time it
+    # was made (`audit.events.event_id`), found through the (account, time) index.
+    Column("event_id", String(36), nullable=False),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("event_source", String(64), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("aws_region", String(32), nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("username", String(256)),
+    Column("access_key_id", String(128)),
+    # The unique id of the IAM user or role that acted (a role session: its role).
+    Column("actor_id", String(128)),
+    Column("error_code", String(128)),
+    # The first resource the event names (most name one); the others are in
+    # audit_event_resources, so a typical event is one row to insert, not two.
+    Column("resource_type", String(64)),
+    Column("resource_name", String(2048)),
+    Column("record", Text, nullable=False),
+    Index("ix_audit_events_account_time", "account_id", "event_time", "event_id"),
+    Index("ix_audit_events_account_resource", "account_id", "resource_name", "event_time"),
+    Index("ix_audit_events_account_name", "account_id", "event_name", "event_time"),
+    Index("ix_audit_events_account_username", "account_id", "username", "event_time"),
+    Index("ix_audit_events_account_key", "account_id", "access_key_id", "event_time"),
+    Index("ix_audit_events_actor", "actor_id", "event_time"),
+)
+
+# The resources an event names beyond its first, as LookupEvents' ResourceType and
+# ResourceName (position 1, 2, …; the first is in the event's own row).
+audit_event_resources = Table(
+    "audit_event_resources",
+    metadata,
+    Column("event_id", String(36), nullable=False),  # deleted with its event by pruning
+    Column("position", Integer, nullable=False),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("resource_type", String(64), nullable=False),
+    Column("resource_name", String(2048), nullable=False),
+    PrimaryKeyConstraint("event_id", "position"),
+    Index("ix_audit_event_resources_name", "account_id", "resource_name", "event_time"),
+    Index("ix_audit_event_resources_type", "account_id", "resource_type", "event_time"),
+)
+
+# The events of writing calls, inserted in the call's own transaction (so the write
+# and its event commit together) into this table without secondary indexes (so the
+# write's transaction touches one more page, not eight), then moved to audit_events
+# with the next batch. LookupEvents reads both.
+audit_outbox = Table(
+    "audit_outbox",
+    metadata,
+    Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", String(36), nullable=False),
+    Column("account_id", String(12)),
+    Column("event_time", Timestamp, nullable=False),
+    Column("event_source", String(64), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("aws_region", String(32), nullable=False),
+    Column("read_only", Boolean, nullable=False),
+    Column("username", String(256)),
+    Column("access_key_id", String(128)),
+    Column("actor_id", String(128)),
+    Column("error_code", String(128)),
+    Column("resources", Text),  # JSON [[type, name], …], every resource the event names
+    Column("record", Text, nullable=False),
+)
+
+# Access advisor reports (GenerateServiceLastAccessedDetails): computed from the trail
+# when the job is created, kept as JSON for GetServiceLastAccessedDetails to page.
+access_advisor_reports = Table(
+    "access_advisor_reports",
     metadata,
     Column("job_id", String(36), primary_key=True),
     _account_fk(),
     Column("entity_arn", String(2048), nullable=False),
-    Column("granularity", String(32), nullable=False),
+    Column("granularity", String(16), nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    Column("completed_at", Timestamp, nullable=False),
+    Column("report", Text, nullable=False),
+    Index("ix_access_advisor_reports_account_created", "account_id", "created_at"),
 )
 
 # One-time links that let a root user set (or recover) its console email and password.

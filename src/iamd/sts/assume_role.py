@@ -36,6 +36,8 @@ from iamd.sts.trust import (
     checked_role_arn,
     decide_trust,
     find_role,
+    note_missing_role,
+    note_trust,
     role_arn_of,
     role_tags,
     session_duration,
@@ -58,6 +60,7 @@ def assume_role(ctx: OperationContext, params: Params) -> Output:
     source_identity = _source_identity(params, caller.session)
     role = find_role(ctx.conn, params["RoleArn"])
     if role is None:
+        note_missing_role(ctx, "sts:AssumeRole", params["RoleArn"])
         raise AccessDenied(_denied(ctx, "sts:AssumeRole", params["RoleArn"]))
     _check_trust(ctx, params, role, tags, mfa_at)
     is_chained = caller.kind == ROLE_SESSION
@@ -116,6 +119,7 @@ def _require_allowed(
     tags = role_tags(ctx.conn, role)
     request = RequestContext(principal, action, role_arn, context, resolver=tags)
     decision = decide_trust(request, role, own)
+    note_trust(ctx, decision, own)
     if not decision.allowed:
         raise AccessDenied(_denied(ctx, action, role_arn))
 

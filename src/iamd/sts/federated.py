@@ -20,7 +20,15 @@ from iamd.store.roles import Role
 from iamd.sts.role_sessions import RoleSession, issue_role_session
 from iamd.sts.session_policies import read_session_policies
 from iamd.sts.session_tags import NO_TAGS_REQUESTED, SessionTags, tag_context
-from iamd.sts.trust import decide_trust, find_role, role_arn_of, role_tags, session_duration
+from iamd.sts.trust import (
+    decide_trust,
+    find_role,
+    note_missing_role,
+    note_trust,
+    role_arn_of,
+    role_tags,
+    session_duration,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class FederatedRequest:
 def federated_role(ctx: OperationContext, role_arn: str, action: str) -> Role:
     role = find_role(ctx.conn, role_arn)
     if role is None:
+        note_missing_role(ctx, action, role_arn)
         raise AccessDenied(f"Not authorized to perform {action}")
     return role
 
@@ -71,5 +80,6 @@ def _check_trust(ctx: OperationContext, role: Role, request: FederatedRequest) -
         tags = role_tags(ctx.conn, role)
         request_context = RequestContext(principal, action, role_arn, context, resolver=tags)
         decision = decide_trust(request_context, role)
+        note_trust(ctx, decision)
         if not decision.allowed:
             raise AccessDenied(f"Not authorized to perform {request.action}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from iamd.arn import federated_user_arn
 from iamd.auth.caller import FEDERATED_SESSION, Session
 from iamd.authz.context_keys import request_keys
+from iamd.authz.journal import Evaluation
 from iamd.authz.principal_policies import policies_for, principal_of
 from iamd.errors import AccessDenied
 from iamd.operation import OperationContext, OperationTable, Output, Params
@@ -64,7 +65,17 @@ def _require_tag_session(
     context.update(tag_context(tags, ()))
     principal = principal_of(ctx.caller, own.tags)
     request = RequestContext(principal, "sts:TagSession", resource, context)
-    if not decide(request, identity=own.identity, boundary=own.boundary).allowed:
+    decision = decide(request, identity=own.identity, boundary=own.boundary)
+    ctx.journal.add(
+        Evaluation(
+            decision.request.action,
+            resource,
+            decision.allowed,
+            decision=decision,
+            origins=own.origins,
+        )
+    )
+    if not decision.allowed:
         raise AccessDenied(
             f"User: {ctx.caller.arn} is not authorized to perform: sts:TagSession "
             f"on resource: {resource}"

@@ -19,9 +19,10 @@ from sqlalchemy import Connection
 from iamd.arn import Arn, iam_arn, parse_arn
 from iamd.authz.context_keys import resource_tags
 from iamd.authz.entities import Stored
+from iamd.authz.journal import Evaluation, Origin
 from iamd.authz.principal_policies import NO_POLICIES, PrincipalPolicies
 from iamd.errors import ValidationError
-from iamd.operation import Params
+from iamd.operation import OperationContext, Params
 from iamd.policy import Decision, Policy, RequestContext, compile_policy, decide, parse_policy
 from iamd.policy.context import KeyResolver
 from iamd.store import roles
@@ -91,7 +92,27 @@ def role_tags(conn: Connection, role: Role) -> KeyResolver | None:
     return resource_tags(conn, Stored("role", role.role_id, role.name, role.path))
 
 
+def note_trust(
+    ctx: OperationContext, decision: Decision, own: PrincipalPolicies = NO_POLICIES
+) -> None:
+    """Keep the trust decision in the call's journal, for the audit trail."""
+    origins = {**own.origins, TRUST_POLICY_ID: (Origin("trust policy"),)}
+    request = decision.request
+    evaluation = Evaluation(
+        request.action, request.resource, decision.allowed, decision=decision, origins=origins
+    )
+    ctx.journal.add(evaluation)
+
+
+def note_missing_role(ctx: OperationContext, action: str, role_arn: str) -> None:
+    """A role that does not exist is refused like a trust policy that says no."""
+    ctx.journal.add(Evaluation(action, role_arn, False, "the role does not exist"))
+
+
+TRUST_POLICY_ID = "trust"
+
+
 @lru_cache(maxsize=4096)
 def trust_policy(text: str) -> Policy:
     """A role's trust policy, compiled once per distinct document."""
-    return compile_policy(parse_policy(text), policy_id="trust", policy_type="Trust Policy")
+    return compile_policy(parse_policy(text), policy_id=TRUST_POLICY_ID, policy_type="Trust Policy")

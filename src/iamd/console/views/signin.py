@@ -14,6 +14,7 @@ from iamd.console.console import Console
 from iamd.console.own_password import change_own_password
 from iamd.console.page import Page
 from iamd.console.signin import Result
+from iamd.console.signin_events import SignInOrigin
 from iamd.console.web import PENDING, PUBLIC, endpoint, pending_path, signin_path
 from iamd.store import console_sessions
 
@@ -23,7 +24,7 @@ def root_signin(page: Page) -> Response:
         return page.render("signin_root.html", email="", message=None)
     email = page.form.stripped("email")
     password = page.form.get("password")
-    result = signin.sign_in_root(page.conn, page.console, email, password, page.now, _address(page))
+    result = signin.sign_in_root(page.conn, page.console, email, password, page.now, _origin(page))
     if result.session is None:
         return page.render("signin_root.html", status=401, email=email, message=result.message)
     return _proceed(page, result)
@@ -40,7 +41,7 @@ def user_signin(page: Page) -> Response:
     user_name = page.form.stripped("user_name")
     password = page.form.get("password")
     result = signin.sign_in_user(
-        page.conn, page.console, account, user_name, password, page.now, _address(page)
+        page.conn, page.console, account, user_name, password, page.now, _origin(page)
     )
     if result.session is None:
         return page.render(
@@ -49,17 +50,17 @@ def user_signin(page: Page) -> Response:
     return _proceed(page, result)
 
 
-def _address(page: Page) -> str:
-    """Where the attempt comes from: failures are counted per address too."""
-    return page.incoming.meta.source_ip
-
-
 def account_signin(page: Page) -> Response:
     """The root sign-in page's "IAM user" box: on to that account's own sign-in URL."""
     reference = page.query.stripped("account")
     if not reference or "/" in reference:
         return page.redirect("/signin")
     return page.redirect(f"/{quote(reference, safe='')}/signin")
+
+
+def _origin(page: Page) -> SignInOrigin:
+    """Where the attempt came from, and the console home it signs in to (``LoginTo``)."""
+    return SignInOrigin(page.incoming.meta, page.incoming.origin + page.url("/iam"))
 
 
 def _proceed(page: Page, result: Result) -> Response:
@@ -79,7 +80,7 @@ def mfa_page(page: Page) -> Response:
     if not page.is_post:
         return page.render("signin_mfa.html", message=None, name=session.name)
     code = page.form.stripped("code")
-    result = signin.check_mfa(page.conn, page.console, session, code, page.now, _address(page))
+    result = signin.check_mfa(page.conn, page.console, session, code, page.now, _origin(page))
     if result.session is None:
         return page.render("signin_mfa.html", status=401, message=result.message, name=session.name)
     return _proceed(page, result)

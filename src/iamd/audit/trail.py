@@ -1,0 +1,270 @@
+"""The trail of one server process: events written durably, cheaply, and aged out.
+
+Durability, the rule callers rely on:
+
+- **A writing call's event commits in the call's own transaction** (`record_in`):
+  the write and its event are one unit, so neither exists without the other. It
+  goes to the trail's outbox (one page more for the write's transaction, not the
+  eight of the indexed table), from which the next batch moves it, in one
+  transaction; LookupEvents reads both. A call that fails writes nothing, and its
+  event is queued like a read's.
+- **Everything else is batched** (`record_later`): reads, failures, refusals, failed
+  signatures. What is pending is written every ``flush_interval`` (0.2 s) in one
+  transaction — by the request that finds the last batch that old, on its own
+  thread, or, when no request comes, by a background thread (a background thread
+  writing while requests run makes both hand the interpreter's lock back and forth
+  at every database call, which cost more than the batch itself), committed
+  without waiting for the disk except once
+  every ``sync_every`` (1 s) — a batch's fsync costs the requests waiting on the
+  store more than its inserts do. **Bound:** a process that dies loses at most the
+  events it received in the last ``flush_interval`` (0.2 s); a machine that loses
+  power, at most those of the last ``sync_every + flush_interval`` (1.2 s) — or,
+  while the store refuses writes, those still pending. When ``max_pending``
+  (10,000) are pending, the next caller writes them itself (back-pressure: nothing
+  is dropped while the store takes writes); if the store refuses writes for long,
+  the oldest beyond twice that are dropped, loudly. `close` writes what is pending,
+  durably, before the process exits.
+
+Retention (``retention``, default 90 days like CloudTrail's event history): the same
+thread deletes events older than that every ``prune_every`` (10 minutes), at most
+``prune_batch`` (1,000) per transaction, so no request ever waits behind a large
+delete; with several processes each prunes, which is harmless.
+
+A disabled trail (``enabled=False``, ``iamd serve --no-audit-trail``) records nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection
+
+from iamd.audit.api_calls import ApiCall, happened
+from iamd.audit.events import Happened, rows
+from iamd.clock import Clock, SystemClock
+from iamd.store import access_keys
+from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
+from iamd.store.audit_outbox import MOVE_BATCH, insert_outbox, move_outbox, outbox_has_rows
+from iamd.store.database import Database
+
+log = logging.getLogger("iamd.audit")
+
+
+@dataclass(frozen=True)
+class TrailSettings:
+    enabled: bool = True
+    retention: timedelta = timedelta(days=90)
+    flush_interval: float = 0.2  # seconds
+    sync_every: float = 1.0  # seconds between batches that wait for the disk
+    max_pending: int = 10_000
+    prune_every: float = 600.0  # seconds
+    prune_batch: int = 1_000
+
+
+def disabled_trail() -> Trail:
+    """A trail that records nothing (the trail switched off, or no store to write to)."""
+    return Trail(None, SystemClock(), TrailSettings(enabled=False))
+
+
+class Trail:
+    """Records events for one process; see the module's notes on durability."""
+
+    def __init__(
+        self, db: Database | None, clock: Clock, settings: TrailSettings | None = None
+    ) -> None:
+        self._db = db
+        self.clock = clock
+        self.settings = settings or TrailSettings()
+        self._pending: list[AuditRow] = []
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Condition(self._lock)
+        self._writing = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+        self._pruned_at = 0.0
+        self._synced_at = 0.0
+        self._flushed_at = time.monotonic()
+
+    @property
+    def enabled(self) -> bool:
+        return self.settings.enabled and self._db is not None
+
+    @property
+    def db(self) -> Database:
+        assert self._db is not None, "a disabled trail has no store"
+        return self._db
+
+    # --- recording ---------------------------------------------------------------------
+
+    def record_in(self, conn: Connection, call: ApiCall) -> None:
+        """Write the call's event in the call's own (writing) transaction."""
+        self.record_event_in(conn, happened(call))
+
+    def record_event_in(self, conn: Connection, event: Happened) -> None:
+        """Write an event in the caller's (writing) transaction, to the outbox.
+
+        The next batch moves it to the trail's indexed table (`store.audit_outbox`).
+        """
+        if self.enabled:
+            insert_outbox(conn, rows(event))
+
+    def finish(self, call: ApiCall, *, may_write: bool = True) -> None:
+        """The call is answered: queue its event unless its transaction already holds it.
+
+        ``may_write=False`` when the caller still holds a transaction open (the console's
+        pages): a batch written from inside it would wait on its own write lock.
+        Never raises: a request that was answered stays answered.
+        """
+        if not self.enabled:
+            return
+        if call.is_recorded:  # its event is in the outbox: move it with the batch when due
+            if may_write and self._is_due():
+                self._flush_or_shed()
+            return
+        try:
+            if call.caller is None and call.access_key_id:
+                call.claimed_account = self._claimed_account(call.access_key_id)
+            self.record_later(happened(call), may_write=may_write)
+        except Exception:
+            log.exception("could not record request %s in the audit trail", call.request_id)
+
+    def record_later(self, event: Happened, *, may_write: bool = True) -> None:
+        """Queue an event for the next batch.
+
+        The event is turned into its rows now, not when the batch is written: a row is a
+        few strings, while what it was built from (the call, its decisions, their
+        request contexts) is a web of objects that would otherwise outlive the request
+        and leave the garbage collector far more to trace.
+        """
+        if not self.enabled or self._closed:
+            return
+        stored = rows(event)
+        with self._lock:
+            self._pending += stored
+            overflowing = len(self._pending) >= self.settings.max_pending
+        self._ensure_thread()
+        if may_write and (overflowing or self._is_due()):
+            self._flush_or_shed()
+
+    def _is_due(self) -> bool:
+        """Whether the last batch is ``flush_interval`` old (and none is being written)."""
+        interval = time.monotonic() - self._flushed_at
+        return not self._writing and interval >= self.settings.flush_interval
+
+    def _flush_or_shed(self) -> None:
+        """Back-pressure: write the backlog now; if the store refuses, keep a bounded one."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("could not write audit events")
+            with self._lock:
+                excess = len(self._pending) - 2 * self.settings.max_pending
+                if excess > 0:
+                    del self._pending[:excess]
+                    log.error("dropped the %d oldest unwritten audit events", excess)
+
+    def flush(self) -> None:
+        """Write everything queued so far (waits for a batch already being written)."""
+        while True:
+            with self._lock:
+                while self._writing:
+                    self._idle.wait()
+                batch, self._pending = self._pending, []
+                self._flushed_at = time.monotonic()
+                self._writing += 1
+            try:
+                # Whether the outbox holds anything is asked of the store, not remembered:
+                # a write's event is there only once the write's transaction commits.
+                if batch or self._outbox_has_rows():
+                    self._write(batch)
+            finally:
+                with self._lock:
+                    self._writing -= 1
+                    self._idle.notify_all()
+            if not batch:
+                return
+
+    def close(self) -> None:
+        """Write what is pending and stop the background thread."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._synced_at = 0.0  # the last batch waits for the disk
+        self.flush()
+
+    def prune(self) -> int:
+        """Delete the events older than the retention, a batch per transaction."""
+        cutoff = self.clock.now() - self.settings.retention
+        deleted = 0
+        while True:
+            with self.db.transaction() as conn:
+                count = prune_batch(conn, older_than=cutoff, limit=self.settings.prune_batch)
+            deleted += count
+            if count < self.settings.prune_batch:
+                return deleted
+            time.sleep(0)  # let requests take the store between batches
+
+    # --- the background thread -----------------------------------------------------------
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="iamd-audit", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        """Write what requests left pending when none came to write it, and prune."""
+        while not self._closed:
+            self._wake.wait(self.settings.flush_interval)
+            self._wake.clear()
+            try:
+                if time.monotonic() - self._flushed_at >= self.settings.flush_interval:
+                    self.flush()
+                self._prune_when_due()
+            except Exception:  # the trail must outlive a store that is briefly away
+                log.exception("could not write audit events; will retry")
+
+    def _prune_when_due(self) -> None:
+        now = time.monotonic()
+        if now - self._pruned_at < self.settings.prune_every:
+            return
+        self._pruned_at = now
+        self.prune()
+
+    def _write(self, batch: Sequence[AuditRow]) -> None:
+        """Insert a batch and move what waits in the outbox, in one transaction."""
+        now = time.monotonic()
+        durable = now - self._synced_at >= self.settings.sync_every
+        try:
+            with self.db.transaction(durable=durable) as conn:
+                insert_rows(conn, batch)
+                while move_outbox(conn) == MOVE_BATCH:
+                    pass
+            if durable:
+                self._synced_at = now
+        except Exception:
+            with self._lock:  # keep them for the next round
+                self._pending[:0] = batch
+            raise
+
+    def _outbox_has_rows(self) -> bool:
+        with self.db.transaction(write=False) as conn:
+            return outbox_has_rows(conn)
+
+    def _claimed_account(self, access_key_id: str) -> str | None:
+        """The account of a long-term key whose request did not verify, if it exists."""
+        try:
+            with self.db.transaction(write=False) as conn:
+                key = access_keys.find_key(conn, access_key_id)
+                return key.account_id if key is not None else None
+        except Exception:
+            return None

@@ -1,0 +1,168 @@
+"""The trail in process: batching and its bound, closing, retention and pruning.
+
+Runs on the test backend (SQLite, or PostgreSQL under ``IAMD_TEST_DATABASE_URL``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from iamd.audit.events import Happened
+from iamd.audit.trail import Trail, TrailSettings
+from iamd.clock import FixedClock
+from iamd.store.audit_events import EventQuery, find_events
+from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
+from iamd.store.database import Database, sqlite_url
+from support import fresh_database_url
+
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "audit.sqlite3")))
+    database.migrate()
+    yield database
+    database.dispose()
+
+
+def _event(when: datetime, name: str = "GetUser") -> Happened:
+    return Happened(
+        when=when,
+        source="iam.amazonaws.com",
+        name=name,
+        region="us-east-1",
+        identity={"type": "Root", "accountId": ACCOUNT},
+        source_ip="127.0.0.1",
+        user_agent="test",
+        request_id="r",
+        read_only=True,
+        accounts=(ACCOUNT,),
+    )
+
+
+def _names(db: Database, clock: FixedClock) -> list[str]:
+    query = EventQuery(ACCOUNT, START - timedelta(days=400), clock.now() + timedelta(days=400))
+    with db.transaction(write=False) as conn:
+        return [event.row.event_name for event in find_events(conn, query)]
+
+
+def test_batched_events_are_written_within_the_flush_interval(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.05))
+    trail.record_later(_event(START))
+    deadline = time.monotonic() + 5
+    while not _names(db, clock) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _names(db, clock) == ["GetUser"]
+    trail.close()
+
+
+def test_closing_writes_what_is_pending(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    for minute in range(3):
+        trail.record_later(_event(START + timedelta(minutes=minute), f"Call{minute}"))
+    trail.close()
+    assert _names(db, clock) == ["Call2", "Call1", "Call0"]
+
+
+def test_back_pressure_writes_a_full_queue_at_once(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60, max_pending=3))
+    for _ in range(3):
+        trail.record_later(_event(START))
+    assert len(_names(db, clock)) == 3  # the third call wrote all three itself
+    trail.close()
+
+
+def test_pruning_deletes_what_is_older_than_the_retention_in_batches(db: Database) -> None:
+    clock = FixedClock(START)
+    settings = TrailSettings(flush_interval=60, retention=timedelta(days=90), prune_batch=2)
+    trail = Trail(db, clock, settings)
+    for day in range(5):
+        trail.record_later(_event(START + timedelta(days=day), f"Day{day}"))
+    trail.flush()
+    clock.advance(timedelta(days=93))  # days 0, 1 and 2 are now more than 90 days old
+    assert trail.prune() == 3
+    assert _names(db, clock) == ["Day4", "Day3"]
+    assert trail.prune() == 0
+    trail.close()
+
+
+def test_a_disabled_trail_records_nothing(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(enabled=False))
+    trail.record_later(_event(START))
+    trail.close()
+    assert _names(db, clock) == []
+
+
+def test_a_request_writes_the_due_batch_itself(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.0))
+    trail.record_later(_event(START))  # the last batch is "older" than 0 s: written now
+    assert _names(db, clock) == ["GetUser"]
+    trail.close()
+
+
+def test_an_event_queued_inside_an_open_transaction_waits_for_the_thread(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.05))
+    with db.transaction() as conn:  # a console page's write transaction, still open
+        time.sleep(0.06)  # a batch is due
+        started = time.monotonic()
+        trail.record_later(_event(START), may_write=False)
+        assert time.monotonic() - started < 1  # it did not wait on its own write lock
+        conn.exec_driver_sql("SELECT 1")
+    deadline = time.monotonic() + 5
+    while not _names(db, clock) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _names(db, clock) == ["GetUser"]
+    trail.close()
+
+
+def test_a_writes_event_waits_in_the_outbox_then_moves_with_the_next_batch(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    with db.transaction() as conn:  # the write's own transaction
+        trail.record_event_in(conn, _event(START, "CreateUser"))
+    query = EventQuery(ACCOUNT, START - timedelta(days=1), START + timedelta(days=1))
+    with db.transaction(write=False) as conn:
+        assert [e.row.event_name for e in find_events_and_waiting(conn, query)] == ["CreateUser"]
+        assert find_events(conn, query) == []  # not yet in the trail's own table
+        assert outbox_has_rows(conn)
+    trail.flush()
+    with db.transaction(write=False) as conn:
+        assert [e.row.event_name for e in find_events(conn, query)] == ["CreateUser"]
+        assert not outbox_has_rows(conn)
+    trail.close()
+
+
+def test_a_write_that_rolls_back_leaves_no_event(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        trail.record_event_in(conn, _event(START, "CreateUser"))
+        raise RuntimeError("the write failed")
+    trail.close()
+    assert _names(db, clock) == []
+
+
+def test_an_event_is_found_by_its_id_through_its_time(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60))
+    for minute in range(3):
+        trail.record_later(_event(START + timedelta(minutes=minute), f"Call{minute}"))
+    trail.close()
+    query = EventQuery(ACCOUNT, START - timedelta(days=1), START + timedelta(days=1))
+    with db.transaction(write=False) as conn:
+        middle = find_events(conn, query)[1].row
+        by_id = EventQuery(query.account_id, query.start, query.end, ("EventId", middle.event_id))
+        assert [e.row.event_name for e in find_events(conn, by_id)] == ["Call1"]
