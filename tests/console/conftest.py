@@ -35,7 +35,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 PASSWORD = "Corr3ct-Horse-Battery!"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: the sync API keeps an event loop running on this thread
+# until it stops, and tests elsewhere (the gateway's) start their own with asyncio.run.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if shutil.which(CHROMIUM) is None:
         pytest.skip(f"{CHROMIUM} is missing: run scripts/install_browser.sh")
