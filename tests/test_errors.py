@@ -29,7 +29,9 @@ def _modelled_errors() -> list[tuple[str, str, int, bool]]:
         for name in model.operation_names:
             for shape in model.operation_model(name).error_shapes:
                 error = shape.metadata.get("error", {})
-                code = error.get("code", shape.name)
+                # Only the JSON protocol names an error by its shape; a Query error the
+                # model gives no code (OrganizationNotFoundException) says nothing here.
+                code = error.get("code") or (shape.name if service == "cloudtrail" else None)
                 if code in CLASSES:
                     status = int(error.get("httpStatusCode", 400))
                     # CloudTrail models no fault; its exceptions are the caller's (HTTP 400).
