@@ -52,6 +52,8 @@ class DataPlaneRequest:
     error_code: str | None = None  # "AccessDenied", "SignatureDoesNotMatch", …
     error_message: str | None = None
     additional: Mapping[str, Any] = field(default_factory=dict)
+    # The account of the key a request that did not verify named (no caller then).
+    claimed_account: str | None = None
 
 
 def data_plane_event(request: DataPlaneRequest) -> Happened:
@@ -60,7 +62,7 @@ def data_plane_event(request: DataPlaneRequest) -> Happened:
     who = (
         identity.user_identity(caller)
         if caller is not None
-        else identity.unknown_identity(None, request.access_key_id or "")
+        else identity.unknown_identity(request.claimed_account, request.access_key_id or "")
     )
     owner = request.resource_account or _account_of(request.resource_arn)
     resource: dict[str, str] = {"type": request.resource_type, "ARN": request.resource_arn}
@@ -76,13 +78,16 @@ def data_plane_event(request: DataPlaneRequest) -> Happened:
         user_agent=request.meta.user_agent,
         request_id=request.request_id,
         read_only=request.read_only,
-        accounts=distinct([caller.account_id if caller else None, owner]),
+        accounts=distinct([caller.account_id if caller else request.claimed_account, owner]),
         request_parameters=dict(request.request_parameters or {}) or None,
         error_code=request.error_code,
         error_message=request.error_message,
         additional=dict(request.additional) or None,
-        resources=(resource,),
-        lookup_resources=((request.resource_type, request.resource_arn),),
+        # "*": a request about no one resource (S3's ListBuckets) names none.
+        resources=(resource,) if request.resource_arn != "*" else (),
+        lookup_resources=(
+            ((request.resource_type, request.resource_arn),) if request.resource_arn != "*" else ()
+        ),
         is_management=False,
         decision=decision_element(request.journal),
         username=identity.username(caller) if caller is not None else None,

@@ -17,6 +17,7 @@ import click
 if TYPE_CHECKING:  # the data plane is imported only when the command runs
     from starlette.applications import Starlette
 
+    from iamd.audit.trail import TrailSettings
     from iamd.store.database import Database
     from iamd.store.sealing import Sealer
 
@@ -69,6 +70,21 @@ class ApiOptions:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="execute-api: the API's resource policy (JSON).",
 )
+@click.option(
+    "--audit-trail/--no-audit-trail",
+    envvar="IAMD_AUDIT_TRAIL",
+    default=True,
+    show_default=True,
+    help="S3: record every decision on the audit trail, as a CloudTrail data event.",
+)
+@click.option(
+    "--audit-retention-days",
+    envvar="IAMD_AUDIT_RETENTION_DAYS",
+    default=90,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Keep audit events this many days.",
+)
 @click.option("--log-level", default="info", show_default=True)
 def gateway(
     service: str,
@@ -86,21 +102,29 @@ def gateway(
     account_id: str | None,
     region: str,
     resource_policy: Path | None,
+    audit_trail: bool,
+    audit_retention_days: int,
     log_level: str,
 ) -> None:
     """Authenticate and authorize requests with iamd's policies, and forward the allowed."""
     import uvicorn  # only here: other commands need none of the data plane
 
-    from iamd.cli.settings import Settings, open_store
+    from iamd.cli.settings import Settings, open_store, trail_settings
 
     if bool(upstream_access_key_id) != bool(upstream_secret_access_key):
         raise click.UsageError(
             "--upstream-access-key-id and --upstream-secret-access-key go together."
         )
-    db, sealer = open_store(Settings(data_dir=data_dir, database_url=database_url))
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        audit_trail=audit_trail,
+        audit_retention_days=audit_retention_days,
+    )
+    db, sealer = open_store(settings)
     if service == "s3":
         keys = (upstream_access_key_id, upstream_secret_access_key, upstream_region)
-        app = _s3_app(db, sealer, upstream_url, keys, domains)
+        app = _s3_app(db, sealer, upstream_url, keys, domains, trail_settings(settings))
     else:
         options = ApiOptions(api_id, stage, account_id, region, resource_policy)
         app = _api_app(db, sealer, upstream_url, options)
@@ -114,7 +138,9 @@ def _s3_app(
     upstream_url: str,
     keys: tuple[str | None, str | None, str],
     domains: tuple[str, ...],
+    trail: TrailSettings,
 ) -> Starlette:
+    from iamd.audit.trail import Trail
     from iamd.clock import SystemClock
     from iamd.gateway.s3_app import create_s3_app
     from iamd.gateway.s3_request import S3Gateway
@@ -124,7 +150,8 @@ def _s3_app(
     credentials = UpstreamCredentials(key_id, secret, region) if key_id and secret else None
     upstream = Upstream(upstream_url, credentials)
     lowered = tuple(domain.lower() for domain in domains)
-    return create_s3_app(S3Gateway(db, sealer, SystemClock(), upstream, lowered))
+    clock = SystemClock()
+    return create_s3_app(S3Gateway(db, sealer, clock, upstream, lowered, Trail(db, clock, trail)))
 
 
 def _api_app(db: Database, sealer: Sealer, upstream_url: str, options: ApiOptions) -> Starlette:

@@ -50,7 +50,7 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
     async def endpoint(request: Request) -> Response:
         request_id = ids.request_id()
         try:
-            return await _answer(gateway, request)
+            return await _answer(gateway, request, request_id)
         except S3Error as error:
             return error_response(error, request_id, close=has_body(request))
         except ClientDisconnect:
@@ -72,6 +72,7 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await gateway.upstream.close()
+        gateway.trail.close()  # what is pending, durably, before the store goes
         gateway.db.dispose()
 
     routes = [
@@ -88,8 +89,8 @@ def error_response(error: S3Error, request_id: str, *, close: bool = False) -> R
     return Response(error.xml(request_id), error.status, headers, "application/xml")
 
 
-async def _answer(gateway: S3Gateway, request: Request) -> Response:
-    located = read_request(gateway, request)
+async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Response:
+    located = read_request(gateway, request, request_id)
     name = located.operation.name
     if name in BUFFERED:
         admitted = await run_in_threadpool(admit, gateway, located)
@@ -112,7 +113,7 @@ def _answer_here(gateway: S3Gateway, admitted: Admitted, body: bytes) -> Respons
     bucket = admitted.bucket
     assert bucket is not None
     name = admitted.request.operation.name
-    headers = {"x-amz-request-id": ids.request_id()}
+    headers = {"x-amz-request-id": admitted.request.request_id}
     if name == "GetBucketPolicy":
         return Response(bucket_policies.get_policy(bucket), 200, headers, "application/json")
     with gateway.db.transaction() as conn:

@@ -23,7 +23,7 @@ from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.authz.authorize import decide_access, resource_policy
 from iamd.authz.context_keys import ContextKeys, request_keys
-from iamd.authz.journal import Journal
+from iamd.authz.journal import Evaluation, Journal
 from iamd.authz.principal_policies import policies_for
 from iamd.policy import Decision
 from iamd.policy.context import KeyResolver
@@ -75,6 +75,16 @@ def first_denial(
             resolver=check.resolver,
             resource_policy=policy,
             resource_account=owner,
+        )
+        origins = policies.origins
+        call.journal.add(
+            Evaluation(
+                check.action,
+                check.resource_arn,
+                decision.allowed,
+                decision=decision,
+                origins=origins,
+            )
         )
         if not decision.allowed:
             return decision

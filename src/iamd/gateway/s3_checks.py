@@ -10,12 +10,14 @@ object the body names; for a copy, s3:GetObject on its source.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
 from iamd.auth.authenticate import record_key_use
+from iamd.authz.journal import BY_ROOT, Evaluation, Journal
 from iamd.gateway import bucket_policies, s3_bodies
 from iamd.gateway.copy_source import copy_source
 from iamd.gateway.object_tags import fetch_tags
@@ -29,6 +31,7 @@ from iamd.gateway.s3_authorize import (
     tag_resolver,
 )
 from iamd.gateway.s3_errors import S3Error, access_denied
+from iamd.gateway.s3_events import record_decision, record_refusal
 from iamd.gateway.s3_keys import Signing, s3_keys
 from iamd.gateway.s3_operations import ANSWERED_HERE, header_actions
 from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
@@ -38,7 +41,7 @@ from iamd.store import buckets
 
 def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
     """Authenticate the caller and read the bucket's record."""
-    with gateway.db.transaction(write=False) as conn:
+    with _refusals_recorded(gateway, request), gateway.db.transaction(write=False) as conn:
         admitted = _admit(gateway, conn, request)
     _record_use(gateway, admitted)
     return admitted
@@ -46,17 +49,29 @@ def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
 
 def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
     """`admit` and `authorize` (for a request whose body decides nothing), in one read."""
-    with gateway.db.transaction(write=False) as conn:
+    with _refusals_recorded(gateway, request), gateway.db.transaction(write=False) as conn:
         admitted = _admit(gateway, conn, request)
-        _authorize(gateway, conn, admitted, None)
+        decided = _decide(gateway, conn, admitted, None)
     _record_use(gateway, admitted)
+    _settle(gateway, admitted, decided)
     return admitted
 
 
 def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> None:
     """Raise S3's AccessDenied unless every check the request needs is allowed."""
     with gateway.db.transaction(write=False) as conn:
-        _authorize(gateway, conn, admitted, body)
+        decided = _decide(gateway, conn, admitted, body)
+    _settle(gateway, admitted, decided)
+
+
+@contextmanager
+def _refusals_recorded(gateway: S3Gateway, request: S3Request) -> Iterator[None]:
+    """A request refused before its caller is known (its signature) is an event too."""
+    try:
+        yield
+    except S3Error as error:
+        record_refusal(gateway, request, error)
+        raise
 
 
 def _admit(gateway: S3Gateway, conn: Connection, request: S3Request) -> Admitted:
@@ -76,8 +91,40 @@ def _record_use(gateway: S3Gateway, admitted: Admitted) -> None:
         record_key_use(gateway.db, admitted.s3_caller.key, request.now, "s3", signed.region)
 
 
-def _authorize(
+@dataclass(frozen=True)
+class _Decided:
+    """What deciding a request found: its evaluations, and the refusal if any."""
+
+    journal: Journal
+    refusal: S3Error | None
+    recorded: bool = True  # False: decided object by object later (DeleteObjects)
+
+
+def _settle(gateway: S3Gateway, admitted: Admitted, decided: _Decided) -> None:
+    """Put the decision on the trail (its transaction closed), then refuse if it refused."""
+    if decided.recorded:
+        owner = admitted.bucket.account_id if admitted.bucket is not None else None
+        record_decision(
+            gateway, admitted.request, admitted.s3_caller, owner, decided.journal, decided.refusal
+        )
+    if decided.refusal is not None:
+        raise decided.refusal
+
+
+def _decide(
     gateway: S3Gateway, conn: Connection, admitted: Admitted, body: bytes | None
+) -> _Decided:
+    request, caller = admitted.request, admitted.s3_caller.caller
+    call = GatewayCall(conn, caller, request.now, _region(admitted), request.meta)
+    try:
+        _authorize(gateway, call, admitted, body)
+    except S3Error as refusal:
+        return _Decided(call.journal, refusal)
+    return _Decided(call.journal, None, recorded=request.operation.name != "DeleteObjects")
+
+
+def _authorize(
+    gateway: S3Gateway, call: GatewayCall, admitted: Admitted, body: bytes | None
 ) -> None:
     request, caller, bucket = admitted.request, admitted.s3_caller.caller, admitted.bucket
     if request.operation.name == "CreateBucket":
@@ -90,10 +137,9 @@ def _authorize(
     if request.operation.name in ANSWERED_HERE and bucket is not None:
         bucket_policies.owner_only(caller, bucket)
         if caller.is_root:  # S3: the owner's root user is never locked out of its policy
+            call.journal.add(Evaluation(f"s3:{request.operation.name}", "*", True, BY_ROOT))
             return
-    region = _region(admitted)
     checks = _checks(gateway, replace(admitted, bucket=bucket), body)
-    call = GatewayCall(conn, caller, request.now, region, request.meta)
     denial = first_denial(call, checks, bucket)
     if denial is not None:
         raise access_denied(access_denied_message(denial))
@@ -159,6 +205,9 @@ def refused_deletions(
             checks = [_check(admitted, a, arn, params) for a in (action, *bypass)]
             if first_denial(call, checks, bucket) is not None:
                 refused.append((key, version))
+    # One event for the request, with every object's evaluations: S3 decides each alone.
+    owner = bucket.account_id if bucket is not None else None
+    record_decision(gateway, request, admitted.s3_caller, owner, call.journal)
     return refused
 
 

@@ -1,18 +1,19 @@
 """An S3 request through the gateway, as it moves from read to admitted.
 
 `S3Gateway` is what every request shares (the store, the master key, the clock, the
-upstream, the virtual-hosting domains). `read_request` reads a request's head into an
-`S3Request` — address, query, operation — before anyone is trusted; once its caller
-is authenticated it becomes `Admitted`.
+upstream, the virtual-hosting domains, the audit trail). `read_request` reads a
+request's head into an `S3Request` — address, query, operation — before anyone is
+trusted; once its caller is authenticated it becomes `Admitted`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from starlette.requests import Request
 
+from iamd.audit.trail import Trail, disabled_trail
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest
 from iamd.auth.sigv4_parse import query_pairs
@@ -48,6 +49,7 @@ class S3Gateway:
     clock: Clock
     upstream: Upstream
     domains: tuple[str, ...] = ("localhost",)
+    trail: Trail = field(default_factory=disabled_trail)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class S3Request:
     operation: S3Operation
     meta: RequestMeta
     now: datetime
+    request_id: str  # the id of S3's answer, and of the request's event on the trail
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Admitted:
     bucket: Bucket | None
 
 
-def read_request(gateway: S3Gateway, request: Request) -> S3Request:
+def read_request(gateway: S3Gateway, request: Request, request_id: str) -> S3Request:
     head = http_head(request)
     if header_bytes(head) > MAX_HEADER_BYTES:
         raise S3Error(
@@ -83,7 +86,8 @@ def read_request(gateway: S3Gateway, request: Request) -> S3Request:
     address = locate(head.headers.get("host", ""), head.path, gateway.domains)
     params = operation_params(head.query_string)
     operation = operation_of(head.method, level_of(address), params, head.headers)
-    return S3Request(head, address, params, operation, request_meta(request), gateway.clock.now())
+    meta, now = request_meta(request), gateway.clock.now()
+    return S3Request(head, address, params, operation, meta, now, request_id)
 
 
 def _refuse_signature_v2(head: HttpRequest) -> None:
