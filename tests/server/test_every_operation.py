@@ -16,10 +16,10 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.model import OperationModel, Shape
 
-from iamd.iam.registry import IAM_OPERATIONS
-from iamd.sts.registry import STS_OPERATIONS
+from iamd.server.pipeline import OPERATIONS
 
-IMPLEMENTED = {"iam": IAM_OPERATIONS, "sts": STS_OPERATIONS}
+# What the endpoint serves: IAM's operations with the access advisor's (from the trail).
+IMPLEMENTED = {"iam": OPERATIONS["iam"], "sts": OPERATIONS["sts"]}
 # Answers that mean the input never reached the operation.
 PROTOCOL_ERRORS = {"NotImplemented", "ValidationError", "MissingParameter", "InvalidAction"}
 ACCOUNT = "123456789012"

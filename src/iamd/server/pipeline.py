@@ -62,8 +62,10 @@ MAX_BODY_BYTES = 12 * 1024 * 1024
 UNSIGNED_STS_ACTIONS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 # The region an unsigned request is taken to be for (it names none).
 UNSIGNED_REGION = "us-east-1"
-# Operations named like reads that write: GetSessionToken spends an MFA code.
-WRITING_READS = frozenset({"GetSessionToken"})
+# Operations named like reads that write: GetSessionToken spends an MFA code, and
+# GetWebIdentityToken makes the signing key on first use. (On SQLite a reading
+# transaction refuses writes, so a missing name here fails its tests, not a race.)
+WRITING_READS = frozenset({"GetSessionToken", "GetWebIdentityToken"})
 
 OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "iam": {**IAM_OPERATIONS, **AUDIT_OPERATIONS["iam"]},

@@ -116,18 +116,28 @@ def _sqlite_engine(url: str) -> Engine:
         # statement machinery would cost more than the BEGIN itself.
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
-        _set_synchronous(conn, "FULL" if options.get("iamd_durable", True) else "NORMAL")
-        dbapi_conn.execute("BEGIN IMMEDIATE" if options.get("iamd_write", True) else "BEGIN")
+        write = options.get("iamd_write", True)
+        _set_pragma(conn, "synchronous", "FULL" if options.get("iamd_durable", True) else "NORMAL")
+        # A reading transaction that writes would fail only when another writer holds
+        # the lock ("database is locked"); refused always, such a read is found by tests.
+        _set_pragma(conn, "query_only", "OFF" if write else "ON")
+        dbapi_conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 
 
-def _set_synchronous(conn: Connection, level: str) -> None:
-    """SQLite's synchronous setting for the next transaction (it cannot change inside one)."""
+# The values `_on_connect` leaves each connection with.
+_PRAGMA_DEFAULTS = {"synchronous": "FULL", "query_only": "OFF"}
+
+
+def _set_pragma(conn: Connection, name: str, value: str) -> None:
+    """A SQLite setting for the next transaction (set outside one), when it changes."""
     info = conn.connection.info
-    if info.get("iamd_synchronous", "FULL") != level:
-        conn.exec_driver_sql(f"PRAGMA synchronous={level}")
-        info["iamd_synchronous"] = level
+    if info.get(f"iamd_{name}", _PRAGMA_DEFAULTS[name]) != value:
+        dbapi_conn = conn.connection.dbapi_connection
+        assert dbapi_conn is not None
+        dbapi_conn.execute(f"PRAGMA {name}={value}")
+        info[f"iamd_{name}"] = value
 
 
 def _postgres_engine(url: str) -> Engine:
