@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.auth import S3SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
@@ -350,3 +351,46 @@ def user(
         iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow_policy(*statements))
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def signed_headers(key: tuple[str, str], method: str, url: str) -> dict[str, str]:
+    request = AWSRequest(method=method, url=url, headers={})
+    SigV4Auth(Credentials(*key), "execute-api", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def check(url: str, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request) as answer:
+            return answer.status, dict(answer.headers.items())
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers.items())
+
+
+def api_arn(account_id: str, rest: str) -> str:
+    return f"arn:aws:execute-api:us-east-1:{account_id}:{API_ID}/{rest}"
+
+
+def api_curl(
+    gateway: GatewayProcess, key: tuple[str, str], path: str, *args: str, token: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    command = [
+        "curl",
+        "-s",
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code}",
+        "--aws-sigv4",
+        "aws:amz:us-east-1:execute-api",
+        "--user",
+        f"{key[0]}:{key[1]}",
+        *args,
+        f"{gateway.endpoint}{path}",
+    ]
+    if token:
+        command[-1:-1] = ["-H", f"x-amz-security-token: {token}"]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
+    body, _, status = out.rpartition("\n")
+    return int(status), json.loads(body) if body else {}

@@ -4,7 +4,6 @@ an HTTP API, with ``curl --aws-sigv4`` and botocore's SigV4Auth as the clients."
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,13 +13,14 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from gateway_support import (
-    API_ID,
     EchoUpstream,
     GatewayProcess,
     allow_policy,
+    api_arn,
     start_api_gateway,
     user,
 )
+from gateway_support import api_curl as curl
 from support import IamdServer, RootCredential
 
 INVOKE = "execute-api:Invoke"
@@ -38,34 +38,6 @@ def api(
     running = start_api_gateway(server, echo.endpoint, api_owner.account_id)
     yield running
     running.stop()
-
-
-def api_arn(account_id: str, rest: str) -> str:
-    return f"arn:aws:execute-api:us-east-1:{account_id}:{API_ID}/{rest}"
-
-
-def curl(
-    gateway: GatewayProcess, key: tuple[str, str], path: str, *args: str, token: str | None = None
-) -> tuple[int, dict[str, Any]]:
-    command = [
-        "curl",
-        "-s",
-        "-o",
-        "-",
-        "-w",
-        "\n%{http_code}",
-        "--aws-sigv4",
-        "aws:amz:us-east-1:execute-api",
-        "--user",
-        f"{key[0]}:{key[1]}",
-        *args,
-        f"{gateway.endpoint}{path}",
-    ]
-    if token:
-        command[-1:-1] = ["-H", f"x-amz-security-token: {token}"]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
-    body, _, status = out.rpartition("\n")
-    return int(status), json.loads(body) if body else {}
 
 
 def botocore_call(

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-from gateway_support import API_ID, EchoUpstream, allow_policy, start_api_gateway, user
+from gateway_support import (
+    API_ID,
+    EchoUpstream,
+    allow_policy,
+    check,
+    signed_headers,
+    start_api_gateway,
+    user,
+)
 from support import IamdServer, RootCredential, _free_port
 
 NGINX = "/usr/sbin/nginx"
@@ -155,21 +160,6 @@ def test_through_nginx_only_bodies_left_unsigned_can_be_checked(
                         "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD")  # fmt: skip
     assert status == 200, body
     assert echo.requests[-1]["body"] == "qty=2"
-
-
-def signed_headers(key: tuple[str, str], method: str, url: str) -> dict[str, str]:
-    request = AWSRequest(method=method, url=url, headers={})
-    SigV4Auth(Credentials(*key), "execute-api", "us-east-1").add_auth(request)
-    return dict(request.headers.items())
-
-
-def check(url: str, method: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
-    request = urllib.request.Request(url, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request) as answer:
-            return answer.status, dict(answer.headers.items())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers.items())
 
 
 def test_traefik_forward_auth_headers(

@@ -129,7 +129,7 @@ class Trail:
             return
         try:
             if call.caller is None and call.access_key_id:
-                call.claimed_account = self._claimed_account(call.access_key_id)
+                call.claimed_account = self.claimed_account(call.access_key_id)
             self.record_later(happened(call), may_write=may_write)
         except Exception:
             log.exception("could not record request %s in the audit trail", call.request_id)
@@ -260,7 +260,7 @@ class Trail:
         with self.db.transaction(write=False) as conn:
             return outbox_has_rows(conn)
 
-    def _claimed_account(self, access_key_id: str) -> str | None:
+    def claimed_account(self, access_key_id: str) -> str | None:
         """The account of a long-term key whose request did not verify, if it exists."""
         try:
             with self.db.transaction(write=False) as conn:

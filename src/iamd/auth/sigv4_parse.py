@@ -330,3 +330,17 @@ def _require_signed_headers_present(
             raise IncompleteSignature(
                 f"'{name}' is named as a SignedHeader, but it does not exist in the HTTP request."
             )
+
+
+# A SigV4 credential's key id, in a header (Credential=) or a query (X-Amz-Credential=).
+_CLAIMED_CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,128})(?:/|%2F)")
+
+
+def claimed_key_id(request: HttpRequest) -> str | None:
+    """The key id a request names, even when its signature does not parse.
+
+    For attributing a refused request in the audit trail; never proof of anything.
+    """
+    text = request.headers.get("authorization", "") + "&" + request.query_string
+    claim = _CLAIMED_CREDENTIAL.search(text)
+    return claim.group(1) if claim else None

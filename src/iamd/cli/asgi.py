@@ -31,5 +31,6 @@ def create_combined_app(server: Server, console: ConsoleSettings | None = None) 
         Mount("/console", app=create_console_app(server, console)),
     ]
     # nginx auth_request, Traefik ForwardAuth and Envoy ext_authz ask here.
-    forward_auth = forward_auth_routes(Authorizer(server.db, server.sealer, server.clock))
+    authorizer = Authorizer(server.db, server.sealer, server.clock, server.trail)
+    forward_auth = forward_auth_routes(authorizer)
     return create_app(server, mounts=[*mounts, *forward_auth])

@@ -75,7 +75,7 @@ class ApiOptions:
     envvar="IAMD_AUDIT_TRAIL",
     default=True,
     show_default=True,
-    help="S3: record every decision on the audit trail, as a CloudTrail data event.",
+    help="Record every decision on the audit trail, as a CloudTrail data event.",
 )
 @click.option(
     "--audit-retention-days",
@@ -127,7 +127,7 @@ def gateway(
         app = _s3_app(db, sealer, upstream_url, keys, domains, trail_settings(settings))
     else:
         options = ApiOptions(api_id, stage, account_id, region, resource_policy)
-        app = _api_app(db, sealer, upstream_url, options)
+        app = _api_app(db, sealer, upstream_url, options, trail_settings(settings))
     click.echo(f"iamd: gateway for {service} on http://{host}:{port} → {upstream_url}")
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
@@ -154,9 +154,12 @@ def _s3_app(
     return create_s3_app(S3Gateway(db, sealer, clock, upstream, lowered, Trail(db, clock, trail)))
 
 
-def _api_app(db: Database, sealer: Sealer, upstream_url: str, options: ApiOptions) -> Starlette:
+def _api_app(
+    db: Database, sealer: Sealer, upstream_url: str, options: ApiOptions, trail: TrailSettings
+) -> Starlette:
     import httpx
 
+    from iamd.audit.trail import Trail
     from iamd.clock import SystemClock
     from iamd.errors import MalformedPolicyDocument
     from iamd.gateway.api_app import ApiGateway, create_api_app
@@ -176,4 +179,6 @@ def _api_app(db: Database, sealer: Sealer, upstream_url: str, options: ApiOption
             raise click.UsageError(f"--resource-policy: {error.message}") from None
         api = replace(api, policy=policy)
     client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
-    return create_api_app(ApiGateway(db, sealer, SystemClock(), upstream_url, api, client))
+    clock = SystemClock()
+    recorder = Trail(db, clock, trail)
+    return create_api_app(ApiGateway(db, sealer, clock, upstream_url, api, client, recorder))

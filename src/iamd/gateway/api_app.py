@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import unquote
 
@@ -33,6 +33,7 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from iamd import ids
+from iamd.audit.trail import Trail, disabled_trail
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest
@@ -71,6 +72,7 @@ class ApiGateway:
     upstream_url: str
     api: Api
     client: httpx.AsyncClient
+    trail: Trail = field(default_factory=disabled_trail)
 
 
 @dataclass(frozen=True)
@@ -80,13 +82,14 @@ class _Invocation:
     upstream_path: str  # the same, as sent (still encoded)
     meta: RequestMeta
     now: datetime
+    request_id: str
 
 
 def create_api_app(gateway: ApiGateway) -> Starlette:
     async def endpoint(request: Request) -> Response:
         request_id = ids.request_id()
         try:
-            return await _answer(gateway, request)
+            return await _answer(gateway, request, request_id)
         except ApiError as error:
             # Refused before its body was read, a request must not leave it on a kept-alive
             # connection (see s3_app._has_body).
@@ -108,9 +111,10 @@ def create_api_app(gateway: ApiGateway) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         await gateway.client.aclose()
+        gateway.trail.close()  # what is pending, durably, before the store goes
         gateway.db.dispose()
 
-    authorizer = Authorizer(gateway.db, gateway.sealer, gateway.clock)
+    authorizer = Authorizer(gateway.db, gateway.sealer, gateway.clock, gateway.trail)
     routes = [
         Route(HEALTH_PATH, health, methods=["GET"]),
         *forward_auth_routes(authorizer, gateway.api),
@@ -126,13 +130,13 @@ def error_response(error: ApiError, request_id: str, *, close: bool = False) -> 
     return Response(error.body(), error.status, headers, "application/json")
 
 
-async def _answer(gateway: ApiGateway, request: Request) -> Response:
-    invocation = await _read(gateway, request)
+async def _answer(gateway: ApiGateway, request: Request, request_id: str) -> Response:
+    invocation = await _read(gateway, request, request_id)
     caller = await run_in_threadpool(_authorize, gateway, invocation)
     return await _forward(gateway, invocation, caller)
 
 
-async def _read(gateway: ApiGateway, request: Request) -> _Invocation:
+async def _read(gateway: ApiGateway, request: Request, request_id: str) -> _Invocation:
     head = http_head(request)
     if sum(len(name) + len(value) for name, value in head.headers.items()) > MAX_HEADER_BYTES:
         raise ApiError("RequestHeaderFieldsTooLarge", 431, "Request Header Fields Too Large")
@@ -140,7 +144,8 @@ async def _read(gateway: ApiGateway, request: Request) -> _Invocation:
     path = _decoded(upstream_path)
     body = await _body(request)
     now = gateway.clock.now()
-    return _Invocation(replace(head, body=body), path, upstream_path, request_meta(request), now)
+    meta = request_meta(request)
+    return _Invocation(replace(head, body=body), path, upstream_path, meta, now, request_id)
 
 
 def _after_stage(raw_path: str, stage: str) -> str:
@@ -176,8 +181,10 @@ async def _body(request: Request) -> bytes:
 
 
 def _authorize(gateway: ApiGateway, invocation: _Invocation) -> Caller:
-    request = Invocation(invocation.head, invocation.path, invocation.meta, invocation.now)
-    return authorize_invocation(gateway.db, gateway.sealer, gateway.api, request)
+    request = Invocation(
+        invocation.head, invocation.path, invocation.meta, invocation.now, invocation.request_id
+    )
+    return authorize_invocation(gateway.db, gateway.sealer, gateway.api, request, gateway.trail)
 
 
 async def _forward(gateway: ApiGateway, invocation: _Invocation, caller: Caller) -> Response:

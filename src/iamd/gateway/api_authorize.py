@@ -17,23 +17,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from iamd import ids
+from iamd.audit.trail import Trail
 from iamd.auth.authenticate import authenticate_with, record_key_use
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest, check_request_time, read_signature, verify_signature
+from iamd.auth.sigv4_parse import claimed_key_id
 from iamd.authz.authorize import decide_access, resource_policy
 from iamd.authz.context_keys import request_keys
+from iamd.authz.journal import Evaluation, Journal
+from iamd.authz.principal_policies import policies_for
 from iamd.errors import ServiceError
 from iamd.gateway.api_errors import MISSING_TOKEN, ApiError, access_denied, from_auth_error
+from iamd.gateway.api_events import SERVICE, record_invocation
 from iamd.gateway.s3_authorize import GatewayCall
 from iamd.policy import Decision, access_denied_message
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
-
-SERVICE = "execute-api"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class Invocation:
     path: str  # decoded, after the stage: the ARN's last part
     meta: RequestMeta
     now: datetime
+    request_id: str = field(default_factory=ids.request_id)  # its answer's, and its event's
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,41 @@ class Outcome:
     decision: Decision
 
 
-def authorize_invocation(db: Database, sealer: Sealer, api: Api, invocation: Invocation) -> Caller:
+def authorize_invocation(
+    db: Database, sealer: Sealer, api: Api, invocation: Invocation, trail: Trail | None = None
+) -> Caller:
     """The caller, or API Gateway's error: unauthenticated, or not allowed to invoke."""
-    outcome = evaluate_invocation(db, sealer, api, invocation)
+    outcome = evaluate_invocation(db, sealer, api, invocation, trail)
     if not outcome.decision.allowed:
         raise access_denied(access_denied_message(outcome.decision))
     return outcome.caller
 
 
-def evaluate_invocation(db: Database, sealer: Sealer, api: Api, invocation: Invocation) -> Outcome:
-    """Authenticate the signed request (ApiError if not), then decide execute-api:Invoke."""
+def evaluate_invocation(
+    db: Database, sealer: Sealer, api: Api, invocation: Invocation, trail: Trail | None = None
+) -> Outcome:
+    """Authenticate the signed request (ApiError if not), then decide execute-api:Invoke.
+
+    With a ``trail``, the decision (or the refusal) is recorded there as a data event.
+    """
+    journal = Journal()
+    try:
+        outcome = _evaluate(db, sealer, api, invocation, journal)
+    except ApiError as refused:
+        key_id = claimed_key_id(invocation.head)
+        record_invocation(trail, api, invocation, None, journal, refused, key_id)
+        raise
+    denied = None
+    if not outcome.decision.allowed:
+        denied = access_denied(access_denied_message(outcome.decision))
+    key_id = outcome.caller.access_key_id
+    record_invocation(trail, api, invocation, outcome.caller, journal, denied, key_id)
+    return outcome
+
+
+def _evaluate(
+    db: Database, sealer: Sealer, api: Api, invocation: Invocation, journal: Journal
+) -> Outcome:
     head = invocation.head
     try:
         signed = read_signature(head, (SERVICE,))
@@ -125,7 +155,7 @@ def evaluate_invocation(db: Database, sealer: Sealer, api: Api, invocation: Invo
                 lambda secret: verify_signature(head, signed, secret),
             )
             caller = authenticated.caller
-            call = GatewayCall(conn, caller, invocation.now, api.region, invocation.meta)
+            call = GatewayCall(conn, caller, invocation.now, api.region, invocation.meta, journal)
             decision = _decide(call, api, head.method, invocation.path, head.headers)
     except ServiceError as error:
         raise from_auth_error(error) from None
@@ -140,11 +170,17 @@ def _decide(
     if "referer" in headers:
         keys["aws:Referer"] = headers["referer"]
     policy = resource_policy(api.policy, f"api:{api.api_id}") if api.policy else None
-    return decide_access(
+    action, arn = f"{SERVICE}:Invoke", api.arn(call.caller.partition, method, path)
+    policies = policies_for(call)
+    decision = decide_access(
         call,
-        f"{SERVICE}:Invoke",
-        api.arn(call.caller.partition, method, path),
+        action,
+        arn,
         keys,
+        policies=policies,
         resource_policy=policy,
         resource_account=api.account_id,
     )
+    origins = policies.origins
+    call.journal.add(Evaluation(action, arn, decision.allowed, decision=decision, origins=origins))
+    return decision

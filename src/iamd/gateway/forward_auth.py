@@ -36,6 +36,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from iamd.audit.trail import Trail
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest
 from iamd.clock import Clock
@@ -58,6 +59,7 @@ class Authorizer:
     db: Database
     sealer: Sealer
     clock: Clock
+    trail: Trail | None = None  # where its decisions are recorded, if anywhere
 
 
 def forward_auth_routes(authorizer: Authorizer, api: Api | None = None) -> list[BaseRoute]:
@@ -93,7 +95,12 @@ async def _answer(
             original, _decoded(original.path), _meta(request), authorizer.clock.now()
         )
         caller = await run_in_threadpool(
-            authorize_invocation, authorizer.db, authorizer.sealer, api, invocation
+            authorize_invocation,
+            authorizer.db,
+            authorizer.sealer,
+            api,
+            invocation,
+            authorizer.trail,
         )
     except ApiError as error:
         status = 403 if error.error_type in _DENIALS else 401

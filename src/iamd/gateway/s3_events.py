@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 
 from iamd.audit.data_plane import DataPlaneRequest, data_plane_event
+from iamd.auth.sigv4_parse import claimed_key_id
 from iamd.authz.journal import Journal
-from iamd.gateway.s3_authn import ANONYMOUS_REGION, S3Caller, read_s3_signature
+from iamd.gateway.s3_authn import ANONYMOUS_REGION, S3Caller
 from iamd.gateway.s3_authorize import bucket_arn, object_arn
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import S3Gateway, S3Request
@@ -103,11 +104,7 @@ def _attribution(
     gateway: S3Gateway, request: S3Request
 ) -> tuple[str | None, str | None, str | None]:
     """The key id the request named, that key's account, and the bucket's owner."""
-    try:
-        signed = read_s3_signature(request.head)
-    except S3Error:
-        signed = None
-    key_id = signed.access_key_id if signed is not None else None
+    key_id = claimed_key_id(request.head)
     name = request.address.bucket
     try:
         with gateway.db.transaction(write=False) as conn:
