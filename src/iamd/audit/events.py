@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from iamd.store.audit_events import AuditRow
+from iamd.store.audit_events import AuditRow, fitted
 
 EVENT_VERSION = "1.11"
 API_CALL = "AwsApiCall"
@@ -102,21 +102,23 @@ def event_id(when: datetime) -> str:
 def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRow:
     event_id_ = event_id(happened.when)
     record = _record(happened, event_id_, account, shared)
-    return AuditRow(
-        event_id=event_id_,
-        account_id=account,
-        event_time=happened.when,
-        event_source=happened.source,
-        event_name=happened.name,
-        aws_region=happened.region,
-        read_only=happened.read_only,
-        username=happened.username,
-        access_key_id=happened.identity.get("accessKeyId") or None,
-        actor_id=happened.actor_id,
-        error_code=happened.error_code,
-        # orjson: a tenth of the stdlib's time, and this runs once per request.
-        record=orjson.dumps(record, default=str).decode(),
-        resources=happened.lookup_resources,
+    return fitted(
+        AuditRow(
+            event_id=event_id_,
+            account_id=account,
+            event_time=happened.when,
+            event_source=happened.source,
+            event_name=happened.name,
+            aws_region=happened.region,
+            read_only=happened.read_only,
+            username=happened.username,
+            access_key_id=happened.identity.get("accessKeyId") or None,
+            actor_id=happened.actor_id,
+            error_code=happened.error_code,
+            # orjson: a tenth of the stdlib's time, and this runs once per request.
+            record=orjson.dumps(record, default=str).decode(),
+            resources=happened.lookup_resources,
+        )
     )
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DataError
 
 from iamd.audit.api_calls import ApiCall, happened
 from iamd.audit.events import Happened, rows
@@ -251,10 +252,21 @@ class Trail:
                     pass
             if durable:
                 self._synced_at = now
+        except DataError:  # one event the store refuses must not hold back the others
+            self._write_each(batch)
         except Exception:
             with self._lock:  # keep them for the next round
                 self._pending[:0] = batch
             raise
+
+    def _write_each(self, batch: Sequence[AuditRow]) -> None:
+        """Insert the batch's events one by one, dropping (loudly) those refused."""
+        for row in batch:
+            try:
+                with self.db.transaction() as conn:
+                    insert_rows(conn, [row])
+            except DataError:
+                log.error("dropped audit event %s: the store refused it", row.event_id)
 
     def _outbox_has_rows(self) -> bool:
         with self.db.transaction(write=False) as conn:

@@ -19,7 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Dialect, Select, Table, and_, delete, func, or_, select
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Select,
+    String,
+    Table,
+    and_,
+    delete,
+    func,
+    or_,
+    select,
+)
 
 from iamd.clock import as_utc
 from iamd.store.schema import audit_event_resources, audit_events
@@ -55,6 +66,50 @@ class AuditRow(NamedTuple):
     error_code: str | None
     record: str  # the CloudTrail record as JSON
     resources: tuple[tuple[str, str], ...] = ()  # (type, name)
+
+
+def _text_lengths(table: Table) -> dict[str, int]:
+    return {
+        column.name: column.type.length
+        for column in table.c
+        if isinstance(column.type, String) and column.type.length
+    }
+
+
+_ROW_LENGTHS = {
+    name: length for name, length in _text_lengths(audit_events).items() if name in AuditRow._fields
+}
+_RESOURCE_LENGTHS = _text_lengths(audit_event_resources)
+
+
+def fitted(row: AuditRow) -> AuditRow:
+    """The row with every column it is looked up by within the store's bounds.
+
+    A request's own text reaches these columns (the Action it named, the key id it
+    claimed): NUL, which PostgreSQL refuses, becomes U+FFFD and longer text is cut to
+    the column, so no input can make a batch of events unwritable. The record keeps
+    every value whole (JSON escapes NUL).
+    """
+    changed: dict[str, Any] = {
+        name: _fit(value, _ROW_LENGTHS[name])
+        for name, value in zip(AuditRow._fields, row, strict=False)
+        if name in _ROW_LENGTHS and isinstance(value, str) and _unfit(value, _ROW_LENGTHS[name])
+    }
+    type_length = _RESOURCE_LENGTHS["resource_type"]
+    name_length = _RESOURCE_LENGTHS["resource_name"]
+    if any(_unfit(t, type_length) or _unfit(n, name_length) for t, n in row.resources):
+        changed["resources"] = tuple(
+            (_fit(kind, type_length), _fit(name, name_length)) for kind, name in row.resources
+        )
+    return row._replace(**changed) if changed else row
+
+
+def _unfit(value: str, length: int) -> bool:
+    return len(value) > length or "\x00" in value
+
+
+def _fit(value: str, length: int) -> str:
+    return value.replace("\x00", "\ufffd")[:length]
 
 
 @dataclass(frozen=True)
