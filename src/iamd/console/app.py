@@ -18,6 +18,7 @@ from iamd.console.page import Page
 from iamd.console.views import (
     attach,
     dashboard,
+    event_history,
     groups,
     inline_policies,
     own_account,
@@ -85,6 +86,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         settings,
         switch_role,
         tags,
+        event_history,
     ]
     for area in areas:
         routes += area.routes(console)
