@@ -1,5 +1,5 @@
-"""Event history over HTTP and in Chromium: what an API call leaves on the trail shows
-in the console, with the statement that allowed it."""
+"""Event history and the "Last accessed" tab, over HTTP and in Chromium: what an API
+call leaves on the trail shows in the console, with the statement that allowed it."""
 
 from __future__ import annotations
 
@@ -158,6 +158,54 @@ def test_an_unknown_event_is_not_found(browser: Browser, root_iam: Any) -> None:
     assert status == 404 and "Event not found" in html
 
 
+def test_the_last_accessed_tab_shows_what_a_user_used(
+    browser: Browser, server: IamdServer, root_iam: Any
+) -> None:
+    root_iam.create_user(UserName="lister")
+    grant = {"Effect": "Allow", "Action": ["iam:ListUsers", "s3:ListAllMyBuckets"]}
+    grant["Resource"] = "*"
+    root_iam.put_user_policy(UserName="lister", PolicyName="look", PolicyDocument=_document(grant))
+    key = root_iam.create_access_key(UserName="lister")["AccessKey"]
+    server.client("iam", key["AccessKeyId"], key["SecretAccessKey"]).list_users()
+
+    def iam_accessed(page: str) -> bool:
+        return "Not accessed" not in _row(page, "iam")
+
+    html = _eventually(browser, "/iam/users/lister/last-accessed", iam_accessed)
+    assert "Identity and Access Management" in _row(html, "iam")
+    assert "<time" in _row(html, "iam") and "look" in _row(html, "iam")
+    assert "Not accessed in the tracking period" in _row(html, "s3")
+    _, _, page = browser.get("/iam/users/lister")
+    assert 'href="/console/iam/users/lister/last-accessed"' in page
+
+
+def test_the_last_accessed_tab_of_a_group_role_and_policy(browser: Browser, root_iam: Any) -> None:
+    grant = _document({"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"})
+    policy = root_iam.create_policy(PolicyName="getter", PolicyDocument=grant)["Policy"]
+    root_iam.create_group(GroupName="crew")
+    root_iam.attach_group_policy(GroupName="crew", PolicyArn=policy["Arn"])
+    trust = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+    trust["Action"] = "sts:AssumeRole"
+    root_iam.create_role(RoleName="worker", AssumeRolePolicyDocument=_document(trust))
+    root_iam.attach_role_policy(RoleName="worker", PolicyArn=policy["Arn"])
+    arn = policy["Arn"].replace(":", "%3A").replace("/", "%2F")
+    for path in (
+        "/iam/groups/crew/last-accessed",
+        "/iam/roles/worker/last-accessed",
+        f"/iam/policies/last-accessed?arn={arn}",
+    ):
+        status, _, html = browser.get(path)
+        assert status == 200, html
+        assert "Not accessed in the tracking period" in _row(html, "iam"), path
+    status, _, html = browser.get("/iam/users/nobody-here/last-accessed")
+    assert status == 404 and "NoSuchEntity" in html
+
+
+def _row(html: str, namespace: str) -> str:
+    start = html.index(f'data-namespace="{namespace}"')
+    return html[start : html.index("</tr>", start)]
+
+
 def test_event_history_in_a_browser(page: Any, console_url: str, shots: Shots) -> None:
     account = sign_up(page, console_url, PASSWORD)
     sign_in_root(page, console_url, account.email, PASSWORD)
@@ -180,3 +228,9 @@ def test_event_history_in_a_browser(page: Any, console_url: str, shots: Shots) -
     assert "Allowed" in decision and "iam:CreateGroup" in decision
     assert '"eventName": "CreateGroup"' in page.get_by_label("CloudTrail record JSON").inner_text()
     shots.take(page, "event-detail")
+    open_section(page, "Groups")
+    page.get_by_role("link", name="auditors").click()
+    page.get_by_role("link", name="Last accessed").click()
+    page.get_by_role("heading", name="Last accessed").wait_for()
+    assert "No policy of this group allows any service." in page.content()
+    shots.take(page, "group-last-accessed")

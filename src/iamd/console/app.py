@@ -16,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 from iamd.console.console import Console, ConsoleSettings, create_console
 from iamd.console.page import Page
 from iamd.console.views import (
+    access_advisor,
     attach,
     dashboard,
     event_history,
@@ -87,6 +88,7 @@ def console_routes(console: Console) -> list[BaseRoute]:
         switch_role,
         tags,
         event_history,
+        access_advisor,
     ]
     for area in areas:
         routes += area.routes(console)
