@@ -120,8 +120,9 @@ def _statement(item: dict[str, Any]) -> Statement:
 
 def _details(item: dict[str, Any]) -> list[str]:
     details = []
-    if item.get("policyKind"):
-        details.append(f"{item['policyKind']} policy".replace("policy policy", "policy"))
+    kind = str(item.get("policyKind", ""))
+    if kind:  # managed, inline, permissions boundary, session policy, trust policy
+        details.append(kind if kind.endswith(("policy", "boundary")) else f"{kind} policy")
     if item.get("owner"):
         details.append(f"of {item['owner']}")
     if item.get("versionId"):
