@@ -4,8 +4,10 @@ A page asks for an operation by its AWS name with botocore-shaped parameters
 (``act("CreateUser", {"UserName": "admin", "Tags": [...]})``). The parameters are
 written as the Query form fields the AWS SDKs would send (botocore's own serializer),
 read back by `iamd.protocol.parse_request` (so the console gets AWS's validation
-errors, word for word), authorized by `iamd.authz.authorize` (so a denial is AWS's
-AccessDenied with its reason), and run by the same operation function the API runs.
+errors, word for word) — or, for a JSON-protocol service (CloudTrail's LookupEvents),
+written as botocore's JSON body and read back by `parse_json_request` — authorized
+by `iamd.authz.authorize` (so a denial is AWS's AccessDenied with its reason), and
+run by the same operation function the API runs.
 
 All the calls of one page share one store transaction; each runs in a savepoint of
 its own, so a call that fails leaves nothing half-done for the page to commit. Each
@@ -31,11 +33,14 @@ from iamd.authz.authorize import authorize
 from iamd.authz.journal import Journal
 from iamd.errors import NotImplementedOperation, ServiceError
 from iamd.operation import OperationContext, Output, RequestMeta, is_read_only
-from iamd.protocol import parse_request, service_model
+from iamd.protocol import ParsedRequest, parse_request, service_model
+from iamd.protocol.json_protocol import parse_json_request
+from iamd.protocol.models import is_json
 from iamd.server.pipeline import OPERATIONS, Server
 
 REGION = "us-east-1"
 _SERIALIZER = create_serializer("query", include_validation=False)
+_JSON_SERIALIZER = create_serializer("json", include_validation=False)
 
 
 def form_fields(service: str, operation: str, params: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -45,9 +50,20 @@ def form_fields(service: str, operation: str, params: Mapping[str, Any]) -> list
     return [(str(name), str(value)) for name, value in body.items()]
 
 
+def parsed_call(service: str, operation: str, params: Mapping[str, Any]) -> ParsedRequest:
+    """The call as the API would read it from an AWS SDK: validated against the model."""
+    model = service_model(service)
+    if not is_json(service):
+        return parse_request(model, form_fields(service, operation, params))
+    request = _JSON_SERIALIZER.serialize_to_request(dict(params), model.operation_model(operation))
+    body = request["body"]
+    target = f"{model.metadata['targetPrefix']}.{operation}"
+    return parse_json_request(model, target, body if isinstance(body, bytes) else body.encode())
+
+
 def check_input(operation: str, params: Mapping[str, Any], *, service: str = "iam") -> None:
     """Raise AWS's ValidationError for input the operation would refuse, without running it."""
-    parse_request(service_model(service), form_fields(service, operation, params))
+    parsed_call(service, operation, params)
 
 
 def is_implemented(service: str, operation: str) -> bool:
@@ -78,7 +94,7 @@ class Actor:
     def _run(
         self, seen: ApiCall, service: str, operation: str, params: Mapping[str, Any]
     ) -> Output:
-        parsed = parse_request(service_model(service), form_fields(service, operation, params))
+        parsed = parsed_call(service, operation, params)
         seen.operation, seen.params = parsed.operation, parsed.params
         function = OPERATIONS[service].get(operation)
         if function is None:
@@ -103,9 +119,7 @@ class Actor:
         question is not a call: nothing of it goes on the audit trail.
         """
         try:
-            parsed = parse_request(
-                service_model(service), form_fields(service, operation, params or {})
-            )
+            parsed = parsed_call(service, operation, params or {})
             with self.conn.begin_nested():
                 authorize(self._context(None), service, operation, parsed.params)
         except ServiceError:

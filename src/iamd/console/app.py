@@ -16,8 +16,10 @@ from starlette.staticfiles import StaticFiles
 from iamd.console.console import Console, ConsoleSettings, create_console
 from iamd.console.page import Page
 from iamd.console.views import (
+    access_advisor,
     attach,
     dashboard,
+    event_history,
     groups,
     inline_policies,
     own_account,
@@ -85,6 +87,8 @@ def console_routes(console: Console) -> list[BaseRoute]:
         settings,
         switch_role,
         tags,
+        event_history,
+        access_advisor,
     ]
     for area in areas:
         routes += area.routes(console)
