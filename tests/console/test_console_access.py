@@ -76,10 +76,11 @@ def test_read_only_pages_work_without_javascript(
             ("Account settings", "Account settings"),
         ):
             open_section(page, section)
-            assert page.get_by_role("heading", name=heading).first.is_visible()
+            # Waits for the page the link leads to (a busy machine may still be loading it).
+            page.get_by_role("heading", name=heading).first.wait_for(state="visible")
             shots.take(page, section.lower().replace(" ", "-"))
         page.get_by_role("link", name="My security credentials").click()
-        assert page.get_by_role("heading", name="My security credentials").is_visible()
+        page.get_by_role("heading", name="My security credentials").wait_for(state="visible")
     finally:
         context.close()
 
