@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from iamd.cli.settings import audit_trail_options
+
 if TYPE_CHECKING:  # the data plane is imported only when the command runs
     from starlette.applications import Starlette
 
@@ -70,21 +72,7 @@ class ApiOptions:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="execute-api: the API's resource policy (JSON).",
 )
-@click.option(
-    "--audit-trail/--no-audit-trail",
-    envvar="IAMD_AUDIT_TRAIL",
-    default=True,
-    show_default=True,
-    help="Record every decision on the audit trail, as a CloudTrail data event.",
-)
-@click.option(
-    "--audit-retention-days",
-    envvar="IAMD_AUDIT_RETENTION_DAYS",
-    default=90,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Keep audit events this many days.",
-)
+@audit_trail_options("every decision, as a data event,")
 @click.option("--log-level", default="info", show_default=True)
 def gateway(
     service: str,

@@ -12,7 +12,7 @@ import click
 from iamd.cli.audit import audit
 from iamd.cli.gateway import gateway
 from iamd.cli.policy import policy
-from iamd.cli.settings import Settings, open_store
+from iamd.cli.settings import Settings, audit_trail_options, open_store
 from iamd.cli.simulate import simulate
 
 
@@ -54,21 +54,7 @@ def main() -> None:
     type=click.IntRange(min=1),
     help="Sign-ups allowed per client address and hour, when open.",
 )
-@click.option(
-    "--audit-trail/--no-audit-trail",
-    envvar="IAMD_AUDIT_TRAIL",
-    default=True,
-    show_default=True,
-    help="Record every request in the audit trail (CloudTrail's format).",
-)
-@click.option(
-    "--audit-retention-days",
-    envvar="IAMD_AUDIT_RETENTION_DAYS",
-    default=90,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="Keep audit events this many days.",
-)
+@audit_trail_options("every request")
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,

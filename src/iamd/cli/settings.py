@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
+
+import click
 
 from iamd.audit.trail import TrailSettings
 from iamd.store.database import Database, sqlite_url
@@ -38,3 +42,30 @@ def trail_settings(settings: Settings) -> TrailSettings:
     return TrailSettings(
         enabled=settings.audit_trail, retention=timedelta(days=settings.audit_retention_days)
     )
+
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
+
+def audit_trail_options(what: str) -> Callable[[Command], Command]:
+    """``--audit-trail/--no-audit-trail`` and ``--audit-retention-days``, as the
+    commands that record ``what`` (``iamd serve``, ``iamd gateway``) take them."""
+
+    def decorate(command: Command) -> Command:
+        command = click.option(
+            "--audit-retention-days",
+            envvar="IAMD_AUDIT_RETENTION_DAYS",
+            default=90,
+            show_default=True,
+            type=click.IntRange(min=1),
+            help="Keep audit events this many days.",
+        )(command)
+        return click.option(
+            "--audit-trail/--no-audit-trail",
+            envvar="IAMD_AUDIT_TRAIL",
+            default=True,
+            show_default=True,
+            help=f"Record {what} on the audit trail (CloudTrail's format).",
+        )(command)
+
+    return decorate
