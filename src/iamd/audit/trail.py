@@ -114,6 +114,7 @@ class Trail:
         """
         if self.enabled:
             insert_outbox(conn, rows(event))
+            self._ensure_thread()  # moves it when no later request does
 
     def finish(self, call: ApiCall, *, may_write: bool = True) -> None:
         """The call is answered: queue its event unless its transaction already holds it.
