@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from support import error_of
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "aws-recorded"
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "aws-recorded"
 
 TRUST = json.dumps(
     {
@@ -235,17 +235,16 @@ def test_service_linked_roles_are_protected(iam: Any) -> None:
 
 
 def _recorded_lifecycles() -> list[tuple[str, dict[str, Any]]]:
-    """AWS's own answers for each service (shared/aws-recorded), where they are present."""
-    path = RECORDED / "iam" / "general.json"
-    if not path.exists():
-        return []
-    recorded = json.loads(path.read_text())
+    """AWS's own answers for each service (tests/data/aws-recorded)."""
+    recorded = json.loads((RECORDED / "iam" / "general.json").read_text())
     prefix = "TestIAMServiceRoles::test_service_role_lifecycle["
-    return [
+    found = [
         (name.split("[", 1)[1].rstrip("]"), scenario["recorded-content"])
         for name, scenario in recorded.items()
         if prefix in name
     ]
+    assert found, "no recorded lifecycles: the test would check nothing"
+    return found
 
 
 @pytest.mark.parametrize(("service", "recorded"), _recorded_lifecycles())

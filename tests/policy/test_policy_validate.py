@@ -18,7 +18,7 @@ from iamd.errors import MalformedPolicyDocument
 from iamd.policy import policy_size, validate_policy
 from iamd.policy.validate import PolicyKind, legacy_date_ok
 
-RECORDED = Path("/work/shared/aws-recorded/iam")
+RECORDED = Path(__file__).resolve().parents[1] / "data" / "aws-recorded" / "iam"
 BUCKET = "arn:aws:s3:::example_bucket"
 
 
