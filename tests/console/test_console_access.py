@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.flows import (
     add_console_user,
@@ -30,7 +32,7 @@ def test_a_read_only_user_reads_and_is_denied_writes(
     page.get_by_role("heading", name="IAM dashboard").wait_for()
     assert page.get_by_test_id("count-users").inner_text() == "2"
     open_section(page, "Users")
-    assert page.get_by_role("link", name="nobody").is_visible()
+    expect(page.get_by_role("link", name="nobody")).to_be_visible()
     shots.take(page, "reader-lists-users")
 
     open_section(page, "Groups")

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.flows import (
     add_console_user,
@@ -67,7 +69,7 @@ def test_root_mfa_is_asked_at_sign_in(page: Any, console_url: str, shots: Shots)
     page.get_by_label("MFA code").fill(_code(seed, 1))
     page.get_by_role("button", name="Submit").click()
     page.get_by_role("heading", name="IAM dashboard").wait_for()
-    assert page.get_by_text("Root user has MFA").is_visible()
+    expect(page.get_by_text("Root user has MFA")).to_be_visible()
 
 
 def test_a_policy_from_json_shows_problems_at_their_line(
@@ -137,7 +139,7 @@ def test_deleting_a_user_lists_what_goes_and_asks_for_its_name(
     ]
     page.get_by_label("To confirm, type the user name").fill("leave")
     page.get_by_role("button", name="Delete user").click()
-    assert page.get_by_text("The text you typed does not match leaver.").is_visible()
+    expect(page.get_by_text("The text you typed does not match leaver.")).to_be_visible()
     page.get_by_label("To confirm, type the user name").fill("leaver")
     shots.take(page, "delete-user")
     page.get_by_role("button", name="Delete user").click()
@@ -182,7 +184,7 @@ def test_switch_role_acts_with_the_roles_permissions(
     page.get_by_text("You are now acting as the role auditor.").wait_for()
     assert page.get_by_test_id("principal").inner_text().startswith("auditor (role, as operator)")
     open_section(page, "Users")
-    assert page.get_by_role("link", name="operator").is_visible()
+    expect(page.get_by_role("link", name="operator")).to_be_visible()
     shots.take(page, "switched")
     page.get_by_role("button", name="Switch back").click()
     open_section(page, "Users")
@@ -206,11 +208,11 @@ def test_a_new_user_can_copy_another_users_permissions_and_get_a_boundary(
     page.get_by_label("Policy ARN that caps this user's permissions").fill(boundary)
     page.get_by_role("button", name="Next: Tags").click()
     page.get_by_role("button", name="Next: Review").click()
-    assert page.get_by_text("Copied from user: template").is_visible()
+    expect(page.get_by_text("Copied from user: template")).to_be_visible()
     page.get_by_role("button", name="Create user").click()
     page.get_by_role("link", name="View user").click()
-    assert page.get_by_role("link", name="ReadOnlyAccess", exact=True).is_visible()
-    assert page.get_by_role("link", name=boundary).is_visible()
+    expect(page.get_by_role("link", name="ReadOnlyAccess", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name=boundary)).to_be_visible()
 
 
 def test_a_failed_creation_leaves_nothing_behind(page: Any, console_url: str) -> None:
@@ -229,4 +231,4 @@ def test_a_failed_creation_leaves_nothing_behind(page: Any, console_url: str) ->
     page.get_by_role("button", name="Create user").click()
     assert "does-not-exist" in page.get_by_role("alert").inner_text()
     open_section(page, "Users")
-    assert page.get_by_text("No users yet.").is_visible()
+    expect(page.get_by_text("No users yet.")).to_be_visible()

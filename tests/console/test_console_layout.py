@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from console.conftest import PASSWORD, Shots
 from console.flows import add_console_user, sign_in_root, sign_up
@@ -75,8 +76,8 @@ def test_every_page_fits_a_phone(phone: Any, console_url: str, shots: Shots) -> 
         assert _overflow(phone) <= 0, path
         shots.take(phone, "phone" + path.replace("/", "-")[:60])
     menu = phone.get_by_role("button", name="Menu")
-    assert menu.is_visible()
-    assert not phone.get_by_role("link", name="Roles", exact=True).is_visible()
+    expect(menu).to_be_visible()
+    expect(phone.get_by_role("link", name="Roles", exact=True)).to_be_hidden()
     menu.click()
     assert menu.get_attribute("aria-expanded") == "true"
     phone.get_by_role("link", name="Roles", exact=True).click()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.flows import open_section, sign_in_root, sign_up
 
@@ -21,7 +23,7 @@ def test_search_as_you_type_and_page_through(page: Any, console_url: str, shots:
     page.get_by_label("IAMReadOnlyAccess", exact=True).check()
     page.get_by_label("Policy type").select_option("Customer managed")
     page.get_by_text("0 policies match").wait_for()
-    assert page.get_by_text("Also selected: IAMReadOnlyAccess").is_visible()
+    expect(page.get_by_text("Also selected: IAMReadOnlyAccess")).to_be_visible()
     shots.take(page, "picker")
     page.get_by_label("Group name").fill("readers")
     page.get_by_role("button", name="Create group").click()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.flows import open_section, sign_in_root, sign_up
 
@@ -15,9 +17,9 @@ def test_an_ec2_role_through_the_wizard(page: Any, console_url: str, shots: Shot
     open_section(page, "Roles")
     page.get_by_role("link", name="Create role").click()
     assert page.get_by_role("radio", name="AWS service").is_checked()
-    assert not page.get_by_label("Account ID of the other account").is_visible()
+    expect(page.get_by_label("Account ID of the other account")).to_be_hidden()
     page.get_by_label("Service or use case").fill("systems man")  # filtered as typed
-    assert not page.get_by_text("Lambda@Edge").is_visible()
+    expect(page.get_by_text("Lambda@Edge")).to_be_hidden()
     page.get_by_role("radio", name="EC2 · EC2 Role for AWS Systems Manager").check()
     shots.take(page, "trusted-entity")
     page.get_by_role("button", name="Next", exact=True).click()
@@ -27,11 +29,11 @@ def test_an_ec2_role_through_the_wizard(page: Any, console_url: str, shots: Shot
     page.get_by_label("Role name").fill("web-server")
     page.get_by_label("Description (optional)").fill("Runs the web tier")
     assert '"ec2.amazonaws.com"' in page.get_by_label("Trust policy").inner_text()
-    assert page.get_by_text("an instance profile").is_visible()
+    expect(page.get_by_text("an instance profile")).to_be_visible()
     shots.take(page, "review")
     page.get_by_role("button", name="Create role").click()
     page.get_by_text("Role web-server created.").wait_for()
-    assert page.get_by_role("link", name="AmazonSSMManagedInstanceCore").is_visible()
+    expect(page.get_by_role("link", name="AmazonSSMManagedInstanceCore")).to_be_visible()
     page.get_by_role("link", name="Edit trust policy").click()
     page.get_by_role("heading", name="Edit trust policy of web-server").wait_for()
     shots.take(page, "edit-trust")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.root_cli import account_cli, link_path
 from support import IamdServer, RootCredential
@@ -31,12 +33,12 @@ def test_a_cli_made_root_signs_in_and_manages_its_keys(
 
     page.get_by_role("link", name="My security credentials").click()
     assert page.get_by_test_id("root-email").inner_text() == email
-    assert page.get_by_test_id("root-key-advice").is_visible()
-    assert page.get_by_text(account.access_key_id).is_visible()  # the CLI's root key
+    expect(page.get_by_test_id("root-key-advice")).to_be_visible()
+    expect(page.get_by_text(account.access_key_id)).to_be_visible()  # the CLI's root key
     shots.take(page, "my-security-credentials")
     page.get_by_role("link", name="Create access key").click()
     page.get_by_role("button", name="Create access key").click()
-    assert page.get_by_text("confirm that you understand").is_visible()
+    expect(page.get_by_text("confirm that you understand")).to_be_visible()
     page.get_by_label("I understand creating a root access key").check()
     shots.take(page, "root-key-advice")
     page.get_by_role("button", name="Create access key").click()
@@ -50,5 +52,5 @@ def test_a_cli_made_root_signs_in_and_manages_its_keys(
     shots.take(page, "delete-root-key")
     page.get_by_role("button", name="Delete").click()
     page.get_by_text(f"Access key {account.access_key_id} deleted.").wait_for()
-    assert page.get_by_text(key_id).is_visible()
+    expect(page.get_by_text(key_id)).to_be_visible()
     assert page.get_by_text(account.access_key_id).count() == 1  # only in the notice

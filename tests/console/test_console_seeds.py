@@ -15,6 +15,8 @@ import io
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from console.conftest import PASSWORD, Shots
 from console.flows import open_section, sign_in_root, sign_in_user, sign_out, sign_up
 from support import IamdServer
@@ -33,7 +35,7 @@ def create_admins_group(page: Any, shots: Shots) -> None:
     page.get_by_role("button", name="Create group").click()
     page.get_by_text("Group admins created.").wait_for()  # back on the groups list
     page.get_by_role("link", name="admins", exact=True).click()
-    assert page.get_by_role("link", name="AdministratorAccess").is_visible()
+    expect(page.get_by_role("link", name="AdministratorAccess")).to_be_visible()
     shots.take(page, "group-admins")
 
 
@@ -52,7 +54,7 @@ def add_admin_user(page: Any, shots: Shots) -> dict[str, str]:
     page.get_by_role("button", name="Next: Tags").click()
     shots.take(page, "wizard-tags")
     page.get_by_role("button", name="Next: Review").click()
-    assert page.get_by_text("Group: admins").is_visible()
+    expect(page.get_by_text("Group: admins")).to_be_visible()
     shots.take(page, "wizard-review")
     page.get_by_role("button", name="Create user").click()
     page.get_by_text("last time").wait_for()
@@ -106,10 +108,10 @@ def test_intro_to_aws_seed(page: Any, console_url: str, server: IamdServer, shot
 
     # What AdministratorAccess allows: everything in IAM, here the users and groups.
     open_section(page, "Users")
-    assert page.get_by_role("link", name="admin", exact=True).is_visible()
+    expect(page.get_by_role("link", name="admin", exact=True)).to_be_visible()
     open_section(page, "Groups")
     page.get_by_role("link", name="admins").click()
-    assert page.get_by_role("link", name="admin", exact=True).is_visible()
+    expect(page.get_by_role("link", name="admin", exact=True)).to_be_visible()
     shots.take(page, "admin-sees-group")
     sign_out(page)
 
@@ -138,9 +140,9 @@ def test_setup_aws_seed(page: Any, console_url: str, server: IamdServer, shots: 
     page.get_by_label("Tag key 1").fill("team")
     page.get_by_label("Tag value 1").fill("platform")
     page.get_by_role("button", name="Next: Review").click()
-    assert page.get_by_text(
-        "Managed policy: arn:aws:iam::aws:policy/AdministratorAccess"
-    ).is_visible()
+    expect(
+        page.get_by_text("Managed policy: arn:aws:iam::aws:policy/AdministratorAccess")
+    ).to_be_visible()
     page.get_by_role("button", name="Create user").click()
     page.get_by_text("Show").click()
     key_id = page.get_by_test_id("access-key-id").inner_text()
@@ -156,5 +158,5 @@ def test_setup_aws_seed(page: Any, console_url: str, server: IamdServer, shots: 
 
     # The secret is shown once: the user's page lists the key, never its secret.
     page.get_by_role("link", name="View user").click()
-    assert page.get_by_text(key_id).is_visible()
+    expect(page.get_by_text(key_id)).to_be_visible()
     assert secret not in page.content()
