@@ -262,12 +262,16 @@ class Trail:
 
     def _write_each(self, batch: Sequence[AuditRow]) -> None:
         """Insert the batch's events one by one, dropping (loudly) those refused."""
-        for row in batch:
+        for done, row in enumerate(batch):
             try:
                 with self.db.transaction() as conn:
                     insert_rows(conn, [row])
             except DataError:
                 log.error("dropped audit event %s: the store refused it", row.event_id)
+            except Exception:
+                with self._lock:  # the store went away: keep the rest for the next round
+                    self._pending[:0] = batch[done:]
+                raise
 
     def _outbox_has_rows(self) -> bool:
         with self.db.transaction(write=False) as conn:
