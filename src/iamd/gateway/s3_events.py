@@ -18,7 +18,7 @@ from iamd.gateway.s3_authn import ANONYMOUS_REGION, S3Caller
 from iamd.gateway.s3_authorize import bucket_arn, object_arn
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import S3Gateway, S3Request
-from iamd.store import access_keys, buckets
+from iamd.store import buckets
 
 log = logging.getLogger("iamd.gateway")
 
@@ -105,13 +105,12 @@ def _attribution(
 ) -> tuple[str | None, str | None, str | None]:
     """The key id the request named, that key's account, and the bucket's owner."""
     key_id = claimed_key_id(request.head)
+    claimed = gateway.trail.claimed_account(key_id) if key_id else None
     name = request.address.bucket
     try:
         with gateway.db.transaction(write=False) as conn:
-            key = access_keys.find_key(conn, key_id) if key_id else None
             bucket = buckets.find_bucket(conn, name) if name is not None else None
     except Exception:  # a name no row can have (U+0000 on PostgreSQL): nobody's
         log.warning("could not attribute refused request %s", request.request_id)
-        return key_id, None, None
-    owner = bucket.account_id if bucket is not None else None
-    return key_id, key.account_id if key is not None else None, owner
+        bucket = None
+    return key_id, claimed, bucket.account_id if bucket is not None else None
