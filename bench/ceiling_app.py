@@ -1,14 +1,18 @@
-"""The ceiling: the irreducible work of a signed read, served by the same uvicorn.
+"""The ceiling: the irreducible work of a signed request, served by the same uvicorn.
 
 Parse the form, verify SigV4 with iamd's own verifier, look the answer up in a dict,
 write the XML. No store, no authorization, no model-driven serialization: whatever
 iamd spends beyond this is its own overhead. Keys come from the environment
-(``CEILING_KEY_ID``, ``CEILING_SECRET``).
+(``CEILING_KEY_ID``, ``CEILING_SECRET``). With ``CEILING_DB`` (a SQLite file), a write
+(``TagUser``) is the durable-commit ceiling: one row inserted and committed with
+synchronous=FULL in WAL mode, as iamd commits, per request.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -27,7 +31,35 @@ ANSWERS = {
         b"</GetCallerIdentityResult><ResponseMetadata><RequestId>r</RequestId>"
         b"</ResponseMetadata></GetCallerIdentityResponse>"
     ),
+    "GetUser": (
+        b'<GetUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetUserResult>'
+        b"<User><Path>/</Path><UserName>bench</UserName><UserId>AIDAEXAMPLE</UserId>"
+        b"<Arn>arn:aws:iam::123456789012:user/bench</Arn>"
+        b"<CreateDate>2026-12-04T00:00:00Z</CreateDate></User></GetUserResult>"
+        b"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetUserResponse>"
+    ),
+    "TagUser": (
+        b'<TagUserResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        b"<ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></TagUserResponse>"
+    ),
 }
+ANSWERS["ListUsers"] = ANSWERS["GetUser"]
+WRITES = frozenset({"TagUser"})
+_local = threading.local()
+
+
+def _commit_one(action: str) -> None:
+    """One row, committed durably: what a write costs at the least."""
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(os.environ["CEILING_DB"], isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE IF NOT EXISTS writes (action TEXT)")
+        _local.conn = conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO writes VALUES (?)", (action,))
+    conn.execute("COMMIT")
 
 
 async def endpoint(request: Request) -> Response:
@@ -39,6 +71,8 @@ async def endpoint(request: Request) -> Response:
     if signed is None or signed.access_key_id not in SECRETS:
         return Response(b"<Error/>", status_code=403)
     verify_signature(http, signed, SECRETS[signed.access_key_id])
+    if form["Action"] in WRITES and os.environ.get("CEILING_DB"):
+        _commit_one(form["Action"])
     return Response(ANSWERS[form["Action"]], media_type="text/xml")
 
 

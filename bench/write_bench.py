@@ -1,0 +1,99 @@
+"""Durable writes and a 90/10 read/write mix against their ceilings, with wrk, in one run.
+
+    .venv/bin/python bench/write_bench.py [--seconds 10] [--connections 32] [--workers 2]
+
+Starts `iamd serve --workers N` (SQLite in a temp dir) and the ceiling
+(`ceiling_app.py` with ``CEILING_DB``: form + SigV4 + one row committed durably per
+write, same uvicorn and worker count), then drives both with the same signed requests,
+alternating rounds:
+
+- **durable writes**: TagUser (iamd: authorize, write the tag, commit with
+  synchronous=FULL) against the ceiling's one-row durable commit;
+- **90/10 mix**: nine reads (GetUser, ListUsers) to one TagUser, against the ceiling's
+  dict reads and durable commit in the same proportion.
+
+Prints requests per second and iamd's ratio to the ceiling (issue 13's targets: writes
+≥ 0.5, the mix ≥ 0.3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+from http_bench import wait_ready_post
+from run import KEY_ID, SECRET, free_port, start, wait_ready
+from trail_bench import GET_USER, LIST_USERS, TAG_USER, lua_script, serve, wrk
+
+WORKLOADS = {
+    "durable writes (TagUser)": [TAG_USER],
+    "90/10 mix (GetUser, ListUsers : TagUser)": [GET_USER, LIST_USERS] * 4 + [GET_USER, TAG_USER],
+}
+
+
+def writer_key(port: int) -> tuple[str, str]:
+    import boto3
+
+    iam: Any = boto3.client(
+        "iam",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=KEY_ID,
+        aws_secret_access_key=SECRET,
+    )
+    iam.create_user(UserName="bench")
+    iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
+    key = iam.create_access_key(UserName="bench")["AccessKey"]
+    return key["AccessKeyId"], key["SecretAccessKey"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    options = parser.parse_args()
+    iamd_port, ceiling_port = free_port(), free_port()
+    iamd = serve(iamd_port, "--workers", str(options.workers), "--no-audit-trail")
+    try:
+        wait_ready(f"http://127.0.0.1:{iamd_port}/healthz")
+        key = writer_key(iamd_port)
+        database = Path(tempfile.mkdtemp(prefix="iamd-ceiling-")) / "ceiling.sqlite3"
+        os.environ.update(CEILING_KEY_ID=key[0], CEILING_SECRET=key[1], CEILING_DB=str(database))
+        ceiling = start(
+            [
+                sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent),
+                "ceiling_app:app", "--port", str(ceiling_port), "--log-level", "warning",
+                "--no-access-log", "--workers", str(options.workers),
+            ]
+        )  # fmt: skip
+        try:
+            wait_ready_post(ceiling_port)
+            report(options, {"iamd": iamd_port, "ceiling": ceiling_port}, key)
+        finally:
+            ceiling.terminate()
+    finally:
+        iamd.terminate()
+
+
+def report(options: argparse.Namespace, ports: dict[str, int], key: tuple[str, str]) -> None:
+    print(f"{'workload':42} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
+    for workload, calls in WORKLOADS.items():
+        scripts = {name: lua_script(port, calls, *key) for name, port in ports.items()}
+        best = dict.fromkeys(ports, 0.0)
+        for _ in range(options.rounds):
+            for name, port in ports.items():
+                rate = wrk(port, scripts[name], options.seconds, options.connections)
+                best[name] = max(best[name], rate)
+        ratio = best["iamd"] / best["ceiling"]
+        print(f"{workload:42} {best['iamd']:7.0f} {best['ceiling']:8.0f} {ratio:6.2f}")
+
+
+if __name__ == "__main__":
+    main()
