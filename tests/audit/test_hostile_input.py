@@ -53,3 +53,30 @@ def test_lookup_attribute_values_the_store_refuses_get_aws_errors(
         )
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert json.dumps(caught.value.response["Error"])
+
+
+def test_a_signature_that_does_not_parse_is_recorded_for_the_key_it_names(
+    server: IamdServer, account: RootCredential, trail: Any
+) -> None:
+    import urllib.error
+    import urllib.request
+
+    scope = f"{account.access_key_id}/20261204/us-east-1/iam/aws4_request"
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={scope}, Signature=00",  # no headers
+        "X-Amz-Date": "20261204T000000Z",
+    }
+    body = b"Action=DeleteRole&Version=2010-05-08&RoleName=victim"
+    request = urllib.request.Request(f"{server.endpoint}/", data=body, headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 400
+    assert b"IncompleteSignature" in refused.value.read()
+    (event,) = trail.wait_for("DeleteRole", where=lambda e: e.get("errorCode") is not None)
+    assert event["errorCode"] == "IncompleteSignature"
+    assert event["userIdentity"] == {
+        "type": "Unknown",
+        "accessKeyId": account.access_key_id,
+        "accountId": account.account_id,
+    }

@@ -34,9 +34,8 @@ from iamd.server.pipeline import (
     XML_CONTENT_TYPE,
     Server,
     answer,
-    claimed_service,
-    error_response,
     receive,
+    refuse_unread,
 )
 from iamd.server.pipeline import Response as PipelineResponse
 from iamd.sts import issuer
@@ -56,11 +55,12 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
             return _error(RequestEntityTooLarge("Request body exceeds the maximum allowed size."))
         request_id = ids.request_id()
         http_request = asgi_http_request(request.scope, body)
+        meta = request_meta(request.scope)
         try:
             incoming = receive(http_request, request_id)
         except ServiceError as error:
-            return _http_response(error_response(error, request_id, claimed_service(http_request)))
-        meta = request_meta(request.scope)
+            refused = refuse_unread(server, http_request, request_id, meta, error)
+            return _http_response(refused)
         if incoming.action in SLOW_ACTIONS:
             return _http_response(await run_in_threadpool(answer, server, incoming, meta))
         return _http_response(answer(server, incoming, meta))

@@ -20,6 +20,7 @@ from iamd.audit.trail import Trail, disabled_trail
 from iamd.auth.authenticate import authenticate, record_key_use
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
+from iamd.auth.sigv4_parse import claimed_key_id
 from iamd.authz.authorize import authorize
 from iamd.clock import Clock
 from iamd.errors import (
@@ -135,8 +136,44 @@ def handle(server: Server, request: HttpRequest, meta: RequestMeta | None = None
     try:
         incoming = receive(request, request_id)
     except ServiceError as error:
-        return error_response(error, request_id, claimed_service(request))
+        return refuse_unread(server, request, request_id, meta or RequestMeta(), error)
     return answer(server, incoming, meta or RequestMeta())
+
+
+def refuse_unread(
+    server: Server, request: HttpRequest, request_id: str, meta: RequestMeta, error: ServiceError
+) -> Response:
+    """AWS's error for a request refused before it could be read (its signature claim).
+
+    One that names a key (a signature that does not parse, a stale date) is a failed
+    sign-in attempt with that key: it goes on the trail, in the key's account.
+    """
+    service = claimed_service(request)
+    key_id = claimed_key_id(request)
+    if key_id is not None:
+        seen = ApiCall(
+            service=service,
+            action=_claimed_action(request),
+            request_id=request_id,
+            received_at=server.clock.now(),
+            region=UNSIGNED_REGION,
+            meta=meta,
+            access_key_id=key_id,
+        )
+        seen.error = error
+        server.trail.finish(seen)
+    return error_response(error, request_id, service)
+
+
+def _claimed_action(request: HttpRequest) -> str:
+    """The Action a refused request names, for its event ("" if it cannot be read)."""
+    if len(request.body) > MAX_BODY_BYTES:
+        return ""
+    try:
+        form = _form_of(request)
+    except ServiceError:
+        return ""
+    return next((value for key, value in form if key == "Action"), "")
 
 
 def answer(server: Server, incoming: Incoming, meta: RequestMeta) -> Response:
