@@ -4,6 +4,7 @@ over the store the session's ``iamd serve`` keeps — the gateway's decisions, n
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -117,3 +118,28 @@ def test_the_middleware_passes_only_allowed_requests_with_who_called(
     assert tampered.status_code == 401
     assert refused.status_code == 403 and "execute-api:Invoke" in refused.json()["Message"]
     assert unsigned.status_code == 401
+
+
+def test_an_authorizer_with_the_trail_records_its_decisions(
+    server: IamdServer, owner: RootCredential, make_client: Callable[..., Any]
+) -> None:
+    api = Api(API_ID, "prod", owner.account_id)
+    recording = IamdAuthorizer.open(
+        api, data_dir=server.data_dir, database_url=server.database_url, audit_trail=True
+    )
+    arn = f"arn:aws:execute-api:us-east-1:{owner.account_id}:{API_ID}/prod/GET/pets/*"
+    key = user(make_client, owner, "recorded", arn)
+    headers = {k.lower(): v for k, v in signed(key, "GET", "http://svc.internal/pets/2").items()}
+    headers["host"] = "svc.internal"
+    try:
+        assert recording.authorize(HttpRequest("GET", "/pets/2", "", headers, b"")).allowed
+    finally:
+        recording.close()  # writes what is pending
+    cloudtrail = make_client("cloudtrail", owner.access_key_id, owner.secret_access_key)
+    resource = f"arn:aws:execute-api:us-east-1:{owner.account_id}:{API_ID}/prod/GET/pets/2"
+    attribute = {"AttributeKey": "ResourceName", "AttributeValue": resource}
+    (event,) = cloudtrail.lookup_events(LookupAttributes=[attribute])["Events"]
+    record = json.loads(event["CloudTrailEvent"])
+    assert record["eventName"] == "Invoke"
+    assert record["userIdentity"]["arn"] == f"arn:aws:iam::{owner.account_id}:user/recorded"
+    assert record["iamdDecision"]["decision"] == "allowed"

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 from starlette.concurrency import run_in_threadpool
 
+from iamd.audit.trail import Trail
 from iamd.auth.asgi_request import http_request, request_meta
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
@@ -63,20 +64,45 @@ class AccessDecision:
 class IamdAuthorizer:
     """Decides requests to one API against a shared iamd store."""
 
-    def __init__(self, db: Database, sealer: Sealer, api: Api, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        sealer: Sealer,
+        api: Api,
+        clock: Clock | None = None,
+        trail: Trail | None = None,
+    ) -> None:
         self.db = db
         self.sealer = sealer
         self.api = api
         self.clock = clock or SystemClock()
+        self.trail = trail  # where decisions are recorded, as data events; None: nowhere
 
     @classmethod
     def open(
-        cls, api: Api, *, data_dir: str | Path = "./iamd-data", database_url: str | None = None
+        cls,
+        api: Api,
+        *,
+        data_dir: str | Path = "./iamd-data",
+        database_url: str | None = None,
+        audit_trail: bool = False,
     ) -> IamdAuthorizer:
-        """Open the store ``iamd serve`` keeps (it must have started once: it migrates)."""
+        """Open the store ``iamd serve`` keeps (it must have started once: it migrates).
+
+        ``audit_trail``: record every decision on the store's audit trail, as the
+        gateway does (call `close` before the process ends, to write what is pending).
+        """
         directory = Path(data_dir)
         url = database_url or sqlite_url(str(directory.resolve() / DATABASE_FILE))
-        return cls(Database(url), Sealer(load_master_key(directory)), api)
+        db, clock = Database(url), SystemClock()
+        trail = Trail(db, clock) if audit_trail else None
+        return cls(db, Sealer(load_master_key(directory)), api, clock, trail)
+
+    def close(self) -> None:
+        """Write the decisions still pending on the trail, and let the store go."""
+        if self.trail is not None:
+            self.trail.close()
+        self.db.dispose()
 
     def authorize(self, request: HttpRequest, meta: RequestMeta | None = None) -> AccessDecision:
         """The decision on a signed request (its body included, if it has one)."""
@@ -86,7 +112,7 @@ class IamdAuthorizer:
             return AccessDecision(False, error=ApiError("BadRequestException", 400, "Bad path"))
         invocation = Invocation(request, path, meta or RequestMeta(), self.clock.now())
         try:
-            outcome = evaluate_invocation(self.db, self.sealer, self.api, invocation)
+            outcome = evaluate_invocation(self.db, self.sealer, self.api, invocation, self.trail)
         except ApiError as refused:
             return AccessDecision(False, error=refused, reasons=(refused.message,))
         decision = outcome.decision
