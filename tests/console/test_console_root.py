@@ -24,7 +24,7 @@ def test_a_cli_made_root_signs_in_and_manages_its_keys(
     page.get_by_label("Confirm new password").fill(PASSWORD)
     shots.take(page, "set-root-login")
     page.get_by_role("button", name="Set email and password").click()
-    page.get_by_role("heading", name="Root user sign-in is ready").wait_for()
+    page.get_by_role("heading", name="Sign in as the root user").wait_for()
     page.get_by_role("link", name="Sign in").click()
     page.get_by_label("Root user email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)

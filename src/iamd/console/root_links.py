@@ -1,10 +1,16 @@
 """Opening a root user's one-time link: setting its console login, or a new password.
 
 In: an open store transaction, the link's token (from the URL), what the person typed
-and the time. Out: a `LinkOutcome`: the account whose root login changed, or the
-problems to show by field, or that the link is no good (unknown, expired, used).
-The link is used up only by a change that succeeds, in the same savepoint as the
-change, so a refused form leaves the link working and a used link changes nothing.
+and the time. Out: a `LinkOutcome`: the link's account once the form was taken, or
+the problems to show by field, or that the link is no good (unknown, expired, used).
+A refused form leaves the link working; a taken form uses it up, in the same
+savepoint as the change, so a used link changes nothing.
+
+Setting a login tells nobody whether an email is registered, as sign-up does not
+(`iamd.console.signup`): an email that is another account's is taken like any other
+(the password hashed, the link used up, the same answer) and nothing changes, so no
+two root users share an email and the link cannot be replayed to test emails one
+after another.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from sqlalchemy import Connection
 from iamd import root_login
 from iamd.auth import passwords
 from iamd.console import principals, throttle
-from iamd.console.signup import EMAIL_TAKEN, email_problems, root_password_problems
+from iamd.console.signup import email_problems, root_password_problems
 from iamd.errors import EntityAlreadyExists
 from iamd.store import accounts, console_sessions, signin_failures
 from iamd.store.accounts import Account
@@ -43,30 +49,39 @@ def shown_email(account: Account) -> str:
 def set_login(
     conn: Connection, token: str, email: str, password: str, confirm: str, now: datetime
 ) -> LinkOutcome:
-    """Give the root user of the link's account this email and password."""
+    """Give the root user of the link's account this email and password, if it is free.
+
+    The outcome is the same whether or not another account has the email: only
+    whether the change was made differs, and that is not told.
+    """
     account = root_login.account_of_link(conn, token, root_login.SET_LOGIN, now)
     if account is None:
         return DEAD
     problems = email_problems(email) or root_password_problems(
         password, confirm, account_name=account.name, email=email
     )
-    owner = principals.account_by_email(conn, email) if not problems else None
-    if owner is not None and owner.account_id != account.account_id:
-        problems = {"email": EMAIL_TAKEN}
     if problems:
         return LinkOutcome(problems=problems)
-    password_hash = passwords.hash_password(password)
+    password_hash = passwords.hash_password(password)  # on every path: the time says nothing
+    with conn.begin_nested():
+        if root_login.take_link(conn, token, root_login.SET_LOGIN, now) is None:
+            return DEAD
+        is_set = _set_if_free(conn, account, email, password_hash)
+    if is_set:
+        _forget_failures(conn, email)
+    return LinkOutcome(account=account)
+
+
+def _set_if_free(conn: Connection, account: Account, email: str, password_hash: str) -> bool:
+    """Set the root login unless another account has the email; whether it was set."""
+    owner = principals.account_by_email(conn, email)
+    if owner is not None and owner.account_id != account.account_id:
+        return False
     try:
-        with conn.begin_nested():
-            if root_login.take_link(conn, token, root_login.SET_LOGIN, now) is None:
-                return DEAD
-            accounts.set_root_login(
-                conn, account.account_id, email=email, password_hash=password_hash
-            )
+        accounts.set_root_login(conn, account.account_id, email=email, password_hash=password_hash)
     except EntityAlreadyExists:  # the same email, an instant earlier
-        return LinkOutcome(problems={"email": EMAIL_TAKEN})
-    _forget_failures(conn, email)
-    return LinkOutcome(account=accounts.get_account(conn, account.account_id))
+        return False
+    return True
 
 
 def reset_password(

@@ -36,7 +36,6 @@ PASSWORD_RULES = (
     "numbers and symbols (! @ # $ % ^ & * ( ) _ + - = [ ] { } | '); "
     "not your email address or account name."
 )
-EMAIL_TAKEN = "An account with this email address already exists."
 
 
 @dataclass(frozen=True)

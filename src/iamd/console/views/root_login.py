@@ -29,7 +29,10 @@ def set_login_page(page: Page) -> Response:
         return _dead(page)
     if outcome.account is None:
         return _form(page, "set-login", status=400, email=email, problems=outcome.problems)
-    return page.render("root_link_done.html", account=outcome.account, purpose="set-login")
+    # The same page whether or not the email was free: it says nothing either way.
+    return page.render(
+        "root_link_done.html", account=outcome.account, email=email, purpose="set-login"
+    )
 
 
 def reset_password_page(page: Page) -> Response:
@@ -48,7 +51,12 @@ def reset_password_page(page: Page) -> Response:
         return _form(
             page, "reset-password", status=400, email=account.email, problems=outcome.problems
         )
-    return page.render("root_link_done.html", account=outcome.account, purpose="reset-password")
+    return page.render(
+        "root_link_done.html",
+        account=outcome.account,
+        email=outcome.account.email,
+        purpose="reset-password",
+    )
 
 
 def _form(
