@@ -75,9 +75,22 @@ def test_saml_for_the_console_names_aws_sign_in_as_audience() -> None:
     assert statement["Condition"] == {
         "StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}
     }
-    assert "Condition" not in _statement(
-        TrustChoice("saml", OWN, saml_provider=arn, saml_console=False)
+
+
+def test_saml_for_programmatic_access_only_names_the_chosen_attribute() -> None:
+    arn = f"arn:aws:iam::{OWN}:saml-provider/corp"
+    choice = TrustChoice(
+        "saml",
+        OWN,
+        saml_provider=arn,
+        saml_console=False,
+        saml_attribute="SAML:sub",
+        saml_value="u1",
     )
+    assert _statement(choice)["Condition"] == {"StringEquals": {"SAML:sub": "u1"}}
+    # Nothing chosen yet: a condition no assertion meets, never none at all.
+    unchosen = _statement(TrustChoice("saml", OWN, saml_provider=arn, saml_console=False))
+    assert unchosen["Condition"] == {"StringEquals": {"SAML:sub_type": ""}}
 
 
 def test_services_are_found_by_any_word() -> None:

@@ -34,6 +34,8 @@ class NewRole:
     audience: str = ""
     saml_provider: str = ""
     saml_console: bool = True
+    saml_attribute: str = "SAML:sub_type"
+    saml_value: str = ""
     custom: str = CUSTOM_TEMPLATE
     policies: list[str] = field(default_factory=list)
     boundary: str = ""
@@ -66,6 +68,8 @@ class NewRole:
             audience=self.audience,
             saml_provider=self.saml_provider,
             saml_console=self.saml_console,
+            saml_attribute=self.saml_attribute,
+            saml_value=self.saml_value,
             custom=self.custom,
         )
 

@@ -5,7 +5,11 @@ indented as AWS's console shows it. An AWS service is trusted with ``sts:AssumeR
 by its service principals; an account (this one or another) by its root ARN, with an
 optional external id and MFA condition; a web identity provider with
 ``sts:AssumeRoleWithWebIdentity`` and its audience; a SAML provider with
-``sts:AssumeRoleWithSAML`` (and AWS's sign-in page as the audience for console access).
+``sts:AssumeRoleWithSAML`` and, as AWS's console writes it, a ``StringEquals``
+condition: for programmatic and console access ``SAML:aud`` is AWS's sign-in
+endpoint; for programmatic access only, an attribute the person chose must have the
+value they typed (AWS's console requires one, so that not every user of the IdP may
+assume the role).
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ from iamd.console.trusted_services import use_case
 
 ENTITY_TYPES = ("service", "account", "web", "saml", "custom")
 SIGNIN_SAML_AUDIENCE = "https://signin.aws.amazon.com/saml"
+
+# The SAML attributes a programmatic-only role may be limited by: those of AWS's list
+# that iamd's AssumeRoleWithSAML puts in the request (`iamd.sts.saml.claim_keys`);
+# AWS's console also lists eduPerson… attributes, which iamd never sets, so a
+# condition on one of them could never be met.
+SAML_ATTRIBUTES = ("SAML:aud", "SAML:iss", "SAML:sub", "SAML:sub_type", "SAML:namequalifier")
 
 # The web identity providers AWS's console offers besides the account's own OIDC ones:
 # the Federated principal, and the condition key of the audience.
@@ -53,6 +63,10 @@ class TrustChoice:
     audience: str = ""
     saml_provider: str = ""  # the SAML provider's ARN
     saml_console: bool = True
+    # Programmatic access only: a SAML_ATTRIBUTES key and the value it must have. Not
+    # yet chosen, the condition is one no assertion meets (fails closed), never none.
+    saml_attribute: str = "SAML:sub_type"
+    saml_value: str = ""
     custom: str = ""
 
 
@@ -107,8 +121,10 @@ def _saml(choice: TrustChoice) -> dict[str, Any]:
         "Action": "sts:AssumeRoleWithSAML",
     }
     if choice.saml_console:
-        statement["Condition"] = {"StringEquals": {"SAML:aud": SIGNIN_SAML_AUDIENCE}}
-    return statement
+        required = {"SAML:aud": SIGNIN_SAML_AUDIENCE}
+    else:
+        required = {choice.saml_attribute: choice.saml_value}
+    return {**statement, "Condition": {"StringEquals": required}}
 
 
 _STATEMENTS = {"service": _service, "account": _account, "web": _web, "saml": _saml}

@@ -23,7 +23,7 @@ from iamd.console.forms import Fields
 from iamd.console.new_role import MAX_ROLE_POLICIES, STEPS, NewRole, create_role
 from iamd.console.page import Page
 from iamd.console.state import FIELD, open_state, seal_state
-from iamd.console.trust_policies import ENTITY_TYPES, WEB_PROVIDERS
+from iamd.console.trust_policies import ENTITY_TYPES, SAML_ATTRIBUTES, WEB_PROVIDERS
 from iamd.console.web import endpoint
 from iamd.errors import MalformedPolicyDocument, ServiceError
 from iamd.policy import validate_policy
@@ -88,6 +88,8 @@ def _apply_trust(form: Fields, new: NewRole) -> None:
     new.audience = form.stripped("audience")
     new.saml_provider = form.get("saml_provider")
     new.saml_console = form.get("saml_access") != "programmatic"
+    new.saml_attribute = form.get("saml_attribute") or new.saml_attribute
+    new.saml_value = form.stripped("saml_value")
     new.custom = form.get("custom") or new.custom
 
 
@@ -125,6 +127,17 @@ def _choice_problems(new: NewRole) -> Problems:
         return {"audience": "Enter the audience: the application's client ID."}
     if kind == "saml" and not new.saml_provider:
         return {"saml_provider": "Choose a SAML provider (create one under Identity providers)."}
+    if kind == "saml" and not new.saml_console:
+        return _saml_condition_problems(new)
+    return {}
+
+
+def _saml_condition_problems(new: NewRole) -> Problems:
+    """Programmatic access only needs one attribute condition, as AWS's console does."""
+    if new.saml_attribute not in SAML_ATTRIBUTES:
+        return {"saml_attribute": "Choose a SAML attribute."}
+    if not new.saml_value:
+        return {"saml_value": "Enter the value the attribute must have."}
     return {}
 
 
@@ -190,6 +203,7 @@ def _step_context(page: Page, new: NewRole, step: str, problems: Problems) -> di
             "web_providers": WEB_PROVIDERS,
             "oidc": attempt(page.actor, "ListOpenIDConnectProviders"),
             "saml": attempt(page.actor, "ListSAMLProviders"),
+            "saml_attributes": SAML_ATTRIBUTES,
             "custom_line": _custom_line(new, problems),
         }
     if step == "permissions":
@@ -206,6 +220,10 @@ def _custom_line(new: NewRole, problems: Problems) -> int | None:
 
 
 def _create(page: Page, new: NewRole) -> Response:
+    # The sealed state of a refused trust step is valid too: check its choice again.
+    trust_problems = _trust_problems(page, new)
+    if trust_problems:
+        return _render(page, new, "trust", trust_problems, status=400)
     try:
         create_role(page.actor, new)
     except ServiceError as error:  # nothing was created: show why, on the last step
