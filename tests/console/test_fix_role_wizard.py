@@ -122,3 +122,32 @@ def test_a_refused_trust_step_s_state_cannot_create_the_role(
     assert status == 400 and "Enter the value the attribute must have." in html
     with pytest.raises(ClientError, match="NoSuchEntity"):
         root_iam.get_role(RoleName="skipped-trust")
+
+
+BOUNDARY = "arn:aws:iam::aws:policy/PowerUserAccess"
+
+
+def test_a_boundary_is_chosen_from_the_policy_picker_over_http(
+    browser: Browser, root_iam: Any
+) -> None:
+    _, _, html = browser.get(NEW)
+    trust = {"step": "trust", "entity_type": "service", "use_case": "lambda", "go": "next"}
+    status, _, html = wizard_step(browser, NEW, html, trust)
+    assert status == 200 and 'name="boundary" value="" id="boundary-none" checked' in html
+    find = {"step": "permissions", "boundary_q": "PowerUser", "go": "boundary-search"}
+    status, _, html = wizard_step(browser, NEW, html, find)
+    assert status == 200 and f'type="radio" name="boundary" value="{BOUNDARY}"' in html
+    # A policy the picker did not show is not taken: the choice stays as it was.
+    forged = [("step", "permissions"), ("boundary", "arn:aws:iam::aws:policy/Nope")]
+    status, _, html = wizard_step(browser, NEW, html, [*forged, ("go", "boundary-search")])
+    assert 'id="boundary-none" checked' in html
+    picked = [("step", "permissions"), ("shown_boundary", BOUNDARY), ("boundary", BOUNDARY)]
+    status, _, html = wizard_step(browser, NEW, html, [*picked, ("go", "next")])
+    assert status == 200 and f"Permissions boundary: {BOUNDARY}" in html
+    details = {"step": "details", "go": "create", "role_name": "capped"}
+    assert wizard_step(browser, NEW, html, details)[0] == 303
+    role = root_iam.get_role(RoleName="capped")["Role"]
+    assert role["PermissionsBoundary"] == {
+        "PermissionsBoundaryType": "Policy",
+        "PermissionsBoundaryArn": BOUNDARY,
+    }

@@ -31,6 +31,7 @@ from iamd.policy import validate_policy
 Problems = dict[str, str]
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+BOUNDARY_FIELD = "boundary"  # the boundary picker's field, beside the policies' picker
 
 
 def new_role_page(page: Page) -> Response:
@@ -67,7 +68,7 @@ def _apply(step: str, form: Fields, new: NewRole) -> None:
         _apply_trust(form, new)
     elif step == "permissions":
         new.policies = picker.selection(form, new.policies)
-        new.boundary = form.stripped("boundary")
+        new.boundary = picker.single_selection(form, new.boundary, field_name=BOUNDARY_FIELD)
     elif step == "details":
         new.role_name = form.stripped("role_name")
         new.description = form.stripped("description")
@@ -207,7 +208,19 @@ def _step_context(page: Page, new: NewRole, step: str, problems: Problems) -> di
             "custom_line": _custom_line(new, problems),
         }
     if step == "permissions":
-        return {"picker": picker.picker(page.actor, page.form, new.policies)}
+        listed = picker.list_policies(page.actor)  # one listing for both pickers
+        boundary = [new.boundary] if new.boundary else []
+        return {
+            "picker": picker.picker(page.actor, page.form, new.policies, listed=listed),
+            "boundary_picker": picker.picker(
+                page.actor,
+                page.form,
+                boundary,
+                field_name=BOUNDARY_FIELD,
+                is_single=True,
+                listed=listed,
+            ),
+        }
     same = step == page.form.get("step")
     return {"tag_rows": tag_rows.row_count(page.form, new.tags, is_same_step=same)}
 
