@@ -3,7 +3,7 @@ wider than the screen) and for keyboards and screen readers (axe-core finds noth
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ PAGES = (
     "/iam/groups/new",
     "/iam/roles",
     "/iam/roles/new",
+    "/iam/roles/wizard-role",
     "/iam/policies",
     "/iam/providers",
     "/iam/providers/new",
@@ -57,6 +58,25 @@ def _signed_in_with_a_user(page: Any, console_url: str) -> None:
     add_console_user(page, "member", "Member-Pass-123!", policy="IAMReadOnlyAccess")
 
 
+def _through_the_role_wizard(
+    page: Any, console_url: str, check: Callable[[Any, str], None]
+) -> None:
+    """Create role "wizard-role", checking each step of the wizard as it is shown."""
+    page.goto(console_url + "/iam/roles/new")
+    check(page, "role-wizard-trust")
+    page.get_by_label("Service or use case").fill("lambda")
+    page.get_by_role("radio", name="Lambda · Lambda", exact=True).check()
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_text("Use a permissions boundary to control the maximum role permissions").click()
+    page.get_by_label("No permissions boundary").wait_for()
+    check(page, "role-wizard-permissions")
+    page.get_by_role("button", name="Next", exact=True).click()
+    page.get_by_label("Role name").fill("wizard-role")
+    check(page, "role-wizard-details")
+    page.get_by_role("button", name="Create role").click()
+    page.get_by_text("Role wizard-role created.").wait_for()
+
+
 def _paths(page: Any, console_url: str) -> list[str]:
     """PAGES, and one event's own page (its id is known only once the event happened)."""
     page.goto(console_url + "/iam/event-history")
@@ -71,6 +91,12 @@ def _overflow(page: Any) -> int:
 
 def test_every_page_fits_a_phone(phone: Any, console_url: str, shots: Shots) -> None:
     _signed_in_with_a_user(phone, console_url)
+
+    def fits(page: Any, name: str) -> None:
+        assert _overflow(page) <= 0, name
+        shots.take(page, "phone-" + name)
+
+    _through_the_role_wizard(phone, console_url, fits)
     for path in _paths(phone, console_url):
         phone.goto(console_url + path)
         assert _overflow(phone) <= 0, path
@@ -90,6 +116,11 @@ def test_axe_finds_no_accessibility_violations(
     page.goto(console_url + "/signin")
     found = {"/signin": _audit(page, axe_source)}
     _signed_in_with_a_user(page, console_url)
+
+    def audit(page: Any, name: str) -> None:
+        found[name] = _audit(page, axe_source)
+
+    _through_the_role_wizard(page, console_url, audit)
     for path in _paths(page, console_url):
         page.goto(console_url + path)
         found[path] = _audit(page, axe_source)
