@@ -48,6 +48,7 @@ def _confirm(
 
 
 def _effects(page: Any) -> list[str]:
+    page.get_by_test_id("effects").wait_for()  # all_inner_texts() does not wait for it
     listed: list[str] = page.get_by_test_id("effects").get_by_role("listitem").all_inner_texts()
     return listed
 

@@ -39,8 +39,9 @@ def _save_tags(page: Any, name: str, rows: list[tuple[str, str]], shots: Shots) 
     the tags they held), saved."""
     page.get_by_role("link", name="Manage tags").click()
     for index, (key, value) in enumerate(rows, start=1):
-        while page.get_by_label(f"Tag key {index}").count() == 0:
+        if page.get_by_label(f"Tag key {index}").count() == 0:
             page.get_by_role("button", name="Add another tag").click()
+            page.get_by_label(f"Tag key {index}").wait_for()
         page.get_by_label(f"Tag key {index}").fill(key)
         page.get_by_label(f"Tag value {index}").fill(value)
     shots.take(page, "manage-tags")
