@@ -6,6 +6,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from console.conftest import PASSWORD
+from support import IamdServer
+
 
 @dataclass(frozen=True)
 class Account:
@@ -82,3 +85,23 @@ def add_console_user(page: Any, user_name: str, password: str, policy: str | Non
     page.get_by_role("button", name="Next: Review").click()
     page.get_by_role("button", name="Create user").click()
     page.get_by_text("last time").wait_for()
+
+
+def root_access_key(page: Any, console_url: str) -> tuple[str, str]:
+    """A root access key created on "My security credentials": (key id, secret)."""
+    page.goto(console_url + "/iam/my-access-keys/new")
+    page.get_by_label("I understand creating a root access key").check()
+    page.get_by_role("button", name="Create access key").click()
+    key_id = page.get_by_test_id("access-key-id").inner_text().strip()
+    # The secret sits in a closed <details>: its text is there, though not shown.
+    secret = (page.get_by_test_id("secret-access-key").text_content() or "").strip()
+    return key_id, secret
+
+
+def signed_in_root(page: Any, console_url: str, server: IamdServer) -> tuple[Account, Any]:
+    """A new account whose root is signed in on the page, and a boto3 IAM client of it
+    (a root key made in the page), to check each step against the API."""
+    account = sign_up(page, console_url, PASSWORD)
+    key_id, secret = root_access_key(page, console_url)
+    page.goto(console_url + "/iam")
+    return account, server.client("iam", key_id, secret)

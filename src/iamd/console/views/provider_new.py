@@ -14,7 +14,7 @@ from iamd.console import name_rules, tag_rows
 from iamd.console.console import Console
 from iamd.console.forms import Fields
 from iamd.console.page import Page
-from iamd.console.views.providers import view_path
+from iamd.console.views.providers import provider_name, view_path
 from iamd.console.web import endpoint
 from iamd.errors import ServiceError
 
@@ -33,7 +33,7 @@ def new_provider(page: Page) -> Response:
             except ServiceError as refused:
                 error = refused
             else:
-                name = _name(kind, form)
+                name = provider_name(arn)
                 return page.redirect(view_path(arn), notice="provider-created", name=name)
     status = error.status if error else (400 if problems else 200)
     return page.render(
@@ -61,10 +61,6 @@ def _create(page: Page, kind: str, tags: list[list[str]]) -> str:
 
 def _member(kind: str) -> str:
     return "SAMLProviderArn" if kind == "saml" else "OpenIDConnectProviderArn"
-
-
-def _name(kind: str, form: Fields) -> str:
-    return form.stripped("name") if kind == "saml" else form.stripped("url")
 
 
 def _metadata(form: Fields) -> str:
