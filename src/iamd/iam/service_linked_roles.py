@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from iamd.errors import EntityAlreadyExists, InvalidInput, NoSuchEntity
+from iamd.errors import AccessDenied, EntityAlreadyExists, InvalidInput, NoSuchEntity
 from iamd.iam.roles import TAG_KIND, new_role, store_new_role
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import attachments, roles, tags
@@ -28,10 +28,15 @@ _TASK_ID = re.compile(r"task/aws-service-role/([\w+=,.@-]+)/([\w+=,.@-]+)/[0-9a-
 
 
 def linked_service(service_name: str) -> LinkedService:
-    """The service's row in AWS's table; AWS's error for a service that has none."""
+    """The service's row in AWS's table; AWS's error for a service that has none.
+
+    AWS refuses such a principal with AccessDenied, whether or not the service exists
+    (``account.amazonaws.com`` and ``bedrock-agentcore.amazonaws.com`` answers quoted in
+    public repositories); the text has no final period.
+    """
     service = find_linked_service(service_name)
     if service is None:
-        raise InvalidInput(f"Invalid service principal {service_name}.")
+        raise AccessDenied(f"Cannot find Service Linked Role template for {service_name}")
     return service
 
 
