@@ -106,7 +106,7 @@ def test_mfa_codes_are_checked_and_spent(
         bob.get_session_token(SerialNumber=device.serial, TokenCode=device.next_code())
     assert error_of(excinfo) == (
         "AccessDenied",
-        "MultiFactorAuthentication failed, unable to validate MFA code. "
+        "MultiFactorAuthentication failed, unable to validate MFA code.  "
         "Please verify your MFA serial number is valid and associated with this user.",
         403,
     )

@@ -17,7 +17,8 @@ from iamd.operation import OperationContext, Params
 from iamd.store import accounts, mfa_devices
 
 UNABLE_TO_VALIDATE = (
-    "MultiFactorAuthentication failed, unable to validate MFA code. "
+    # AWS puts two spaces between the sentences (real GetSessionToken answers show it).
+    "MultiFactorAuthentication failed, unable to validate MFA code.  "
     "Please verify your MFA serial number is valid and associated with this user."
 )
 INVALID_CODE = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
