@@ -234,7 +234,12 @@ def test_role_must_be_offered_by_the_assertion(
             PrincipalArn=provider_arn,
             SAMLAssertion=signed_response(other, provider_arn),
         )
-    assert error_of(excinfo)[0] == "IDPRejectedClaim"
+    # IAM User Guide, "Troubleshooting SAML 2.0 federation": AccessDenied, HTTP 403.
+    assert error_of(excinfo) == (
+        "AccessDenied",
+        "Not authorized to perform sts:AssumeRoleWithSAML",
+        403,
+    )
 
 
 def test_tags_from_attributes(

@@ -21,7 +21,7 @@ import base64
 import hashlib
 
 from iamd.authz.context_keys import ContextKeys
-from iamd.errors import IDPRejectedClaim, InvalidIdentityToken
+from iamd.errors import AccessDenied, InvalidIdentityToken
 from iamd.iam.saml_metadata import parse_metadata
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store import providers
@@ -77,12 +77,16 @@ def _provider(ctx: OperationContext, provider_arn: str) -> SamlProvider:
 
 
 def _check_role_pair(assertion: SamlAssertion, role_arn: str, provider_arn: str) -> None:
-    """The assertion's Role attribute must offer this role through this provider."""
+    """The assertion's Role attribute must offer this role through this provider.
+
+    AWS answers a role the response does not offer with AccessDenied (IAM User Guide,
+    "Troubleshooting SAML 2.0 federation"), not IDPRejectedClaim.
+    """
     for value in assertion.attribute("Role"):
         pair = {part.strip() for part in value.split(",")}
         if pair == {role_arn, provider_arn}:
             return
-    raise IDPRejectedClaim(f"Not authorized to perform {ACTION}")
+    raise AccessDenied(f"Not authorized to perform {ACTION}")
 
 
 def _session_name(assertion: SamlAssertion) -> str:
