@@ -159,6 +159,13 @@ def test_service_without_a_linked_role_is_refused(iam: Any, service: str) -> Non
             "AWSApplicationAutoscalingSageMakerEndpointPolicy",
         ),
         ("spot.amazonaws.com", "AWSServiceRoleForEC2Spot", "AWSEC2SpotServiceRolePolicy"),
+        # Rows checked against the services' own guides (src/iamd/data/README.md).
+        (
+            "comprehend.application-autoscaling.amazonaws.com",
+            "AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint",
+            "AWSApplicationAutoscalingComprehendEndpointPolicy",
+        ),
+        ("lambda.amazonaws.com", "AWSServiceRoleForLambda", "AWSLambdaServiceRolePolicy"),
     ],
 )
 def test_names_not_derived_from_the_principal(
