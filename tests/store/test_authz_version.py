@@ -259,3 +259,17 @@ def test_certificates_and_saml_providers_bump_the_version(
     assert versions.bumps(
         lambda: iam.create_saml_provider(Name="idp", SAMLMetadataDocument=saml_metadata())
     )
+
+
+def test_a_tag_given_its_own_value_again_changes_nothing(
+    iam: Any, account: RootCredential, db: Database
+) -> None:
+    versions = Versions(db, account.account_id)
+    iam.create_user(UserName="u")
+    iam.tag_user(UserName="u", Tags=[{"Key": "team", "Value": "blue"}])
+    same = [{"Key": "Team", "Value": "blue"}]  # keys are case-insensitive
+    assert not versions.moved(lambda: iam.tag_user(UserName="u", Tags=same), "account", "user/u")
+    assert iam.list_user_tags(UserName="u")["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert versions.moved(
+        lambda: iam.tag_user(UserName="u", Tags=[{"Key": "team", "Value": "red"}]), "user/u"
+    ) == {"user/u"}
