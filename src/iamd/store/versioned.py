@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
@@ -72,6 +76,33 @@ class VersionedCache(Generic[K, V]):
             self._entries.clear()
 
 
+@dataclass
+class _Remembered:
+    """Versions already read in this phase of this request: see `read_once`."""
+
+    accounts: dict[str, int] = field(default_factory=dict)
+    principals: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
+
+
+_read: ContextVar[_Remembered | None] = ContextVar("iamd_versions", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, each version is read from the store once and then remembered.
+
+    Authenticating and authorizing a request consult several caches (the key, the
+    named entities, the compiled policies), each of which would read the same
+    versions again. The block must contain no write: a write of the request's own
+    would bump a version that is remembered here unchanged.
+    """
+    token = _read.set(_Remembered())
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def authz_version(conn: Connection, account_id: str) -> int:
     """The account's authorization version, read through the driver directly.
 
@@ -79,8 +110,14 @@ def authz_version(conn: Connection, account_id: str) -> int:
     than the query. Within the request's transaction, so it is the version of the
     snapshot the request reads.
     """
+    remembered = _read.get()
+    if remembered is not None and account_id in remembered.accounts:
+        return remembered.accounts[account_id]
     row = _fetch_one(conn, _AUTHZ_VERSION_SQL, (account_id,))
-    return int(row[0]) if row is not None else 0
+    version = int(row[0]) if row is not None else 0
+    if remembered is not None:
+        remembered.accounts[account_id] = version
+    return version
 
 
 def principal_versions(
@@ -91,10 +128,15 @@ def principal_versions(
     What a principal may do is cached at both: a write confined to it bumps its own,
     anything shared the account's. Read through the driver, like `authz_version`.
     """
+    remembered = _read.get()
+    if remembered is not None and (table, account_id, entity_id) in remembered.principals:
+        return remembered.principals[table, account_id, entity_id]
     row = _fetch_one(conn, _PRINCIPAL_VERSIONS_SQL[table], (entity_id, account_id))
-    if row is None:
-        return (0, -1)
-    return (int(row[0]), -1 if row[1] is None else int(row[1]))
+    versions = (0, -1) if row is None else (int(row[0]), -1 if row[1] is None else int(row[1]))
+    if remembered is not None:
+        remembered.principals[table, account_id, entity_id] = versions
+        remembered.accounts[account_id] = versions[0]
+    return versions
 
 
 def _fetch_one(conn: Connection, sql: str, parameters: tuple[str, ...]) -> tuple[Any, ...] | None:
