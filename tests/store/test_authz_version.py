@@ -23,7 +23,7 @@ from iamd.store import accounts
 from iamd.store.authz_tables import AUTHZ_TABLES, UNRELATED_TABLES, trigger_names
 from iamd.store.database import Database
 from iamd.store.schema import metadata
-from iamd.store.versioned import principal_versions
+from iamd.store.versioned import principal_versions, read_once
 from support import IamdServer, RootCredential
 
 POLICY = json.dumps(
@@ -273,3 +273,23 @@ def test_a_tag_given_its_own_value_again_changes_nothing(
     assert versions.moved(
         lambda: iam.tag_user(UserName="u", Tags=[{"Key": "team", "Value": "red"}]), "user/u"
     ) == {"user/u"}
+
+
+def test_versions_are_read_once_inside_read_once_and_afresh_after(
+    iam: Any, account: RootCredential, db: Database
+) -> None:
+    iam.create_user(UserName="u")
+    with db.transaction() as conn:
+        found = "SELECT id FROM users WHERE name = 'u' AND account_id = :a"
+        user_id = conn.execute(text(found), {"a": account.account_id}).scalar_one()
+        before = principal_versions(conn, account.account_id, "users", user_id)
+        with read_once():
+            assert principal_versions(conn, account.account_id, "users", user_id) == before
+            bump = "UPDATE {} SET authz_version = authz_version + 1 WHERE id = :id"
+            conn.execute(text(bump.format("users")), {"id": user_id})
+            conn.execute(text(bump.format("accounts")), {"id": account.account_id})
+            # remembered: the block promises no write, so it never rereads
+            assert principal_versions(conn, account.account_id, "users", user_id) == before
+            assert accounts.authz_version(conn, account.account_id) == before[0]
+        after = principal_versions(conn, account.account_id, "users", user_id)
+        assert after == (before[0] + 1, before[1] + 1)
