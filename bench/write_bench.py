@@ -7,10 +7,11 @@ Starts `iamd serve --workers N` (SQLite in a temp dir) and the ceiling
 write, same uvicorn and worker count), then drives both with the same signed requests,
 alternating rounds:
 
-- **durable writes**: TagUser (iamd: authorize, write the tag, commit with
-  synchronous=FULL) against the ceiling's one-row durable commit;
-- **90/10 mix**: nine reads (GetUser, ListUsers) to one TagUser, against the ceiling's
-  dict reads and durable commit in the same proportion.
+- **durable writes**: an administrator tagging another user, the tag's value
+  alternating so that every request changes it (iamd: authorize, write the tag,
+  commit with synchronous=FULL) against the ceiling's one-row durable commit;
+- **90/10 mix**: nine reads (GetUser, ListUsers) to one such TagUser, against the
+  ceiling's dict reads and durable commit in the same proportion.
 
 Prints requests per second and iamd's ratio to the ceiling (issue 13's targets: writes
 ≥ 0.5, the mix ≥ 0.3).
@@ -28,11 +29,28 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from http_bench import wait_ready_post
 from run import KEY_ID, SECRET, free_port, start, wait_ready
-from trail_bench import GET_USER, LIST_USERS, TAG_USER, lua_script, serve, wrk
+from trail_bench import GET_USER, LIST_USERS, lua_script, serve, wrk
 
+
+def tag_user(value: str) -> tuple[str, str]:
+    """TagUser of another user: what an administrator's writes look like."""
+    return (
+        "iam",
+        "Action=TagUser&Version=2010-05-08&UserName=tagged&Tags.member.1.Key=team"
+        f"&Tags.member.1.Value={value}",
+    )
+
+
+# wrk replays signed requests: alternating two values makes every TagUser a real write.
+TAG_BLUE, TAG_RED = tag_user("blue"), tag_user("red")
 WORKLOADS = {
-    "durable writes (TagUser)": [TAG_USER],
-    "90/10 mix (GetUser, ListUsers : TagUser)": [GET_USER, LIST_USERS] * 4 + [GET_USER, TAG_USER],
+    "durable writes (TagUser)": [TAG_BLUE, TAG_RED],
+    "90/10 mix (GetUser, ListUsers : TagUser)": (
+        [GET_USER, LIST_USERS] * 4
+        + [GET_USER, TAG_BLUE]
+        + [GET_USER, LIST_USERS] * 4
+        + [GET_USER, TAG_RED]
+    ),
 }
 
 
@@ -49,6 +67,7 @@ def writer_key(port: int) -> tuple[str, str]:
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
+    iam.create_user(UserName="tagged")
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 

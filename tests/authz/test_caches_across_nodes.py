@@ -57,3 +57,89 @@ def test_a_write_on_one_node_is_seen_by_the_next_request_on_another(
 
     a.update_access_key(UserName="renamed", AccessKeyId=key["AccessKeyId"], Status="Inactive")
     assert refused(b_sts.get_caller_identity) == "InvalidClientTokenId"
+
+
+def _document(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def test_shared_and_per_principal_writes_both_reach_the_other_node(
+    server: IamdServer, node_b: IamdServer, account: RootCredential
+) -> None:
+    """A user's own version moves with its groups and tags; the account's with shared policy."""
+    a = server.client("iam", account.access_key_id, account.secret_access_key)
+    a.create_user(UserName="member")
+    key = a.create_access_key(UserName="member")["AccessKey"]
+    b_iam = node_b.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+    assert refused(b_iam.list_users) == "AccessDenied"  # warms B's caches: no policies
+
+    a.create_group(GroupName="readers")
+    a.add_user_to_group(GroupName="readers", UserName="member")  # the user's own version
+    assert refused(b_iam.list_users) == "AccessDenied"
+    a.put_group_policy(  # the account's version: shared by every member
+        GroupName="readers",
+        PolicyName="list",
+        PolicyDocument=_document({"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}),
+    )
+    b_iam.list_users()
+
+    tagged_only = {
+        "Effect": "Allow",
+        "Action": "iam:ListRoles",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "blue"}},
+    }
+    policy_arn = a.create_policy(PolicyName="tagged", PolicyDocument=_document(tagged_only))[
+        "Policy"
+    ]["Arn"]
+    a.attach_group_policy(GroupName="readers", PolicyArn=policy_arn)
+    assert refused(b_iam.list_roles) == "AccessDenied"
+    a.tag_user(UserName="member", Tags=[{"Key": "team", "Value": "blue"}])
+    b_iam.list_roles()
+    a.tag_user(UserName="member", Tags=[{"Key": "team", "Value": "red"}])
+    assert refused(b_iam.list_roles) == "AccessDenied"
+
+    a.tag_user(UserName="member", Tags=[{"Key": "team", "Value": "blue"}])
+    b_iam.list_roles()
+    a.create_policy_version(  # a new default version of a shared managed policy
+        PolicyArn=policy_arn,
+        PolicyDocument=_document({**tagged_only, "Action": "iam:ListGroups"}),
+        SetAsDefault=True,
+    )
+    assert refused(b_iam.list_roles) == "AccessDenied"
+
+    a.remove_user_from_group(GroupName="readers", UserName="member")
+    assert refused(b_iam.list_users) == "AccessDenied"
+
+
+def test_a_role_sessions_policies_follow_its_role_on_the_other_node(
+    server: IamdServer, node_b: IamdServer, account: RootCredential
+) -> None:
+    a = server.client("iam", account.access_key_id, account.secret_access_key)
+    trust = {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account.account_id}:root"},
+        "Action": "sts:AssumeRole",
+    }
+    a.create_role(RoleName="worker", AssumeRolePolicyDocument=_document(trust))
+    a.create_user(UserName="caller")
+    assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}
+    a.put_user_policy(UserName="caller", PolicyName="assume", PolicyDocument=_document(assume))
+    key = a.create_access_key(UserName="caller")["AccessKey"]
+    caller_sts = node_b.client("sts", key["AccessKeyId"], key["SecretAccessKey"])
+    role_arn = f"arn:aws:iam::{account.account_id}:role/worker"
+    credentials = caller_sts.assume_role(RoleArn=role_arn, RoleSessionName="worker-session")[
+        "Credentials"
+    ]
+    b_iam = node_b.client(
+        "iam",
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+    )
+    assert refused(b_iam.list_users) == "AccessDenied"
+    allow = {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}
+    a.put_role_policy(RoleName="worker", PolicyName="p", PolicyDocument=_document(allow))
+    b_iam.list_users()
+    a.delete_role_policy(RoleName="worker", PolicyName="p")
+    assert refused(b_iam.list_users) == "AccessDenied"

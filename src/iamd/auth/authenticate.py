@@ -38,7 +38,7 @@ from iamd.store.database import Database
 from iamd.store.schema import roles as role_table
 from iamd.store.schema import users as user_table
 from iamd.store.sealing import Sealer
-from iamd.store.versioned import VersionedCache, authz_version
+from iamd.store.versioned import Version, VersionedCache, authz_version, principal_versions
 
 log = logging.getLogger("iamd.auth")
 
@@ -101,27 +101,32 @@ class _KnownKey:
     user: users.User | None  # None: the account's root user
 
 
-# Keys seen by this process, at their account's authz_version: every change to a key
-# (status, deletion) or to its user (rename, deletion) bumps it.
+# Keys seen by this process, at their versions: a change to a user's key (status,
+# deletion) bumps the user's own, a root key's or a user's rename or deletion the
+# account's.
 _keys: VersionedCache[str, _KnownKey] = VersionedCache(KEY_CACHE_SIZE)
 
 
 def _known_key(conn: Connection, sealer: Sealer, access_key_id: str) -> _KnownKey | None:
     seen = _keys.peek(access_key_id)
-    if seen is not None:
-        version = authz_version(conn, seen.key.account_id)
-        if _keys.get(access_key_id, version) is not None:
-            return seen
+    if seen is not None and _keys.get(access_key_id, _versions(conn, seen.key)) is not None:
+        return seen
     key = _find_key(conn, access_key_id)
     if key is None:
         return None
-    version = authz_version(conn, key.account_id)
+    version = _versions(conn, key)
     user = users.get_user_by_id(conn, key.user_id) if key.user_id is not None else None
     if key.user_id is not None and user is None:  # deleted between the two reads
         return None
     known = _KnownKey(key, key.secret(sealer), user)
     _keys.put(access_key_id, version, known)
     return known
+
+
+def _versions(conn: Connection, key: AccessKey) -> Version:
+    if key.user_id is None:
+        return authz_version(conn, key.account_id)
+    return principal_versions(conn, key.account_id, "users", key.user_id)
 
 
 def record_key_use(

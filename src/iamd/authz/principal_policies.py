@@ -8,10 +8,11 @@ and the session policies it was issued with; a federated user gets the policies 
 the IAM user it came from (everything, for the root user's) and its session
 policies, which it cannot do without (no session policy, no permission).
 
-The cache is keyed by principal and checked against the account's
-``authz_version``, which every write that can change a decision bumps, so a cached
-entry is never trusted across such a write (DESIGN: "caches are invalidated through
-the store, never trusted across writes"), and any number of server processes agree.
+The cache is keyed by principal and checked against the account's ``authz_version``
+and the principal's own: every write that can change a decision bumps one of them
+(the principal's own when the write is confined to it), so a cached entry is never
+trusted across such a write (DESIGN: "caches are invalidated through the store, never
+trusted across writes"), and any number of server processes agree.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from iamd.authz.call import CallContext
 from iamd.authz.journal import NO_ORIGINS, Origin, Origins
 from iamd.policy import Policy, Principal, compile_policy, parse_policy
 from iamd.policy.context import PrincipalKind
-from iamd.store import accounts
 from iamd.store import tags as tag_store
 from iamd.store.attachments import IdentityPolicy, identity_policies
 from iamd.store.policies import default_document, default_version
@@ -36,7 +36,7 @@ from iamd.store.schema import (
     roles,
     users,
 )
-from iamd.store.versioned import VersionedCache
+from iamd.store.versioned import VersionedCache, principal_versions
 
 CACHE_SIZE = 10_000
 
@@ -74,7 +74,8 @@ def policies_for(ctx: CallContext) -> PrincipalPolicies:
 
 
 def _cached(ctx: CallContext, kind: str, entity_id: str) -> PrincipalPolicies:
-    version = accounts.authz_version(ctx.conn, ctx.account_id)
+    table = "users" if kind == "user" else "roles"
+    version = principal_versions(ctx.conn, ctx.account_id, table, entity_id)
     key = (kind, entity_id)
     cached = _cache.get(key, version)
     if cached is None:

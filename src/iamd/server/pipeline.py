@@ -51,6 +51,7 @@ from iamd.protocol.models import is_json, service_model
 from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
+from iamd.store.versioned import read_once
 from iamd.sts.registry import STS_OPERATIONS, STS_PREPARATIONS
 
 log = logging.getLogger("iamd.request")
@@ -264,22 +265,23 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -
     write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
         with server.db.transaction(write=write) as conn:
-            authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
-            key = authenticated.key
-            seen.caller = authenticated.caller
-            parsed, call = _parse(incoming, meta, seen)
-            ctx = OperationContext(
-                conn=conn,
-                caller=authenticated.caller,
-                now=now,
-                sealer=server.sealer,
-                region=signed.region,
-                request_id=call.request_id,
-                meta=call.meta,
-                prepared=prepared,
-                journal=seen.journal,
-            )
-            authorize(ctx, call.service, call.name, call.params)
+            with read_once():  # nothing is written before the operation runs
+                authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
+                key = authenticated.key
+                seen.caller = authenticated.caller
+                parsed, call = _parse(incoming, meta, seen)
+                ctx = OperationContext(
+                    conn=conn,
+                    caller=authenticated.caller,
+                    now=now,
+                    sealer=server.sealer,
+                    region=signed.region,
+                    request_id=call.request_id,
+                    meta=call.meta,
+                    prepared=prepared,
+                    journal=seen.journal,
+                )
+                authorize(ctx, call.service, call.name, call.params)
             output = seen.output = call.operation(ctx, call.params)
             if write:  # a write's event commits with it, or neither does
                 server.trail.record_in(conn, seen)

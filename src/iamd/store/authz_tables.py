@@ -1,82 +1,126 @@
-"""Which writes can change an authorization decision, table by table.
+"""Which writes can change an authorization decision, table by table, and whose.
 
 Every table of the schema is named here exactly once: either it feeds authorization
 (a principal's policies, boundary, tags, groups, keys, the account's password
 policy, the providers and roles that trust policies name) and the database itself
-bumps the account's ``authz_version`` on every write to it, through triggers
-installed by migration (a change here needs a new migration that drops and recreates
-them); or it does not, and the reason is written down. Caches of
-compiled policies compare that version, so whether a revoked permission is still
-honoured never depends on an operation remembering to say so. A test holds the
-database's triggers to this table.
+bumps a version on every write to it, through triggers installed by migration (a
+change here needs a new migration that drops and recreates them); or it does not,
+and the reason is written down. A test holds the database's triggers to this table.
+
+Versions come at two grains. A write confined to one principal — its tags, its own
+inline and attached policies, its group memberships, its access keys, its login
+profile, its boundary — bumps that user's or role's own ``authz_version``. Every
+other write (anything shared: managed policies and their versions, groups, names and
+paths, which are in ARNs, deletions, providers, the password policy) bumps the
+account's. Per-process caches of what a principal may do (its key, its compiled
+policies) compare both; caches of named entities compare the account's. So tagging
+or attaching a policy to one user leaves every other principal's caches warm, while
+whether a revoked permission is still honoured never depends on an operation
+remembering to say so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The tables migration 0002 installed triggers on: a migration's work is fixed once it
-# has run, so later tables get theirs from the migration that creates them.
-TABLES_OF_0002 = (
-    "users",
-    "roles",
-    "access_keys",
-    "mfa_devices",
-    "groups",
-    "group_members",
-    "managed_policies",
-    "policy_versions",
-    "policy_attachments",
-    "inline_policies",
-    "tags",
-    "password_policies",
-    "login_profiles",
-    "oidc_providers",
-    "instance_profiles",
-    "server_certificates",
-    "saml_providers",
-)
+_BUMP = "UPDATE {table} SET authz_version = authz_version + 1 WHERE {where}"
 
 
-@dataclass(frozen=True)
-class AuthzTable:
-    """How a row names its account, and which updated columns matter (None: all)."""
-
-    account: str  # SQL over the row ``ROW``: its account id
-    columns: tuple[str, ...] | None = None
+def account(expression: str = "ROW.account_id") -> str:
+    """Bump the account whose id ``expression`` (over the row ``ROW``) gives."""
+    return _BUMP.format(table="accounts", where=f"id = {expression}")
 
 
 def _via(parent: str, key: str) -> str:
     return f"(SELECT account_id FROM {parent} WHERE id = ROW.{key})"
 
 
-AUTHZ_TABLES: dict[str, AuthzTable] = {
+def own(table: str) -> str:
+    """Bump the changed user's or role's own version."""
+    return _BUMP.format(table=table, where="id = ROW.id")
+
+
+def user(column: str) -> str:
+    """Bump the version of the user that ``column`` names (none when it is NULL)."""
+    return _BUMP.format(table="users", where=f"id = ROW.{column}")
+
+
+def principal(kind: str, key: str) -> tuple[str, ...]:
+    """Bump the user or role the row belongs to; anything else (a group…) the account."""
+    return (
+        _BUMP.format(table="users", where=f"ROW.{kind} = 'user' AND id = ROW.{key}"),
+        _BUMP.format(table="roles", where=f"ROW.{kind} = 'role' AND id = ROW.{key}"),
+        _BUMP.format(
+            table="accounts",
+            where=f"ROW.{kind} NOT IN ('user', 'role') AND id = ROW.account_id",
+        ),
+    )
+
+
+# a root key (no user) is the account's
+_ROOT_KEY = _BUMP.format(table="accounts", where="ROW.user_id IS NULL AND id = ROW.account_id")
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """After which writes to a table (``UPDATE`` only of ``columns``, if given), what runs."""
+
+    name: str  # unique within the table
+    event: str  # INSERT, DELETE or UPDATE
+    bumps: tuple[str, ...]
+    columns: tuple[str, ...] | None = None
+
+
+def everything(*bumps: str, columns: tuple[str, ...] | None = None) -> tuple[Trigger, ...]:
+    """The same bumps after every insert, delete and (relevant) update."""
+    return (
+        Trigger("insert", "INSERT", bumps),
+        Trigger("delete", "DELETE", bumps),
+        Trigger("update", "UPDATE", bumps, columns),
+    )
+
+
+def _named_principal(table: str, decisive: tuple[str, ...]) -> tuple[Trigger, ...]:
+    """A user or role: renames and deletions are everyone's; the rest is its own.
+
+    Creating one changes nothing anybody has cached: no cache holds an entity that did
+    not exist, and its id is new.
+    """
+    return (
+        Trigger("delete", "DELETE", (account(),)),
+        Trigger("rename", "UPDATE", (account(),), ("name", "name_lower", "path")),
+        Trigger("update", "UPDATE", (own(table),), decisive),
+    )
+
+
+AUTHZ_TABLES: dict[str, tuple[Trigger, ...]] = {
     # last-use bookkeeping (password_last_used, last_used_*) changes no decision
-    "users": AuthzTable("ROW.account_id", ("name", "name_lower", "path", "boundary_arn")),
-    "roles": AuthzTable(
-        "ROW.account_id",
-        ("name", "name_lower", "path", "trust_policy", "max_session_duration", "boundary_arn"),
+    "users": _named_principal("users", ("boundary_arn",)),
+    "roles": _named_principal("roles", ("trust_policy", "max_session_duration", "boundary_arn")),
+    # a root key (no user) is the account's
+    "access_keys": everything(
+        user("user_id"), _ROOT_KEY, columns=("status", "secret_sealed", "user_id")
     ),
-    "access_keys": AuthzTable("ROW.account_id", ("status", "secret_sealed", "user_id")),
-    "mfa_devices": AuthzTable("ROW.account_id", ("user_id", "enabled_at", "seed_sealed")),
-    "groups": AuthzTable("ROW.account_id"),
-    "group_members": AuthzTable(_via("groups", "group_id")),
-    "managed_policies": AuthzTable("ROW.account_id"),
-    "policy_versions": AuthzTable(_via("managed_policies", "policy_id")),
-    "policy_attachments": AuthzTable("ROW.account_id"),
-    "inline_policies": AuthzTable("ROW.account_id"),
-    "tags": AuthzTable("ROW.account_id"),
-    "password_policies": AuthzTable("ROW.account_id"),
-    "login_profiles": AuthzTable(
-        _via("users", "user_id"), ("password_hash", "reset_required", "password_changed_at")
+    # a device moves between users (and to none) on enable and deactivate
+    "mfa_devices": everything(account(), columns=("user_id", "enabled_at", "seed_sealed")),
+    "groups": everything(account()),
+    "group_members": everything(user("user_id")),
+    "managed_policies": everything(account()),
+    "policy_versions": everything(account(_via("managed_policies", "policy_id"))),
+    "policy_attachments": everything(*principal("principal_kind", "principal_id")),
+    "inline_policies": everything(*principal("principal_kind", "principal_id")),
+    "tags": everything(*principal("entity_kind", "entity_id")),
+    "password_policies": everything(account()),
+    "login_profiles": everything(
+        user("user_id"), columns=("password_hash", "reset_required", "password_changed_at")
     ),
-    "oidc_providers": AuthzTable("ROW.account_id"),
+    "oidc_providers": everything(account()),
     # their names and paths are in the ARNs that policies are matched against
-    "instance_profiles": AuthzTable("ROW.account_id"),
-    "server_certificates": AuthzTable("ROW.account_id", ("name", "name_lower", "path")),
-    "saml_providers": AuthzTable("ROW.account_id"),
+    "instance_profiles": everything(account()),
+    "server_certificates": everything(account(), columns=("name", "name_lower", "path")),
+    "saml_providers": everything(account()),
     # a bucket's owner and policy decide every request to it through a gateway
-    "s3_buckets": AuthzTable("ROW.account_id"),
+    "s3_buckets": everything(account()),
 }
 
 UNRELATED_TABLES: dict[str, str] = {
@@ -101,35 +145,38 @@ UNRELATED_TABLES: dict[str, str] = {
 
 
 def trigger_names(table: str) -> tuple[str, ...]:
-    """The triggers that bump the version for ``table``, by name."""
-    return tuple(f"iamd_authz_{table}_{event}" for event in ("insert", "delete", "update"))
+    """The triggers that bump versions for ``table``, by name."""
+    return tuple(_name(table, trigger) for trigger in AUTHZ_TABLES[table])
 
 
-def create_statements(dialect: str, table: str, spec: AuthzTable) -> list[str]:
-    """The DDL that makes every write to ``table`` bump its account's authz_version."""
-    insert, delete, update = trigger_names(table)
-    of = f" OF {', '.join(spec.columns)}" if spec.columns else ""
-    if dialect == "sqlite":
-        return [
-            _sqlite(insert, f"INSERT ON {table}", spec.account.replace("ROW.", "NEW.")),
-            _sqlite(delete, f"DELETE ON {table}", spec.account.replace("ROW.", "OLD.")),
-            _sqlite(update, f"UPDATE{of} ON {table}", spec.account.replace("ROW.", "NEW.")),
+def _name(table: str, trigger: Trigger) -> str:
+    return f"iamd_authz_{table}_{trigger.name}"
+
+
+def create_statements(dialect: str, table: str) -> list[str]:
+    """The DDL that makes every write to ``table`` bump the versions it changes."""
+    statements: list[str] = []
+    for trigger in AUTHZ_TABLES[table]:
+        name = _name(table, trigger)
+        event = trigger.event
+        if trigger.columns:
+            event += f" OF {', '.join(trigger.columns)}"
+        if dialect == "sqlite":
+            row = "OLD." if trigger.event == "DELETE" else "NEW."
+            body = "".join(f"{bump.replace('ROW.', row)}; " for bump in trigger.bumps)
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW BEGIN {body}END"
+            )
+            continue
+        row = "OLD." if trigger.event == "DELETE" else "NEW."
+        body = "".join(f"    {bump.replace('ROW.', row)};\n" for bump in trigger.bumps)
+        statements += [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body}    RETURN NULL;\nEND $$",
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
         ]
-    function = f"iamd_authz_{table}"
-    account = spec.account.replace("ROW.", "changed.")
-    run = f"FOR EACH ROW EXECUTE FUNCTION {function}()"
-    return [
-        f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE changed record;
-BEGIN
-    IF TG_OP = 'DELETE' THEN changed := OLD; ELSE changed := NEW; END IF;
-    UPDATE accounts SET authz_version = authz_version + 1 WHERE id = {account};
-    RETURN NULL;
-END $$""",
-        f"CREATE TRIGGER {insert} AFTER INSERT ON {table} {run}",
-        f"CREATE TRIGGER {delete} AFTER DELETE ON {table} {run}",
-        f"CREATE TRIGGER {update} AFTER UPDATE{of} ON {table} {run}",
-    ]
+    return statements
 
 
 def drop_statements(dialect: str, table: str) -> list[str]:
@@ -137,11 +184,4 @@ def drop_statements(dialect: str, table: str) -> list[str]:
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in names]
     drops = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name in names]
-    return [*drops, f"DROP FUNCTION IF EXISTS iamd_authz_{table}()"]
-
-
-def _sqlite(name: str, event: str, account: str) -> str:
-    return (
-        f"CREATE TRIGGER {name} AFTER {event} FOR EACH ROW BEGIN "
-        f"UPDATE accounts SET authz_version = authz_version + 1 WHERE id = {account}; END"
-    )
+    return [*drops, *(f"DROP FUNCTION IF EXISTS {name}()" for name in names)]

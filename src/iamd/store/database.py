@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -18,6 +18,7 @@ from sqlalchemy.pool import QueuePool
 
 from iamd.errors import ConcurrentModification
 from iamd.store.migrate import upgrade_to_head
+from iamd.store.writer_lock import WriterLock
 
 # How long a SQLite writer waits for another to finish before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -38,6 +39,7 @@ class Database:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine: Engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
+        self._writers = _writer_lock(url) if self.is_sqlite else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call on every start)."""
@@ -60,8 +62,9 @@ class Database:
         synchronous_commit=off). For the audit trail's batches of read events only.
         """
         options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
+        queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
-            with self.engine.connect().execution_options(**options) as conn, conn.begin():
+            with queued, self.engine.connect().execution_options(**options) as conn, conn.begin():
                 if not durable and not self.is_sqlite:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
@@ -84,6 +87,14 @@ def is_lost_race(error: DBAPIError) -> bool:
 
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
+
+
+def _writer_lock(url: str) -> WriterLock | None:
+    """The writers' queue of a database file (an in-memory database has no file)."""
+    path = make_url(url).database
+    if not path or path == ":memory:":
+        return None
+    return WriterLock(path)
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -57,8 +57,8 @@ accounts = Table(
     Column("root_password_hash", String(255)),
     Column("root_user_id", String(32), nullable=False),
     Column("created_at", Timestamp, nullable=False),
-    # Bumped by every write that can change a decision, so compiled policy caches
-    # know when to reload (DESIGN: "cache invalidated by a version number").
+    # Bumped by every write that can change a decision beyond one principal, so
+    # caches know when to reload (DESIGN: "cache invalidated by a version number").
     Column("authz_version", Integer, nullable=False, default=0),
 )
 
@@ -90,6 +90,8 @@ users = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("password_last_used", Timestamp),
     Column("boundary_arn", String(2048)),
+    # Bumped by writes confined to this user (see `authz_tables`).
+    Column("authz_version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("account_id", "name_lower", name="uq_users_account_name"),
     # ListPolicies counts boundary uses per page of policies: without this index
     # that count reads every user of the account.
@@ -165,6 +167,8 @@ roles = Table(
     Column("created_at", Timestamp, nullable=False),
     Column("last_used_at", Timestamp),
     Column("last_used_region", String(64)),
+    # Bumped by writes confined to this role (see `authz_tables`).
+    Column("authz_version", Integer, nullable=False, default=0, server_default="0"),
     UniqueConstraint("account_id", "name_lower", name="uq_roles_account_name"),
     Index("ix_roles_account_boundary", "account_id", "boundary_arn"),
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from iamd.errors import InvalidInput, LimitExceeded
 from iamd.store.locks import hold
@@ -22,6 +22,14 @@ Tag = tuple[str, str]
 
 _TAGS_OF = (
     select(tags.c.key, tags.c.value)
+    .where(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == bindparam("entity_id"))
+    .order_by(tags.c.position)
+)
+
+
+# What adding needs: each key's value, and the last position (rows come in order).
+_POSITIONS_OF = (
+    select(tags.c.key_lower, tags.c.value, tags.c.position)
     .where(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == bindparam("entity_id"))
     .order_by(tags.c.position)
 )
@@ -50,18 +58,19 @@ def add_tags(
     """
     check_unique_keys(new_tags)
     hold(conn, (entity_kind, entity_id))
-    current = {key.lower(): key for key, _ in tags_of(conn, entity_kind, entity_id)}
+    rows = conn.execute(_POSITIONS_OF, {"kind": entity_kind, "entity_id": entity_id}).all()
+    current = {row.key_lower: row.value for row in rows}
     added = [t for t in new_tags if t[0].lower() not in current]
     if len(current) + len(added) > MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")
     where = (tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
-    position = conn.execute(select(func.coalesce(func.max(tags.c.position), 0)).where(*where))
-    next_position = int(position.scalar_one()) + 1
+    next_position = (rows[-1].position if rows else 0) + 1
     for key, value in new_tags:
         if key.lower() in current:
-            conn.execute(
-                update(tags).where(*where, tags.c.key_lower == key.lower()).values(value=value)
-            )
+            if current[key.lower()] != value:  # the same value again changes nothing
+                conn.execute(
+                    update(tags).where(*where, tags.c.key_lower == key.lower()).values(value=value)
+                )
             continue
         conn.execute(
             insert(tags).values(

@@ -1,16 +1,21 @@
 """Per-process caches of what the store holds, never trusted across an authz write.
 
-Each entry carries the account's ``authz_version`` it was built at; the version is
-bumped by the database itself on every write that can change a decision (see
-`authz_tables`), so an entry read back at another version is simply missed. A lookup
-costs a dict access; the version costs one indexed read per request.
+Each entry carries the versions it was built at: the account's ``authz_version``, and
+for what one principal may do, that user's or role's own. The database itself bumps
+them on every write that can change a decision (see `authz_tables`), so an entry read
+back at other versions is simply missed. A lookup costs a dict access; the versions
+cost one indexed read.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Generic, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection
 
@@ -18,17 +23,27 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 _AUTHZ_VERSION_SQL = "SELECT authz_version FROM accounts WHERE id = {}"
+# The account's version and a user's or role's own, in one round trip; -1 for a
+# principal that no longer exists.
+_PRINCIPAL_VERSIONS_SQL = {
+    table: "SELECT authz_version, "
+    f"(SELECT authz_version FROM {table} WHERE id = {{0}}) FROM accounts WHERE id = {{0}}"
+    for table in ("users", "roles")
+}
+
+
+Version = int | tuple[int, int]
 
 
 class VersionedCache(Generic[K, V]):
     """A small thread-safe LRU: key → (version, value)."""
 
     def __init__(self, size: int) -> None:
-        self._entries: OrderedDict[K, tuple[int, V]] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[Version, V]] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
 
-    def get(self, key: K, version: int) -> V | None:
+    def get(self, key: K, version: Version) -> V | None:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] != version:
@@ -49,7 +64,7 @@ class VersionedCache(Generic[K, V]):
             if entry is not None:
                 self._entries[key] = (entry[0], value)
 
-    def put(self, key: K, version: int, value: V) -> None:
+    def put(self, key: K, version: Version, value: V) -> None:
         with self._lock:
             self._entries[key] = (version, value)
             self._entries.move_to_end(key)
@@ -61,6 +76,33 @@ class VersionedCache(Generic[K, V]):
             self._entries.clear()
 
 
+@dataclass
+class _Remembered:
+    """Versions already read in this phase of this request: see `read_once`."""
+
+    accounts: dict[str, int] = field(default_factory=dict)
+    principals: dict[tuple[str, str, str], tuple[int, int]] = field(default_factory=dict)
+
+
+_read: ContextVar[_Remembered | None] = ContextVar("iamd_versions", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, each version is read from the store once and then remembered.
+
+    Authenticating and authorizing a request consult several caches (the key, the
+    named entities, the compiled policies), each of which would read the same
+    versions again. The block must contain no write: a write of the request's own
+    would bump a version that is remembered here unchanged.
+    """
+    token = _read.set(_Remembered())
+    try:
+        yield
+    finally:
+        _read.reset(token)
+
+
 def authz_version(conn: Connection, account_id: str) -> int:
     """The account's authorization version, read through the driver directly.
 
@@ -68,13 +110,43 @@ def authz_version(conn: Connection, account_id: str) -> int:
     than the query. Within the request's transaction, so it is the version of the
     snapshot the request reads.
     """
+    remembered = _read.get()
+    if remembered is not None and account_id in remembered.accounts:
+        return remembered.accounts[account_id]
+    row = _fetch_one(conn, _AUTHZ_VERSION_SQL, (account_id,))
+    version = int(row[0]) if row is not None else 0
+    if remembered is not None:
+        remembered.accounts[account_id] = version
+    return version
+
+
+def principal_versions(
+    conn: Connection, account_id: str, table: str, entity_id: str
+) -> tuple[int, int]:
+    """The account's version and its user's (``table`` users) or role's (roles) own.
+
+    What a principal may do is cached at both: a write confined to it bumps its own,
+    anything shared the account's. Read through the driver, like `authz_version`.
+    """
+    remembered = _read.get()
+    if remembered is not None and (table, account_id, entity_id) in remembered.principals:
+        return remembered.principals[table, account_id, entity_id]
+    row = _fetch_one(conn, _PRINCIPAL_VERSIONS_SQL[table], (entity_id, account_id))
+    versions = (0, -1) if row is None else (int(row[0]), -1 if row[1] is None else int(row[1]))
+    if remembered is not None:
+        remembered.principals[table, account_id, entity_id] = versions
+        remembered.accounts[account_id] = versions[0]
+    return versions
+
+
+def _fetch_one(conn: Connection, sql: str, parameters: tuple[str, ...]) -> tuple[Any, ...] | None:
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     cursor = dbapi.cursor()
     try:
-        cursor.execute(_AUTHZ_VERSION_SQL.format(placeholder), (account_id,))
-        row = cursor.fetchone()
+        cursor.execute(sql.format(placeholder), parameters)
+        row: tuple[Any, ...] | None = cursor.fetchone()
     finally:
         cursor.close()
-    return int(row[0]) if row is not None else 0
+    return row

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import op
 
-from iamd.store.authz_tables import (
-    AUTHZ_TABLES,
+from iamd.store.migrations.authz_v1 import (
+    AUTHZ_TABLES_V1,
     TABLES_OF_0002,
     create_statements,
     drop_statements,
@@ -25,7 +25,7 @@ depends_on = None
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     for table in TABLES_OF_0002:
-        for statement in create_statements(dialect, table, AUTHZ_TABLES[table]):
+        for statement in create_statements(dialect, table, AUTHZ_TABLES_V1[table]):
             op.execute(statement)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from iamd.store.authz_tables import AUTHZ_TABLES, create_statements, drop_statements
+from iamd.store.migrations.authz_v1 import AUTHZ_TABLES_V1, create_statements, drop_statements
 
 revision = "0006_gateway_s3_buckets"
 down_revision = "0005_console_sessions"
@@ -35,7 +35,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_s3_buckets_account_id", "s3_buckets", ["account_id"])
     dialect = op.get_bind().dialect.name
-    for statement in create_statements(dialect, "s3_buckets", AUTHZ_TABLES["s3_buckets"]):
+    for statement in create_statements(dialect, "s3_buckets", AUTHZ_TABLES_V1["s3_buckets"]):
         op.execute(statement)
 
 
