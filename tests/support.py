@@ -255,3 +255,35 @@ def certificate_pem(*, not_after: datetime | None = None) -> str:
         .sign(key, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """An HTTP answer read off a socket as it came: status, headers (lowercased), body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def exchange(port: int, data: bytes) -> bytes:
+    """Send bytes as they are, say nothing more, and read whatever comes back."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        sock.shutdown(socket.SHUT_WR)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def read_reply(reply: bytes) -> RawReply:
+    """The first answer in ``reply``, its body cut at its Content-Length."""
+    head, _, rest = reply.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = int(headers.get("content-length", len(rest)))
+    return RawReply(int(status_line.split(" ")[1]), headers, rest[:length])

@@ -65,6 +65,12 @@ class MissingParameter(ClientError):
     code = "MissingParameter"
 
 
+class InvalidQueryParameter(ClientError):
+    """A request that does not follow the Query protocol's standard (AWS's common error)."""
+
+    code = "InvalidQueryParameter"
+
+
 class MalformedQueryString(ClientError):
     code = "MalformedQueryString"
     status = 404

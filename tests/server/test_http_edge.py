@@ -11,13 +11,15 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from xml.etree import ElementTree
 
 import pytest
 
-from support import IamdServer, first_traceback, start_server
+from support import IamdServer, first_traceback, read_reply, start_server
 
 XML_ERROR = re.compile(rb"^<ErrorResponse xmlns=\"https://iam\.amazonaws\.com/doc/2010-05-08/\">")
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
+NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
 
 
 @pytest.fixture(scope="module")
@@ -117,12 +119,98 @@ BAD_TRAFFIC = [
 def test_bad_traffic_gets_an_answer_and_no_traceback(
     edge_server: IamdServer, traffic: bytes
 ) -> None:
-    reply = raw(edge_server, traffic)
-    status_line, _, rest = reply.partition(b"\r\n")
-    if status_line.startswith(b"HTTP/1.1 4") and b"text/xml" in rest.partition(b"\r\n\r\n")[0]:
-        assert XML_ERROR.search(rest.partition(b"\r\n\r\n")[2])
-    assert not status_line.startswith(b"HTTP/1.1 5"), reply[:300]
+    reply = read_reply(raw(edge_server, traffic))
+    assert 400 <= reply.status < 500, reply
+    assert reply.headers["content-type"].startswith("text/xml"), reply
+    assert XML_ERROR.match(reply.body), reply
     assert answer(edge_server, "GET", "/healthz", None)[0] == 200
+
+
+HOST = b"Host: x\r\n"
+# Each is refused by the HTTP server before any app sees it: (bytes, what the answer says).
+MALFORMED = {
+    "garbage request line": (b"\x00\x01\x02 not http\r\n\r\n", "not a valid HTTP/1.1"),
+    "request line without target": (b"GET\r\n" + HOST + b"\r\n", "not a valid HTTP/1.1"),
+    "control byte in a header name": (
+        b"GET / HTTP/1.1\r\n" + HOST + b"X\x01Y: z\r\n\r\n",
+        "not a valid HTTP/1.1",
+    ),
+    "non-ASCII byte in the target": (b"GET /\xff HTTP/1.1\r\n" + HOST + b"\r\n", "not a valid"),
+    "no Host in HTTP/1.1": (b"GET / HTTP/1.1\r\n\r\n", "not a valid HTTP/1.1"),
+    # Never completed, so h11 sees the head grow past its limit.
+    "header over the limit": (
+        b"GET / HTTP/1.1\r\n" + HOST + b"X-Big: " + b"a" * 20_000,
+        "header section is larger than the server accepts",
+    ),
+    "Content-Length and Transfer-Encoding": (
+        b"POST / HTTP/1.1\r\n" + HOST + FORM
+        + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "both Content-Length and Transfer-Encoding",
+    ),
+    "two Content-Lengths": (
+        b"POST / HTTP/1.1\r\n" + HOST + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        "not a valid HTTP/1.1",
+    ),
+    "Transfer-Encoding gzip": (
+        b"POST / HTTP/1.1\r\n" + HOST + b"Transfer-Encoding: gzip\r\n\r\n",
+        "Transfer-Encoding is not supported",
+    ),
+    "bad chunk size": (
+        b"POST / HTTP/1.1\r\n" + HOST + FORM + b"Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n",
+        "not a valid HTTP/1.1",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MALFORMED)
+def test_malformed_http_gets_aws_xml_and_one_log_line(edge_server: IamdServer, name: str) -> None:
+    traffic, says = MALFORMED[name]
+    before = edge_server.log()
+    reply = read_reply(raw(edge_server, traffic))
+    assert reply.status == 400, reply
+    assert reply.headers["content-type"].startswith("text/xml"), reply
+    assert reply.headers["connection"] == "close", reply
+    error = ElementTree.fromstring(reply.body).find(f"{NS}Error")
+    assert error is not None, reply
+    assert error.findtext(f"{NS}Code") == "InvalidQueryParameter"
+    assert error.findtext(f"{NS}Type") == "Sender"
+    assert says in (error.findtext(f"{NS}Message") or ""), reply
+    request_id = ElementTree.fromstring(reply.body).findtext(f"{NS}RequestId")
+    assert request_id and request_id == reply.headers["x-amzn-requestid"]
+    time.sleep(0.2)
+    added = edge_server.log()[len(before) :].splitlines()
+    # One line: the server's, or, when the app was reading the body, the app's hang-up.
+    assert len(added) == 1, added
+    assert "sent a malformed HTTP request" in added[0] or "disconnected before" in added[0]
+
+
+def test_a_malformed_chunk_after_the_answer_closes_without_a_traceback(
+    edge_server: IamdServer,
+) -> None:
+    # The 413 goes out once the body passes the limit; the garbage chunk comes after it.
+    chunk = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"
+    head = b"POST / HTTP/1.1\r\n" + HOST + FORM + b"Transfer-Encoding: chunked\r\n\r\n"
+    before = edge_server.log()
+    reply = raw(edge_server, head + chunk * 13 + b"zz\r\n")
+    first = read_reply(reply)
+    assert first.status == 413 and XML_ERROR.match(first.body), first
+    assert reply.count(b"HTTP/1.1 ") == 1, reply[-300:]  # nothing follows an answer given
+    time.sleep(0.2)
+    added = edge_server.log()[len(before) :]
+    assert first_traceback(added) is None, added
+    assert len(added.splitlines()) <= 1, added
+
+
+@pytest.mark.parametrize("protocol", [b"websocket", b"h2c"])
+def test_an_upgrade_request_is_answered_as_plain_http_and_logs_nothing(
+    edge_server: IamdServer, protocol: bytes
+) -> None:
+    before = edge_server.log()
+    upgrade = b"Connection: Upgrade\r\nUpgrade: " + protocol + b"\r\n"
+    reply = read_reply(raw(edge_server, b"GET /healthz HTTP/1.1\r\n" + HOST + upgrade + b"\r\n"))
+    assert (reply.status, reply.body) == (200, b"ok")
+    time.sleep(0.2)
+    assert edge_server.log()[len(before) :] == ""
 
 
 def test_the_log_of_all_that_holds_no_traceback(edge_server: IamdServer) -> None:

@@ -97,6 +97,7 @@ def gateway(
     """Authenticate and authorize requests with iamd's policies, and forward the allowed."""
     import uvicorn  # only here: other commands need none of the data plane
 
+    from iamd.cli.gateway_edge import ApiProtocol, S3Protocol
     from iamd.cli.settings import Settings, open_store, trail_settings
 
     if bool(upstream_access_key_id) != bool(upstream_secret_access_key):
@@ -117,7 +118,8 @@ def gateway(
         options = ApiOptions(api_id, stage, account_id, region, resource_policy)
         app = _api_app(db, sealer, upstream_url, options, trail_settings(settings))
     click.echo(f"iamd: gateway for {service} on http://{host}:{port} → {upstream_url}")
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    protocol = S3Protocol if service == "s3" else ApiProtocol
+    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=protocol)
 
 
 def _s3_app(

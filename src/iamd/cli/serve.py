@@ -15,6 +15,7 @@ from iamd import root_login
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
 from iamd.audit.trail import Trail
 from iamd.cli.asgi import create_combined_app
+from iamd.cli.http_edge import IamProtocol
 from iamd.cli.root_login import link_text
 from iamd.cli.settings import Settings, open_store, trail_settings
 from iamd.clock import SystemClock
@@ -70,6 +71,7 @@ def run_server(
         workers=workers if workers > 1 else None,
         log_level=log_level,
         access_log=False,
+        http=IamProtocol,
     )
 
 

@@ -130,6 +130,11 @@ def error_response(error: ApiError, request_id: str, *, close: bool = False) -> 
     return Response(error.body(), error.status, headers, "application/json")
 
 
+def malformed_http(status_hint: int, reason: str) -> Response:
+    """API Gateway's error for a request that is not HTTP/1.1 as the server reads it."""
+    return error_response(ApiError("BadRequestException", 400, reason), ids.request_id())
+
+
 async def _answer(gateway: ApiGateway, request: Request, request_id: str) -> Response:
     invocation = await _read(gateway, request, request_id)
     caller = await run_in_threadpool(_authorize, gateway, invocation)

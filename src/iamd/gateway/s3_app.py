@@ -31,7 +31,7 @@ from iamd.gateway import bucket_policies
 from iamd.gateway.body import read_all
 from iamd.gateway.request_head import has_body
 from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
-from iamd.gateway.s3_errors import S3Error
+from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
 from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
@@ -87,6 +87,17 @@ def error_response(error: S3Error, request_id: str, *, close: bool = False) -> R
     if close:
         headers["connection"] = "close"
     return Response(error.xml(request_id), error.status, headers, "application/xml")
+
+
+def malformed_http(status_hint: int, reason: str) -> Response:
+    """S3's error for a request that is not HTTP/1.1 as the server reads it."""
+    if status_hint == 431:
+        error = S3Error("RequestHeaderSectionTooLarge", 400, reason)
+    elif status_hint == 501:
+        error = not_implemented("Transfer-Encoding")
+    else:
+        error = S3Error("InvalidRequest", 400, reason)
+    return error_response(error, ids.request_id())
 
 
 async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Response:

@@ -6,6 +6,18 @@ not even as character references. PostgreSQL refuses U+0000 in text, a subset. S
 request value holding any of them is refused once, here, whatever the backend; and
 text the server writes itself (an error message quoting the request) has them
 replaced.
+
+The wording is AWS's shape with iamd's own constraint text, and says so: no record
+of what AWS answers for U+0000 (or another of these) in a member the model gives no
+pattern (``PolicyArn``, ``PermissionsBoundary``, a ``Marker``) was found, in AWS's
+API reference and common errors, the real AWS responses LocalStack's parity tests
+recorded (their invalid-character cases are pattern failures of tag keys), or the
+issue trackers and code of moto, botocore and LocalStack. So the refusal is
+a ValidationError, 400, worded as AWS words a failed constraint ("1 validation error
+detected: Value at 'policyArn' failed to satisfy constraint: Member must contain only
+characters that XML 1.0 allows"). Where the model's pattern already refuses the
+value, the pattern's failure is reported alone, which is what AWS was recorded to
+answer. Replace the constraint text if a real answer is ever recorded.
 """
 
 from __future__ import annotations

@@ -27,11 +27,9 @@ from iamd import ids
 from iamd.auth.asgi_request import http_request as asgi_http_request
 from iamd.auth.asgi_request import request_meta
 from iamd.errors import MethodNotAllowed, RequestEntityTooLarge, ServiceError
-from iamd.protocol import serialize_error
-from iamd.server.edge import ClientDisconnect, client_gone, every_method, read_body
+from iamd.server.edge import ClientDisconnect, client_gone, every_method, read_body, xml_error
 from iamd.server.pipeline import (
     MAX_BODY_BYTES,
-    XML_CONTENT_TYPE,
     Server,
     answer,
     receive,
@@ -46,13 +44,15 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
 
     async def endpoint(request: Request) -> Response:
         if request.method not in API_METHODS:
-            return _error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
+            return xml_error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
         try:
             body = await read_body(request, MAX_BODY_BYTES)
         except ClientDisconnect:
             return client_gone(request)
         if body is None:
-            return _error(RequestEntityTooLarge("Request body exceeds the maximum allowed size."))
+            return xml_error(
+                RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
+            )
         request_id = ids.request_id()
         http_request = asgi_http_request(request.scope, body)
         meta = request_meta(request.scope)
@@ -133,16 +133,4 @@ def _http_response(answer: PipelineResponse) -> Response:
         status_code=answer.status,
         media_type=answer.content_type,
         headers={"x-amzn-RequestId": answer.request_id},
-    )
-
-
-def _error(error: ServiceError, *, headers: dict[str, str] | None = None) -> Response:
-    """AWS's XML error envelope for a request refused before the pipeline reads it."""
-    request_id = ids.request_id()
-    status, body = serialize_error(error, request_id)
-    return Response(
-        body,
-        status_code=status,
-        media_type=XML_CONTENT_TYPE,
-        headers={"x-amzn-RequestId": request_id, **(headers or {})},
     )

@@ -5,6 +5,9 @@
 an error of ours: `client_gone` logs one line and gives the answer nobody will read,
 so a client cannot fill the log with tracebacks by hanging up. `every_method` lets an
 endpoint answer any HTTP method itself (Starlette would answer a plain-text 405).
+`xml_error` is AWS's XML error for a request refused before the pipeline reads it;
+`malformed_http` is the one for bytes that are not an HTTP request at all, which the
+HTTP server (`iamd.cli.http_edge`) answers before any app sees them.
 """
 
 from __future__ import annotations
@@ -17,7 +20,19 @@ from starlette.responses import Response
 from starlette.routing import request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["ClientDisconnect", "client_gone", "every_method", "read_body"]
+from iamd import ids
+from iamd.errors import InvalidQueryParameter, ServiceError
+from iamd.protocol import serialize_error
+from iamd.server.pipeline import XML_CONTENT_TYPE
+
+__all__ = [
+    "ClientDisconnect",
+    "client_gone",
+    "every_method",
+    "malformed_http",
+    "read_body",
+    "xml_error",
+]
 
 log = logging.getLogger("iamd.request")
 
@@ -65,3 +80,25 @@ class _AnyMethod:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._app(scope, receive, send)
+
+
+def xml_error(error: ServiceError, *, headers: dict[str, str] | None = None) -> Response:
+    """AWS's XML error envelope for a request refused before the pipeline reads it."""
+    request_id = ids.request_id()
+    status, body = serialize_error(error, request_id)
+    return Response(
+        body,
+        status_code=status,
+        media_type=XML_CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
+    )
+
+
+def malformed_http(status_hint: int, reason: str) -> Response:
+    """The answer to a request that is not HTTP/1.1 as the server reads it.
+
+    IAM documents no HTTP-level error, so every such request gets the common error for
+    a request that does not follow the Query protocol's standard, with its 400 (HTTP's
+    own hint, 431 or 501, would be no AWS status for these).
+    """
+    return xml_error(InvalidQueryParameter(reason))
