@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from iamd.cli.settings import audit_trail_options
+from iamd.cli.settings import audit_trail_options, proxy_option
 
 if TYPE_CHECKING:  # the data plane is imported only when the command runs
     from starlette.applications import Starlette
@@ -73,6 +73,7 @@ class ApiOptions:
     help="execute-api: the API's resource policy (JSON).",
 )
 @audit_trail_options("every decision, as a data event,")
+@proxy_option
 @click.option("--log-level", default="info", show_default=True)
 def gateway(
     service: str,
@@ -92,6 +93,7 @@ def gateway(
     resource_policy: Path | None,
     audit_trail: bool,
     audit_retention_days: int,
+    forwarded_allow_ips: str,
     log_level: str,
 ) -> None:
     """Authenticate and authorize requests with iamd's policies, and forward the allowed."""
@@ -119,7 +121,15 @@ def gateway(
         app = _api_app(db, sealer, upstream_url, options, trail_settings(settings))
     click.echo(f"iamd: gateway for {service} on http://{host}:{port} → {upstream_url}")
     protocol = S3Protocol if service == "s3" else ApiProtocol
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=protocol)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        http=protocol,
+        forwarded_allow_ips=forwarded_allow_ips,
+    )
 
 
 def _s3_app(

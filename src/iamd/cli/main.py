@@ -12,7 +12,7 @@ import click
 from iamd.cli.audit import audit
 from iamd.cli.gateway import gateway
 from iamd.cli.policy import policy
-from iamd.cli.settings import Settings, audit_trail_options, open_store
+from iamd.cli.settings import Settings, audit_trail_options, open_store, proxy_option
 from iamd.cli.simulate import simulate
 
 
@@ -55,6 +55,7 @@ def main() -> None:
     help="Sign-ups allowed per client address and hour, when open.",
 )
 @audit_trail_options("every request")
+@proxy_option
 @click.option("--log-level", default="info", show_default=True)
 def serve(
     host: str,
@@ -69,6 +70,7 @@ def serve(
     signups_per_hour: int,
     audit_trail: bool,
     audit_retention_days: int,
+    forwarded_allow_ips: str,
     log_level: str,
 ) -> None:
     """Serve IAM, STS and CloudTrail's LookupEvents on one endpoint."""
@@ -95,6 +97,7 @@ def serve(
         bootstrap=bootstrap if all(bootstrap) else None,
         console=ConsoleSettings(is_signup_open=signup == "open", signups_per_hour=signups_per_hour),
         log_level=log_level,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -43,6 +43,7 @@ def run_server(
     bootstrap: tuple[str | None, str | None, str | None] | None,
     console: ConsoleSettings,
     log_level: str,
+    forwarded_allow_ips: str = "127.0.0.1",
 ) -> None:
     db, sealer = open_store(settings)
     clock = SystemClock()
@@ -72,6 +73,7 @@ def run_server(
         log_level=log_level,
         access_log=False,
         http=IamProtocol,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -69,3 +69,21 @@ def audit_trail_options(what: str) -> Callable[[Command], Command]:
         )(command)
 
     return decorate
+
+
+def proxy_option(command: Command) -> Command:
+    """``--forwarded-allow-ips``: whose ``X-Forwarded-For`` names the real client.
+
+    The client's address decides ``aws:SourceIp``, the audit trail's
+    ``sourceIPAddress`` and the console's per-address sign-in throttle. Behind a
+    reverse proxy on another host every request would seem to come from the proxy (one
+    guesser could lock a user out for everyone); naming the proxy here makes its
+    header believed. Nobody else's is.
+    """
+    return click.option(
+        "--forwarded-allow-ips",
+        envvar="IAMD_FORWARDED_ALLOW_IPS",
+        default="127.0.0.1",
+        show_default=True,
+        help="Proxies whose X-Forwarded-For gives the client's address (comma-separated, or *).",
+    )(command)
