@@ -23,8 +23,8 @@ from starlette.responses import Response, StreamingResponse
 
 from iamd.gateway import delete_objects
 from iamd.gateway.body import (
-    STREAMING_PAYLOAD,
-    TRAILER_PAYLOAD,
+    CHUNKED_PAYLOADS,
+    TRAILER_PAYLOADS,
     UNSIGNED_PAYLOAD,
     read_all,
     verified,
@@ -91,7 +91,7 @@ async def _send(
     if "x-amz-copy-source" in headers:
         source = copy_source(headers["x-amz-copy-source"])
         headers["x-amz-copy-source"] = canonical_copy_source(source)
-    if admitted.s3_caller.payload == TRAILER_PAYLOAD:  # its checksum was the trailer's
+    if admitted.s3_caller.payload in TRAILER_PAYLOADS:  # its checksum was the trailer's
         headers.pop("x-amz-sdk-checksum-algorithm", None)
     content, length, payload = await _body(admitted, request, body)
     upstream = gateway.upstream
@@ -119,11 +119,11 @@ async def _body(
 
 
 def _is_hash(claim: str) -> bool:
-    return claim not in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD, TRAILER_PAYLOAD)
+    return claim != UNSIGNED_PAYLOAD and claim not in CHUNKED_PAYLOADS
 
 
 def _declared_length(headers: Mapping[str, str], claim: str, method: str) -> int | None:
-    if claim in (STREAMING_PAYLOAD, TRAILER_PAYLOAD):
+    if claim in CHUNKED_PAYLOADS:
         return decoded_length(headers)
     value = headers.get("content-length")
     if value is not None:
