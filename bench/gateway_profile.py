@@ -1,6 +1,7 @@
 """Where one small S3 GET through the gateway spends its time, stage by stage, in process.
 
-    .venv/bin/python bench/gateway_profile.py [--gets 500] [--cprofile]
+    .venv/bin/python bench/gateway_profile.py [--gets 500] [--cprofile [--sort tottime]]
+                                              [--no-audit-trail]
 
 `iamd serve` and moto's S3 server run as processes (as in `gateway_bench.py`); the
 gateway's own stages run here, in this process, on one event loop, each timed alone
@@ -67,12 +68,14 @@ async def _no_body() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def gateway_of(data_dir: str, moto_port: int) -> S3Gateway:
+def gateway_of(data_dir: str, moto_port: int, *, trail: bool) -> S3Gateway:
     db = Database(Settings(data_dir=Path(data_dir)).url)
     sealer = Sealer(load_master_key(Path(data_dir)))
     upstream = Upstream(f"http://127.0.0.1:{moto_port}", UpstreamCredentials(*UPSTREAM_KEY))
     clock = SystemClock()
-    return S3Gateway(db, sealer, clock, upstream, ("localhost",), Trail(db, clock, TrailSettings()))
+    return S3Gateway(
+        db, sealer, clock, upstream, ("localhost",), Trail(db, clock, TrailSettings(enabled=trail))
+    )
 
 
 Timings = tuple[list[float], list[float]]  # (wall-clock seconds, CPU seconds) per request
@@ -161,6 +164,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gets", type=int, default=500)
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--no-audit-trail", dest="audit_trail", action="store_false")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: tottime, …")
     options = parser.parse_args()
     ports = {"iamd": free_port(), "moto": free_port(), "gateway": free_port()}
     data_dir = tempfile.mkdtemp(prefix="iamd-gateway-profile-")
@@ -181,7 +186,7 @@ def main() -> None:
                  "--log-level", "warning"]))  # fmt: skip
         wait_ready(f"http://127.0.0.1:{ports['gateway']}/_iamd/health")
         key = setup(ports)
-        gateway = gateway_of(data_dir, ports["moto"])
+        gateway = gateway_of(data_dir, ports["moto"], trail=options.audit_trail)
         scope = scope_of(ports["gateway"], s3_headers(ports["gateway"], "GET", PATH, key))
         found = asyncio.run(stages(gateway, scope, ports["moto"], options.gets))
         print(f"one small GET, in process, {options.gets} times each")
@@ -189,7 +194,7 @@ def main() -> None:
         if options.cprofile:
             profiler = cProfile.Profile()
             asyncio.run(profiled_app(gateway, scope, options.gets, profiler))
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profiler).sort_stats(options.sort).print_stats(30)
     finally:
         for process in started:
             process.terminate()
