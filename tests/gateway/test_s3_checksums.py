@@ -306,3 +306,19 @@ def test_boto3_reads_bad_digest_for_a_body_changed_after_its_checksum(
     assert caught.value.response["Error"]["Code"] == "BadDigest"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert stored(upstream, bucket, "c") is None
+
+
+def test_an_unsigned_trailer_is_taken_only_for_object_data(
+    s3_gateway: GatewayProcess, credential: tuple[str, str], bucket: str, upstream: Any
+) -> None:
+    upstream.put_object(Bucket=bucket, Key="tagged", Body=b"x")
+    document = b"<Tagging><TagSet><Tag><Key>a</Key><Value>b</Value></Tag></TagSet></Tagging>"
+    trailer = "x-amz-checksum-crc32"
+    value = checksum_of(trailer, document)
+    body = b"%x\r\n" % len(document) + document + f"\r\n0\r\n{trailer}:{value}\r\n\r\n".encode()
+    host, path = f"127.0.0.1:{s3_gateway.port}", f"/{bucket}/tagged?tagging"
+    headers = upload_headers(credential, host, path, UNSIGNED_TRAILER, trailer, document, len(body))
+    answer = send_raw(s3_gateway, "PUT", path, headers, body)
+    assert answer.status == 400 and code_of(answer.body) == "InvalidRequest"
+    assert b"The value of x-amz-content-sha256 header is invalid." in answer.body
+    assert upstream.get_object_tagging(Bucket=bucket, Key="tagged")["TagSet"] == []
