@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -170,5 +172,19 @@ def test_an_answer_sent_before_the_whole_body_is_read_is_the_answer() -> None:
         )
         assert (response.status_code, await response.aread()) == (400, b"too big")
         server.close()
+
+    asyncio.run(main())
+
+
+def test_an_https_upstream_is_reached_over_verified_tls(tls_gateway: Any) -> None:
+    trusted = ssl.create_default_context(cafile=str(tls_gateway.certificate))
+
+    async def main() -> None:
+        client = UpstreamClient(tls=trusted)
+        response = await client.send("GET", f"{tls_gateway.endpoint}/_iamd/health", {}, None)
+        assert (response.status_code, await response.aread()) == (200, b"ok")
+        await client.aclose()
+        with pytest.raises(UpstreamError):  # a certificate nothing vouches for
+            await UpstreamClient().send("GET", f"{tls_gateway.endpoint}/_iamd/health", {}, None)
 
     asyncio.run(main())

@@ -103,11 +103,17 @@ class UpstreamResponse:
 class UpstreamClient:
     """Connections to the upstream, kept alive between requests when it allows."""
 
-    def __init__(self, *, connect_timeout: float = 10.0, read_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 60.0,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         self._idle: dict[_Origin, list[_Connection]] = {}
-        self._tls = ssl.create_default_context()
+        self._tls = tls or ssl.create_default_context()  # the system's trusted CAs
 
     async def send(
         self,
@@ -119,9 +125,12 @@ class UpstreamClient:
         parts = urlsplit(url)
         origin = _origin_of(parts.scheme, parts.hostname or "", parts.port)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        request = h11.Request(
-            method=method, target=target, headers=_head(parts.netloc, headers, body)
-        )
+        try:
+            request = h11.Request(
+                method=method, target=target, headers=_head(parts.netloc, headers, body)
+            )
+        except h11.ProtocolError as error:  # a header h11 will not send
+            raise UpstreamError(str(error)) from error
         connection, was_idle = await self._connection_to(origin)
         try:
             head = await self._exchange(connection, request, body)
