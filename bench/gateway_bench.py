@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import http.client
+import os
 import statistics
 import subprocess
 import sys
@@ -65,6 +66,12 @@ def latencies(port: int, path: str, headers: dict[str, str], count: int) -> list
         assert answer.status == 200, answer.status
     connection.close()
     return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:
@@ -160,13 +167,17 @@ def report(options: argparse.Namespace, ports: dict[str, int], gateway_pid: int)
     path = f"/{BUCKET}/small.bin"
     direct = latencies(ports["moto"], path, s3_headers(ports["moto"], "GET", path, UPSTREAM_KEY),
                        options.gets)  # fmt: skip
+    cpu_before = cpu_seconds(gateway_pid)
     through = latencies(ports["gateway"], path, s3_headers(ports["gateway"], "GET", path, key),
                         options.gets)  # fmt: skip
+    gateway_cpu = (cpu_seconds(gateway_pid) - cpu_before) / options.gets
     print(f"small GET, {options.gets} sequential requests (ms)")
     for name, found in (("upstream directly", direct), ("through the gateway", through)):
         p50, p95 = statistics.median(found) * 1000, statistics.quantiles(found, n=20)[18] * 1000
         print(f"  {name:22} p50 {p50:6.2f}  p95 {p95:6.2f}")
     print(f"  ratio p50 {statistics.median(through) / statistics.median(direct):.2f}")
+    print(f"  the gateway's CPU time per GET {gateway_cpu * 1000:.2f} ms (steadier than the")
+    print("  wall clock when other work shares the machine)")
     size = options.upload_mb
     big = f"/{BUCKET}/big.bin"
     direct_s = upload(ports["moto"], big, s3_headers(ports["moto"], "PUT", big, UPSTREAM_KEY), size)

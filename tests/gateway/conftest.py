@@ -4,11 +4,21 @@ and clients for both."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import ssl
+import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from gateway_support import (
     EchoUpstream,
@@ -62,3 +72,97 @@ def echo() -> Iterator[EchoUpstream]:
     upstream = EchoUpstream()
     yield upstream
     upstream.stop()
+
+
+class TlsRelay:
+    """HTTPS in front of the gateway, relaying the bytes as they are.
+
+    boto3 and the AWS CLI send a checksum as an aws-chunked trailer only over HTTPS
+    (botocore's ``httpchecksum``): this is how a test sees them do it, unchanged.
+    """
+
+    def __init__(self, target_port: int, directory: Path) -> None:
+        self.certificate = directory / "relay.pem"
+        key = directory / "relay-key.pem"
+        _self_signed(self.certificate, key)
+        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._context.load_cert_chain(self.certificate, key)
+        self._target_port = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            secure = self._context.wrap_socket(client, server_side=True)
+        except (ssl.SSLError, OSError):
+            client.close()
+            return
+        target = socket.create_connection(("127.0.0.1", self._target_port))
+        threading.Thread(target=_pump, args=(target, secure), daemon=True).start()
+        _pump(secure, target)
+
+    def stop(self) -> None:
+        self._listener.close()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    """Copy until either side closes, then close both."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for each in (source, sink):
+            with contextlib.suppress(OSError):
+                each.close()
+
+
+def _self_signed(certificate: Path, key_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+
+
+@pytest.fixture(scope="session")
+def tls_gateway(
+    s3_gateway: GatewayProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TlsRelay]:
+    relay = TlsRelay(s3_gateway.port, tmp_path_factory.mktemp("tls"))
+    yield relay
+    relay.stop()

@@ -9,8 +9,10 @@ the body's bytes, released only when it is safe to release them:
   receives all of it (it sees a request cut short, which it drops);
 - ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD``: a chunk's data goes on only after its chunk
   signature matched (`iamd.auth.chunks`), decoded from aws-chunked;
-- ``STREAMING-UNSIGNED-PAYLOAD-TRAILER``: decoded from aws-chunked, the last piece held
-  back until the trailing checksum (CRC32, SHA-1 or SHA-256) matches;
+- ``STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER`` and ``STREAMING-UNSIGNED-PAYLOAD-
+  TRAILER``: decoded from aws-chunked (chunk signatures checked, for the first), the
+  last piece held back until the trailer's signature (for the first) and the checksum
+  it carries (`checksums`: any of S3's algorithms) match;
 - ``UNSIGNED-PAYLOAD``: the body as it comes (the signer chose not to cover it).
 
 `read_all` reads a small body whole before anything is decided or forwarded, for the
@@ -19,23 +21,25 @@ operations whose body is part of the decision.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Protocol
 
-from iamd.auth.chunks import ChunkFormatError, SignedChunks, TrailerChunks
+from iamd.auth.chunks import AwsChunks, ChunkFormatError, TrailerFormatError
 from iamd.errors import SignatureDoesNotMatch
-from iamd.gateway.s3_errors import SIGNATURE_MISMATCH, S3Error
+from iamd.gateway import checksums
+from iamd.gateway.checksums import checksum_for
+from iamd.gateway.s3_errors import SIGNATURE_MISMATCH, S3Error, malformed_trailer
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+SIGNED_TRAILER_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 TRAILER_PAYLOAD = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
-# The trailing checksums the gateway can check itself (CRC32C and CRC64NVME need
-# libraries iamd does not carry: a body sent with them is refused, not passed unchecked).
-CHECKSUMS: dict[str, Callable[[], _Checksum]] = {}
+# The claims whose body is aws-chunked; the last two end in a trailer (x-amz-trailer).
+CHUNKED_PAYLOADS = frozenset({STREAMING_PAYLOAD, SIGNED_TRAILER_PAYLOAD, TRAILER_PAYLOAD})
+TRAILER_PAYLOADS = frozenset({SIGNED_TRAILER_PAYLOAD, TRAILER_PAYLOAD})
 
 
 class PayloadCheck(Protocol):
@@ -80,71 +84,25 @@ class UnsignedCheck:
         return b""
 
 
-class ChunkSignatureCheck:
-    """aws-chunked data, released chunk by chunk once each chunk signature holds."""
+class ChunkedCheck:
+    """aws-chunked data, released as its chunks are verified (`iamd.auth.chunks`).
 
-    def __init__(self, chunks: SignedChunks) -> None:
-        self._chunks = chunks
+    With a trailer, the last piece is held back until the trailer (its signature, when
+    the chunks are signed, and the checksum it carries) has been checked against the
+    data, so an upstream never receives all of a body whose trailer fails.
+    """
 
-    def update(self, data: bytes) -> list[bytes]:
-        try:
-            return self._chunks.feed(data)
-        except SignatureDoesNotMatch:
-            raise S3Error("SignatureDoesNotMatch", 403, SIGNATURE_MISMATCH) from None
-        except ChunkFormatError as error:
-            raise S3Error(
-                "IncompleteBody", 400, f"The request body is malformed: {error}."
-            ) from None
-
-    def finish(self) -> bytes:
-        try:
-            self._chunks.finish()
-        except ChunkFormatError as error:
-            raise S3Error(
-                "IncompleteBody", 400, f"The request body is malformed: {error}."
-            ) from None
-        return b""
-
-
-class _Checksum(Protocol):
-    def update(self, data: bytes) -> None: ...
-    def digest(self) -> bytes: ...
-
-
-class _Crc32:
-    def __init__(self) -> None:
-        self._value = 0
-
-    def update(self, data: bytes) -> None:
-        self._value = zlib.crc32(data, self._value)
-
-    def digest(self) -> bytes:
-        return self._value.to_bytes(4, "big")
-
-
-CHECKSUMS.update(
-    {
-        "x-amz-checksum-crc32": _Crc32,
-        "x-amz-checksum-sha1": lambda: hashlib.sha1(),
-        "x-amz-checksum-sha256": lambda: hashlib.sha256(),
-    }
-)
-
-
-class TrailerChecksumCheck:
-    """Unsigned aws-chunked data whose trailing checksum must match before the last piece goes."""
-
-    def __init__(self, chunks: TrailerChunks, trailer: str) -> None:
+    def __init__(self, chunks: AwsChunks, trailer: str | None) -> None:
         self._chunks = chunks
         self._trailer = trailer
-        self._checksum = CHECKSUMS[trailer]()
+        self._checksum = checksum_for(trailer) if trailer is not None else None
         self._held = b""
 
     def update(self, data: bytes) -> list[bytes]:
-        try:
+        with _decoding_errors():
             pieces = self._chunks.feed(data)
-        except ChunkFormatError as error:
-            raise _incomplete(error) from None
+        if self._checksum is None:
+            return pieces
         released = []
         for piece in pieces:
             self._checksum.update(piece)
@@ -154,24 +112,25 @@ class TrailerChecksumCheck:
         return released
 
     def finish(self) -> bytes:
-        try:
+        with _decoding_errors():
             self._chunks.finish()
-        except ChunkFormatError as error:
-            raise _incomplete(error) from None
-        claimed = self._chunks.trailers.get(self._trailer)
-        computed = base64.b64encode(self._checksum.digest()).decode()
-        if claimed is None or not hmac.compare_digest(claimed, computed):
-            raise S3Error(
-                "BadDigest",
-                400,
-                f"The {self._trailer.removeprefix('x-amz-checksum-').upper()} you specified "
-                "did not match the calculated checksum.",
-            )
+        if self._trailer is not None and self._checksum is not None:
+            claimed = self._chunks.trailers[self._trailer]
+            checksums.verify(self._trailer, claimed, self._checksum.digest())
         return self._held
 
 
-def _incomplete(error: ChunkFormatError) -> S3Error:
-    return S3Error("IncompleteBody", 400, f"The request body is malformed: {error}.")
+@contextmanager
+def _decoding_errors() -> Iterator[None]:
+    """The decoder's errors, as S3's."""
+    try:
+        yield
+    except SignatureDoesNotMatch:
+        raise S3Error("SignatureDoesNotMatch", 403, SIGNATURE_MISMATCH) from None
+    except TrailerFormatError:
+        raise malformed_trailer() from None
+    except ChunkFormatError as error:
+        raise S3Error("IncompleteBody", 400, f"The request body is malformed: {error}.") from None
 
 
 async def verified(stream: AsyncIterator[bytes], check: PayloadCheck) -> AsyncIterator[bytes]:

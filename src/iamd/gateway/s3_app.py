@@ -35,6 +35,7 @@ from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
 from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
+from iamd.gateway.upstream_client import UpstreamError
 
 log = logging.getLogger("iamd.gateway")
 
@@ -56,7 +57,7 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
         except ClientDisconnect:
             incomplete = S3Error("IncompleteBody", 400, "The request body is incomplete.")
             return error_response(incomplete, request_id)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, UpstreamError):
             log.warning("upstream request %s failed", request_id, exc_info=True)
             unavailable = S3Error("ServiceUnavailable", 503, "The upstream is unavailable.")
             return error_response(unavailable, request_id)

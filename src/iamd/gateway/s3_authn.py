@@ -23,23 +23,31 @@ from sqlalchemy import Connection
 from iamd.arn import partition_for_region
 from iamd.auth.authenticate import authenticate_with
 from iamd.auth.caller import Caller, anonymous_caller
-from iamd.auth.chunks import SignedChunks, TrailerChunks
+from iamd.auth.chunks import AwsChunks, SignatureChain
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.auth.sigv4_parse import amz_date
 from iamd.auth.sigv4_s3 import verify_s3_signature
 from iamd.errors import ServiceError
 from iamd.gateway.body import (
-    CHECKSUMS,
+    CHUNKED_PAYLOADS,
+    SIGNED_TRAILER_PAYLOAD,
     STREAMING_PAYLOAD,
     TRAILER_PAYLOAD,
+    TRAILER_PAYLOADS,
     UNSIGNED_PAYLOAD,
-    ChunkSignatureCheck,
+    ChunkedCheck,
     PayloadCheck,
     Sha256Check,
-    TrailerChecksumCheck,
     UnsignedCheck,
 )
-from iamd.gateway.s3_errors import S3Error, access_denied, from_auth_error, invalid_argument
+from iamd.gateway.checksums import is_checksum_header
+from iamd.gateway.s3_errors import (
+    S3Error,
+    access_denied,
+    from_auth_error,
+    invalid_argument,
+    malformed_trailer,
+)
 from iamd.store.access_keys import AccessKey
 from iamd.store.sealing import Sealer
 
@@ -105,11 +113,13 @@ def payload_claim(head: HttpRequest, signed: SignedRequest | None) -> str:
             400,
             "Missing required header for this request: x-amz-content-sha256",
         )
-    if claimed in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD) or _SHA256_HEX.fullmatch(claimed):
-        if claimed == STREAMING_PAYLOAD and signed is None:
-            raise access_denied("Chunk signatures need a signed request.")
+    if claimed == UNSIGNED_PAYLOAD or _SHA256_HEX.fullmatch(claimed):
         return claimed
-    if claimed == TRAILER_PAYLOAD and head.headers.get("x-amz-trailer", "") in CHECKSUMS:
+    if claimed in CHUNKED_PAYLOADS:
+        if claimed in (STREAMING_PAYLOAD, SIGNED_TRAILER_PAYLOAD) and signed is None:
+            raise access_denied("Chunk signatures need a signed request.")
+        if claimed in TRAILER_PAYLOADS:
+            _check_declared_trailer(head.headers.get("x-amz-trailer", ""))
         return claimed
     if claimed.startswith("STREAMING-"):
         raise S3Error(
@@ -124,6 +134,12 @@ def payload_claim(head: HttpRequest, signed: SignedRequest | None) -> str:
         "x-amz-content-sha256",
         claimed,
     )
+
+
+def _check_declared_trailer(trailer: str) -> None:
+    """A trailer must be one checksum S3 knows: nothing else would hold the data to it."""
+    if not is_checksum_header(trailer.strip().lower()):
+        raise malformed_trailer()
 
 
 def check_s3_request_time(signed: SignedRequest, now: datetime) -> None:
@@ -173,20 +189,20 @@ def _check_for(
 ) -> PayloadCheck:
     if payload == UNSIGNED_PAYLOAD:
         return UnsignedCheck()
-    if payload == TRAILER_PAYLOAD:
-        trailer_chunks = TrailerChunks(decoded_length=decoded_length(head.headers))
-        return TrailerChecksumCheck(trailer_chunks, head.headers["x-amz-trailer"])
-    if payload != STREAMING_PAYLOAD:
+    if payload not in CHUNKED_PAYLOADS:
         return Sha256Check(payload)
-    assert signed is not None and key is not None
-    chunks = SignedChunks(
-        key,
-        request_time=signed.request_time,
-        scope=SignedChunks.scope_of(signed.scope_date, signed.region, signed.service),
-        seed_signature=signed.signature,
-        decoded_length=decoded_length(head.headers),
-    )
-    return ChunkSignatureCheck(chunks)
+    chain = None
+    if payload != TRAILER_PAYLOAD:  # chunk-signed
+        assert signed is not None and key is not None
+        chain = SignatureChain(
+            key,
+            request_time=signed.request_time,
+            scope=SignatureChain.scope_of(signed.scope_date, signed.region, signed.service),
+            seed_signature=signed.signature,
+        )
+    trailer = head.headers["x-amz-trailer"].strip().lower() if payload in TRAILER_PAYLOADS else None
+    chunks = AwsChunks(decoded_length=decoded_length(head.headers), chain=chain, trailer=trailer)
+    return ChunkedCheck(chunks, trailer)
 
 
 def decoded_length(headers: Mapping[str, str]) -> int:

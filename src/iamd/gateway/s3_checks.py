@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from iamd.auth.authenticate import record_key_use
 from iamd.authz.journal import BY_ROOT, Evaluation, Journal
 from iamd.gateway import bucket_policies, s3_bodies
+from iamd.gateway.body import TRAILER_PAYLOAD
 from iamd.gateway.copy_source import copy_source
 from iamd.gateway.object_tags import fetch_tags
 from iamd.gateway.s3_authn import ANONYMOUS_REGION, authenticate_s3, read_s3_signature
@@ -37,6 +38,9 @@ from iamd.gateway.s3_operations import ANSWERED_HERE, header_actions
 from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
 from iamd.store import buckets
+
+# S3 takes an unsigned body with a trailing checksum only where the body is the object.
+TRAILER_OPERATIONS = frozenset({"PutObject", "UploadPart"})
 
 
 def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
@@ -78,6 +82,8 @@ def _admit(gateway: S3Gateway, conn: Connection, request: S3Request) -> Admitted
     signed = read_s3_signature(request.head)
     name = request.address.bucket
     s3_caller = authenticate_s3(conn, gateway.sealer, request.head, signed, request.now)
+    if s3_caller.payload == TRAILER_PAYLOAD and request.operation.name not in TRAILER_OPERATIONS:
+        raise S3Error("InvalidRequest", 400, "The value of x-amz-content-sha256 header is invalid.")
     bucket = buckets.find_bucket(conn, name) if name is not None else None
     if name is not None and bucket is None and request.operation.name != "CreateBucket":
         raise S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=name)

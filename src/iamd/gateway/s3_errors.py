@@ -37,6 +37,15 @@ def access_denied(message: str = "Access Denied") -> S3Error:
     return S3Error("AccessDenied", 403, message)
 
 
+def malformed_trailer() -> S3Error:
+    return S3Error(
+        "MalformedTrailerError",
+        400,
+        "The request contained trailing data that was not well-formed or did not conform "
+        "to our published schema.",
+    )
+
+
 def not_implemented(what: str) -> S3Error:
     return S3Error(
         "NotImplemented",

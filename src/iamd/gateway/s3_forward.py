@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 
-import httpx
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -23,8 +22,8 @@ from starlette.responses import Response, StreamingResponse
 
 from iamd.gateway import delete_objects
 from iamd.gateway.body import (
-    STREAMING_PAYLOAD,
-    TRAILER_PAYLOAD,
+    CHUNKED_PAYLOADS,
+    TRAILER_PAYLOADS,
     UNSIGNED_PAYLOAD,
     read_all,
     verified,
@@ -35,7 +34,8 @@ from iamd.gateway.s3_authn import decoded_length
 from iamd.gateway.s3_checks import refused_deletions
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import Admitted, S3Gateway
-from iamd.gateway.upstream import response_headers
+from iamd.gateway.upstream import forwarded_headers
+from iamd.gateway.upstream_client import UpstreamResponse
 from iamd.store import buckets
 
 VERIFY_FIRST_BYTES = 1024 * 1024
@@ -62,7 +62,7 @@ async def forward(
         name == "DeleteBucket" and status < 300
     ):
         await run_in_threadpool(_forget, gateway, admitted)
-    headers = response_headers(response)
+    headers = forwarded_headers(response)
     if name == "ListBuckets" and status == 200:
         document = await _read_capped(response)
         owned = await run_in_threadpool(_owned, gateway, admitted)
@@ -77,7 +77,7 @@ async def forward(
     )
 
 
-def _is_small(response: httpx.Response) -> bool:
+def _is_small(response: UpstreamResponse) -> bool:
     length = response.headers.get("content-length", "")
     encoded = "content-encoding" in response.headers
     return length.isdigit() and int(length) <= SMALL_RESPONSE_BYTES and not encoded
@@ -85,13 +85,13 @@ def _is_small(response: httpx.Response) -> bool:
 
 async def _send(
     gateway: S3Gateway, admitted: Admitted, request: Request, body: bytes | None
-) -> httpx.Response:
+) -> UpstreamResponse:
     located = admitted.request
     headers = dict(located.head.headers)
     if "x-amz-copy-source" in headers:
         source = copy_source(headers["x-amz-copy-source"])
         headers["x-amz-copy-source"] = canonical_copy_source(source)
-    if admitted.s3_caller.payload == TRAILER_PAYLOAD:  # its checksum was the trailer's
+    if admitted.s3_caller.payload in TRAILER_PAYLOADS:  # its checksum was the trailer's
         headers.pop("x-amz-sdk-checksum-algorithm", None)
     content, length, payload = await _body(admitted, request, body)
     upstream = gateway.upstream
@@ -119,11 +119,11 @@ async def _body(
 
 
 def _is_hash(claim: str) -> bool:
-    return claim not in (UNSIGNED_PAYLOAD, STREAMING_PAYLOAD, TRAILER_PAYLOAD)
+    return claim != UNSIGNED_PAYLOAD and claim not in CHUNKED_PAYLOADS
 
 
 def _declared_length(headers: Mapping[str, str], claim: str, method: str) -> int | None:
-    if claim in (STREAMING_PAYLOAD, TRAILER_PAYLOAD):
+    if claim in CHUNKED_PAYLOADS:
         return decoded_length(headers)
     value = headers.get("content-length")
     if value is not None:
@@ -137,10 +137,10 @@ def _declared_length(headers: Mapping[str, str], claim: str, method: str) -> int
     return None
 
 
-async def _read_capped(response: httpx.Response) -> bytes:
+async def _read_capped(response: UpstreamResponse) -> bytes:
     pieces: list[bytes] = []
     size = 0
-    async for piece in response.aiter_bytes():
+    async for piece in response.aiter_raw():
         size += len(piece)
         if size > MAX_LIST_BYTES:
             await response.aclose()
@@ -212,7 +212,7 @@ async def forward_delete_objects(
     admitted = replace(admitted, request=replace(admitted.request, head=rewritten))
     response = await _send(gateway, admitted, request, remaining)
     document = await _read_capped(response)
-    headers = response_headers(response)
+    headers = forwarded_headers(response)
     headers.pop("content-length", None)
     if response.status_code != 200:
         return Response(document, response.status_code, headers)

@@ -20,6 +20,8 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from iamd.gateway.upstream_client import UpstreamClient, UpstreamResponse
+
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 # Never forwarded: the client's authorization, and what belongs to one hop only.
@@ -70,15 +72,15 @@ class _FixedPayloadSigner(S3SigV4Auth):  # type: ignore[misc]
 
 
 class Upstream:
-    """One upstream service, one pooled HTTP client."""
+    """One upstream service: a pooled client for forwards (`upstream_client`), and a
+    blocking one for the few questions a decision asks it (a bucket's existence, tags)."""
 
     def __init__(self, url: str, credentials: UpstreamCredentials | None) -> None:
         self.url = url.rstrip("/")
         self.credentials = credentials
+        self.client = UpstreamClient(connect_timeout=10.0, read_timeout=60.0)
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        timeout = httpx.Timeout(60.0, connect=10.0)
-        self.client = httpx.AsyncClient(limits=limits, timeout=timeout)
-        self.sync_client = httpx.Client(limits=limits, timeout=timeout)
+        self.sync_client = httpx.Client(limits=limits, timeout=httpx.Timeout(60.0, connect=10.0))
 
     def request_url(self, path: str, params: Mapping[str, str]) -> str:
         query = "&".join(
@@ -116,9 +118,8 @@ class Upstream:
         url: str,
         headers: Mapping[str, str],
         body: bytes | AsyncIterator[bytes] | None,
-    ) -> httpx.Response:
-        request = self.client.build_request(method, url, headers=dict(headers), content=body)
-        return await self.client.send(request, stream=True)
+    ) -> UpstreamResponse:
+        return await self.client.send(method, url, headers, body)
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -135,6 +136,11 @@ def _drop_aws_chunked(headers: dict[str, str]) -> None:
         headers["content-encoding"] = ", ".join(kept)
     else:
         del headers["content-encoding"]
+
+
+def forwarded_headers(response: UpstreamResponse) -> dict[str, str]:
+    """The upstream's response headers a client may see (no hop-by-hop ones)."""
+    return {name: value for name, value in response.headers.items() if name not in HOP_BY_HOP}
 
 
 def response_headers(response: httpx.Response) -> dict[str, str]:

@@ -1,0 +1,190 @@
+"""The forwarding client against real sockets: kept-alive connections are reused, a body
+whose check fails never completes its request, and an unreachable upstream is an error."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from iamd.gateway.upstream_client import UpstreamClient, UpstreamError
+
+
+class Recorder:
+    """A keep-alive HTTP/1.1 server that records each connection's requests."""
+
+    def __init__(self, *, close: bool = False) -> None:
+        self.connections: list[list[bytes]] = []
+        self.close = close
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests: list[bytes] = []
+        self.connections.append(requests)
+        try:
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                requests.append(head.split(b" ", 2)[1] + b" " + body)
+                answer = b"ok:" + body
+                extra = b"Connection: close\r\n" if self.close else b""
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\n" + extra
+                    + b"Content-Length: %d\r\n\r\n" % len(answer) + answer
+                )  # fmt: skip
+                await writer.drain()
+                if self.close:
+                    break
+        except asyncio.IncompleteReadError as error:
+            if error.partial:  # a clean close between requests is no incomplete request
+                requests.append(b"<incomplete>")
+        except ConnectionError:
+            requests.append(b"<incomplete>")
+        writer.close()
+
+
+def with_server(recorder: Recorder, work: Callable[[UpstreamClient, str], Awaitable[None]]) -> None:
+    async def main() -> None:
+        server = await asyncio.start_server(recorder.serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = UpstreamClient(connect_timeout=5, read_timeout=5)
+        try:
+            await work(client, f"http://127.0.0.1:{port}")
+        finally:
+            await client.aclose()
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(main())
+
+
+def test_a_kept_alive_connection_carries_the_next_requests() -> None:
+    recorder = Recorder()
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        for number in range(3):
+            response = await client.send("PUT", f"{base}/b/k{number}?x=%2F", {}, b"body")
+            assert response.status_code == 200
+            assert await response.aread() == b"ok:body"
+            await response.aclose()
+
+    with_server(recorder, work)
+    assert recorder.connections == [[b"/b/k0?x=%2F body", b"/b/k1?x=%2F body", b"/b/k2?x=%2F body"]]
+
+
+def test_an_upstream_that_closes_gets_a_new_connection_each_time() -> None:
+    recorder = Recorder(close=True)
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        for _ in range(2):
+            response = await client.send("GET", f"{base}/b", {}, None)
+            assert await response.aread() == b"ok:"
+
+    with_server(recorder, work)
+    assert recorder.connections == [[b"/b "], [b"/b "]]
+
+
+def test_a_body_whose_check_fails_never_completes_its_request() -> None:
+    recorder = Recorder()
+
+    async def forged() -> AsyncIterator[bytes]:
+        yield b"first half "
+        raise ValueError("the check failed")
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        with pytest.raises(ValueError):
+            await client.send("PUT", f"{base}/b/k", {"content-length": "20"}, forged())
+        await asyncio.sleep(0.2)  # the server sees the connection end
+
+    with_server(recorder, work)
+    assert recorder.connections == [[b"<incomplete>"]]
+
+
+def test_an_unreachable_upstream_is_an_upstream_error() -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+
+    async def main() -> None:
+        with pytest.raises(UpstreamError):
+            await UpstreamClient().send("GET", f"http://127.0.0.1:{port}/", {}, None)
+
+    asyncio.run(main())
+
+
+def test_an_unread_response_closes_its_connection_rather_than_reuse_it() -> None:
+    recorder = Recorder()
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        response = await client.send("GET", f"{base}/a", {}, None)
+        await response.aclose()  # the body never read: the connection cannot be trusted
+        response = await client.send("GET", f"{base}/b", {}, None)
+        assert await response.aread() == b"ok:"
+
+    with_server(recorder, work)
+    assert len(recorder.connections) == 2
+
+
+def test_a_kept_alive_connection_the_upstream_dropped_is_replaced_for_a_repeatable_request() -> (
+    None
+):
+    recorder = Recorder()
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        response = await client.send("GET", f"{base}/a", {}, None)
+        assert await response.aread() == b"ok:"
+        (idle,) = next(iter(client._idle.values()))
+        idle.writer.transport.abort()  # as if the upstream had timed the connection out
+        idle.reader.feed_eof()
+        response = await client.send("PUT", f"{base}/b", {}, b"again")
+        assert await response.aread() == b"ok:again"
+
+    with_server(recorder, work)
+    assert [requests[:1] for requests in recorder.connections] == [[b"/a "], [b"/b again"]]
+
+
+def test_an_answer_sent_before_the_whole_body_is_read_is_the_answer() -> None:
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\n\r\ntoo big")
+        await writer.drain()
+        while await reader.read(65536):  # a lingering close: the rest is read and dropped
+            pass
+        writer.close()
+
+    async def endless() -> AsyncIterator[bytes]:
+        for _ in range(64):
+            yield b"x" * 65536
+            await asyncio.sleep(0)
+
+    async def main() -> None:
+        server = await asyncio.start_server(refuse, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = UpstreamClient(connect_timeout=5, read_timeout=5)
+        response = await client.send(
+            "PUT", f"http://127.0.0.1:{port}/b/k", {"content-length": str(64 * 65536)}, endless()
+        )
+        assert (response.status_code, await response.aread()) == (400, b"too big")
+        server.close()
+
+    asyncio.run(main())
+
+
+def test_an_https_upstream_is_reached_over_verified_tls(tls_gateway: Any) -> None:
+    trusted = ssl.create_default_context(cafile=str(tls_gateway.certificate))
+
+    async def main() -> None:
+        client = UpstreamClient(tls=trusted)
+        response = await client.send("GET", f"{tls_gateway.endpoint}/_iamd/health", {}, None)
+        assert (response.status_code, await response.aread()) == (200, b"ok")
+        await client.aclose()
+        with pytest.raises(UpstreamError):  # a certificate nothing vouches for
+            await UpstreamClient().send("GET", f"{tls_gateway.endpoint}/_iamd/health", {}, None)
+
+    asyncio.run(main())
