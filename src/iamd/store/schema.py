@@ -505,6 +505,8 @@ access_advisor_reports = Table(
     Column("job_id", String(36), primary_key=True),
     _account_fk(),
     Column("entity_arn", String(2048), nullable=False),
+    # Who generated it (`iamd.audit.advisor.requester_of`): no one else may read it.
+    Column("requester", String(64), nullable=False),
     Column("granularity", String(16), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("completed_at", Timestamp, nullable=False),
