@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 
 from audit.conftest import Trail, allow, document
-from console.http_client import Browser
+from console.http_client import Browser, signed_up_root
 from iamd.store.access_keys import LAST_USED_GRANULARITY
 from support import IamdServer, RootCredential
 
@@ -177,3 +177,17 @@ def test_a_console_sign_in_is_the_passwords_last_use_in_the_credential_report(
     assert _report_time(row["password_last_used"]) == _event_time(login)
     user = iam.get_user(UserName="clicker")["User"]
     assert _to_second(user["PasswordLastUsed"]) == _event_time(login)
+
+
+def test_the_root_users_console_sign_in_is_its_passwords_last_use(server: IamdServer) -> None:
+    visitor = Browser(server.endpoint + "/console")
+    _, key_id, secret = signed_up_root(visitor)  # signs up, signs in, makes a root key
+    iam = server.client("iam", key_id, secret)
+    trail = Trail(server.client("cloudtrail", key_id, secret))
+    (login,) = trail.wait_for("ConsoleLogin", where=lambda r: r["userIdentity"]["type"] == "Root")
+    assert login["responseElements"] == {"ConsoleLogin": "Success"}
+
+    row = _credential_report(iam)["<root_account>"]
+    assert row["password_enabled"] == "not_supported"
+    assert _report_time(row["password_last_used"]) == _event_time(login)
+    assert _to_second(iam.get_user()["User"]["PasswordLastUsed"]) == _event_time(login)

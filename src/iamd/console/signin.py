@@ -21,7 +21,7 @@ from iamd.console.console import Console
 from iamd.console.sessions import Session
 from iamd.console.signin_events import Attempted, SignInOrigin, record
 from iamd.iam.login_profiles import hard_expired
-from iamd.store import account_settings, console_sessions, mfa_devices, users
+from iamd.store import account_settings, accounts, console_sessions, mfa_devices, users
 from iamd.store.accounts import Account
 
 INCORRECT = "Your authentication information is incorrect. Please try again."
@@ -75,7 +75,7 @@ def sign_in_root(
         stage=sessions.AWAITING_MFA if has_mfa else sessions.DONE,
     )
     _open(conn, session, now)
-    return Result(session)
+    return Result(session if has_mfa else complete(conn, session, now))
 
 
 def sign_in_user(
@@ -217,9 +217,12 @@ def _accept_code(
 
 
 def complete(conn: Connection, session: Session, now: datetime) -> Session:
-    """The session signed in; an IAM user's password counts as used now."""
+    """The session signed in; its password (an IAM user's or the root user's) counts as
+    used now, when its ConsoleLogin event is recorded too."""
     if session.kind == sessions.USER:
         users.record_password_use(conn, session.principal_id, now)
+    elif session.kind == sessions.ROOT:
+        accounts.record_root_password_use(conn, session.account_id, now)
     if session.stage == sessions.DONE:
         return session
     return sessions.advance(session, sessions.DONE, now)
