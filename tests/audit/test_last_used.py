@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 
 from audit.conftest import Trail, allow, document
-from console.http_client import Browser, signed_up_root
+from console.http_client import Browser, signed_up_root, token_of
 from iamd.store.access_keys import LAST_USED_GRANULARITY
 from support import IamdServer, RootCredential
 
@@ -191,3 +192,30 @@ def test_the_root_users_console_sign_in_is_its_passwords_last_use(server: IamdSe
     assert row["password_enabled"] == "not_supported"
     assert _report_time(row["password_last_used"]) == _event_time(login)
     assert _to_second(iam.get_user()["User"]["PasswordLastUsed"]) == _event_time(login)
+
+
+def test_a_password_changed_at_sign_in_was_last_used_at_the_sign_in(
+    server: IamdServer, iam: Any, trail: Trail, account: RootCredential
+) -> None:
+    iam.create_user(UserName="renewer")
+    iam.create_login_profile(UserName="renewer", Password=USER_PASSWORD, PasswordResetRequired=True)
+    policy = "arn:aws:iam::aws:policy/IAMUserChangePassword"  # as AWS's console attaches
+    iam.attach_user_policy(UserName="renewer", PolicyArn=policy)
+    visitor = Browser(server.endpoint + "/console")
+    fields = {"user_name": "renewer", "password": USER_PASSWORD}
+    assert visitor.submit(f"/{account.account_id}/signin", fields)[0] == 303
+    (login,) = trail.wait_for(
+        "ConsoleLogin", where=lambda r: r["userIdentity"].get("userName") == "renewer"
+    )
+    # The new password is set in a later second than the sign-in, so the two differ.
+    time.sleep(1.1)
+    status, _, html = visitor.get("/signin/new-password")
+    assert status == 200, html
+    new = "Renewed-Pass-456!"
+    form = {"old_password": USER_PASSWORD, "new_password": new, "confirm": new}
+    status, _, html = visitor.post("/signin/new-password", {**form, "csrf_token": token_of(html)})
+    assert status == 303, html
+    trail.wait_for("ChangePassword")
+
+    row = _credential_report(iam)["renewer"]
+    assert _report_time(row["password_last_used"]) == _event_time(login)
