@@ -138,12 +138,18 @@ def _start(server: IamdServer, upstream: str, service: str, extra: list[str]) ->
 
 
 def gateway_client(
-    gateway: GatewayProcess, key_id: str, secret: str, token: str | None = None, **config: Any
+    gateway: GatewayProcess,
+    key_id: str,
+    secret: str,
+    token: str | None = None,
+    *,
+    region: str = REGION,
+    **config: Any,
 ) -> Any:
     return boto3.client(
         "s3",
         endpoint_url=gateway.endpoint,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
         aws_session_token=token,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -204,3 +205,81 @@ def test_key_last_used_agrees_with_the_trail(server: IamdServer, iam: Any, trail
     assert used["ServiceName"] == "sts" and used["Region"] == "us-east-1"
     event_time = json.loads(trail.named("GetCallerIdentity")[0]["CloudTrailEvent"])["eventTime"]
     assert used["LastUsedDate"].strftime("%Y-%m-%dT%H:%M:%SZ") == event_time
+
+
+def _refused(call: Any, job_id: str) -> tuple[str, str, int]:
+    """The error a job's reader gets for ``job_id``."""
+    params = {"JobId": job_id}
+    if call.__name__ == "get_service_last_accessed_details_with_entities":
+        params["ServiceNamespace"] = "iam"
+    with pytest.raises(ClientError) as excinfo:
+        call(**params)
+    return error_of(excinfo)
+
+
+def _readers(iam: Any) -> list[Any]:
+    return [
+        iam.get_service_last_accessed_details,
+        iam.get_service_last_accessed_details_with_entities,
+    ]
+
+
+def _session_client(server: IamdServer, credentials: dict[str, Any]) -> Any:
+    return server.client(
+        "iam",
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+    )
+
+
+def test_a_report_answers_only_the_user_who_generated_it(server: IamdServer, iam: Any) -> None:
+    admin = document(allow("iam:*"))
+    ivy, joe = (_user(server, iam, name, policy=admin) for name in ("ivy", "joe"))
+    arn = iam.get_user(UserName="ivy")["User"]["Arn"]
+    job_id = ivy("iam").generate_service_last_accessed_details(Arn=arn)["JobId"]
+    assert ivy("iam").get_service_last_accessed_details(JobId=job_id)["JobStatus"] == "COMPLETED"
+    unknown = _refused(iam.get_service_last_accessed_details, str(uuid.uuid4()))
+    assert unknown[0] == "NoSuchEntity" and unknown[2] == 404
+    for stranger in (joe("iam"), iam):  # another user with iam:*, and the account's root
+        for call in _readers(stranger):
+            code, message, status = _refused(call, job_id)
+            # As if the job did not exist: the same code, status and wording.
+            assert (code, status) == unknown[::2]
+            assert message == f"No report found for job {job_id}."
+
+
+def test_a_report_answers_only_the_role_session_that_generated_it(
+    server: IamdServer, iam: Any, account: RootCredential
+) -> None:
+    trust = document(
+        {"Effect": "Allow", "Principal": {"AWS": account.account_id}, "Action": "sts:AssumeRole"}
+    )
+    role = iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=trust)["Role"]
+    iam.put_role_policy(RoleName="auditor", PolicyName="a", PolicyDocument=document(allow("iam:*")))
+    assumer = _user(server, iam, "kim", policy=document(allow("sts:AssumeRole")))
+
+    def session() -> Any:
+        answer = assumer("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="same-name")
+        return _session_client(server, answer["Credentials"])
+
+    first, second = session(), session()
+    job_id = first.generate_service_last_accessed_details(Arn=role["Arn"])["JobId"]
+    assert first.get_service_last_accessed_details(JobId=job_id)["JobStatus"] == "COMPLETED"
+    details = first.get_service_last_accessed_details_with_entities(
+        JobId=job_id, ServiceNamespace="iam"
+    )
+    assert details["EntityDetailsList"][0]["EntityInfo"]["Arn"] == role["Arn"]
+    # Another session of the same role, even under the same session name, is not it.
+    for call in _readers(second):
+        assert _refused(call, job_id)[:2] == ("NoSuchEntity", f"No report found for job {job_id}.")
+
+
+def test_another_account_cannot_read_a_report_by_its_job_id(server: IamdServer, iam: Any) -> None:
+    arn = iam.create_user(UserName="lee")["User"]["Arn"]
+    job_id = iam.generate_service_last_accessed_details(Arn=arn)["JobId"]
+    other = server.new_account()
+    other_iam = server.client("iam", other.access_key_id, other.secret_access_key)
+    for call in _readers(other_iam):
+        assert _refused(call, job_id)[0] == "NoSuchEntity"
+    assert iam.get_service_last_accessed_details(JobId=job_id)["JobStatus"] == "COMPLETED"

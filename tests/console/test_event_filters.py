@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
-from iamd.console.event_filters import DEFAULT_PAGE_SIZE, Filters, parse_time, read_filters
+from iamd.console.event_filters import (
+    DEFAULT_PAGE_SIZE,
+    MAX_BACK,
+    Filters,
+    Position,
+    parse_time,
+    read_filters,
+    read_position,
+)
 from iamd.console.forms import parse_fields
 
 
@@ -46,3 +54,30 @@ def test_the_next_page_keeps_the_filters_and_carries_the_token() -> None:
         "token": ["abc="],
     }
     assert filters.lookup_params("abc=")["NextToken"] == "abc="
+
+
+def test_a_page_remembers_the_tokens_that_led_to_it() -> None:
+    first = read_position(parse_fields("attribute=EventName&value=x"))
+    assert first == Position() and first.is_first
+    second = first.next("t2")
+    third = second.next("t3")
+    assert third == Position("t3", ("t2",))
+    assert third.previous() == second and second.previous() == first
+    assert first.previous() == first  # nothing before the newest events
+    link = Filters(attribute="EventName", value="x").query_string(third.token, third.back)
+    assert read_position(parse_fields(link)) == third
+    assert read_filters(parse_fields(link))[0] == Filters(attribute="EventName", value="x")
+
+
+def test_back_tokens_without_a_token_of_their_own_are_the_first_page() -> None:
+    assert read_position(parse_fields("back=t2&back=t3")) == Position()
+
+
+def test_the_links_remember_a_bounded_number_of_pages_back() -> None:
+    position = Position()
+    for number in range(MAX_BACK + 5):
+        position = position.next(f"t{number}")
+    assert len(position.back) == MAX_BACK and position.token == f"t{MAX_BACK + 4}"
+    assert position.previous().token == f"t{MAX_BACK + 3}"
+    crafted = "&".join(f"back=b{n}" for n in range(MAX_BACK * 3))
+    assert len(read_position(parse_fields(f"token=t&{crafted}")).back) == MAX_BACK

@@ -234,3 +234,53 @@ def test_event_history_in_a_browser(page: Any, console_url: str, shots: Shots) -
     page.get_by_role("heading", name="Last accessed").wait_for()
     assert "No policy of this group allows any service." in page.content()
     shots.take(page, "group-last-accessed")
+
+
+def _rows(page: Any) -> list[str]:
+    return list(page.get_by_test_id("events").locator("tbody tr").all_inner_texts())
+
+
+def _follow(page: Any, name: str) -> list[str]:
+    """Click a pager link, wait for the page it leads to, and read its rows."""
+    before = page.url
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name=name).click()
+    page.wait_for_url(lambda url: url != before)
+    page.get_by_role("heading", name="Event history").wait_for()
+    return _rows(page)
+
+
+def test_event_history_pages_back_and_forth_in_a_browser(
+    page: Any, console_url: str, browser: Browser, server: IamdServer, shots: Shots
+) -> None:
+    email, key_id, secret = signed_up_root(browser)
+    root_iam = server.client("iam", key_id, secret)
+    for number in range(25):
+        root_iam.create_group(GroupName=f"pager-{number:02d}")
+    root_iam.create_user(UserName="not-a-group")  # filtered out on every page
+    sign_in_root(page, console_url, email, PASSWORD)
+    open_section(page, "Event history")
+    page.get_by_label("Lookup attribute").select_option("EventName")
+    page.get_by_label("Attribute value").fill("CreateGroup")
+    page.get_by_label("Events per page").select_option("10")
+    page.get_by_role("button", name="Look up events").click()
+    page.get_by_test_id("events").wait_for()
+    pager = page.get_by_role("navigation", name="Pages")
+    first = _rows(page)
+    assert pager.get_by_role("link", name="Previous page").count() == 0
+    second = _follow(page, "Next page")
+    third = _follow(page, "Next page")
+    assert [len(rows) for rows in (first, second, third)] == [10, 10, 5]
+    assert pager.get_by_role("link", name="Next page").count() == 0
+    shown = {group for rows in (first, second, third) for row in rows for group in row.split()}
+    assert {f"pager-{number:02d}" for number in range(25)} <= shown
+    assert all("CreateGroup" in row for row in first + second + third)
+    assert not any("not-a-group" in row for row in first + second + third)
+    shots.take(page, "event-history-last-page")
+    assert _follow(page, "Previous page") == second
+    assert _follow(page, "Previous page") == first
+    assert pager.get_by_role("link", name="Previous page").count() == 0
+    # The filters are still the ones typed, in the form and in what the rows show.
+    assert page.get_by_label("Lookup attribute").input_value() == "EventName"
+    assert page.get_by_label("Attribute value").input_value() == "CreateGroup"
+    assert page.get_by_label("Events per page").input_value() == "10"
+    assert _follow(page, "Next page") == second

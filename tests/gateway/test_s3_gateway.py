@@ -371,6 +371,31 @@ def test_a_key_used_through_the_gateway_shows_s3_as_its_last_use(
     assert last_used["ServiceName"] == "s3"
 
 
+def test_a_role_session_used_through_the_gateway_is_the_roles_last_use(
+    iam: Any, account: RootCredential, make_client: Callable[..., Any], s3_gateway: GatewayProcess
+) -> None:
+    trust = allow_policy(
+        {"Effect": "Allow", "Principal": {"AWS": account.account_id}, "Action": "sts:AssumeRole"}
+    )
+    role = iam.create_role(RoleName="s3user", AssumeRolePolicyDocument=trust)["Role"]
+    iam.attach_role_policy(
+        RoleName="s3user", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    )
+    key_id, secret = user_with_policy(iam, "starter", "arn:aws:iam::aws:policy/AdministratorAccess")
+    sts = make_client("sts", key_id, secret)
+    credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="lister")["Credentials"]
+    assert iam.get_role(RoleName="s3user")["Role"]["RoleLastUsed"]["Region"] == "us-east-1"
+    session = gateway_client(
+        s3_gateway,
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+        region="eu-west-2",
+    )
+    session.list_buckets()
+    assert iam.get_role(RoleName="s3user")["Role"]["RoleLastUsed"]["Region"] == "eu-west-2"
+
+
 def test_a_revocation_applies_to_the_next_request_through_any_gateway(
     iam: Any, root_s3: Any, bucket: str, server: IamdServer, moto: Any,
     s3_client: Callable[..., Any], account: RootCredential,

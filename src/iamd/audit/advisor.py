@@ -14,6 +14,12 @@
 - ``ListPoliciesGrantingServiceAccess``: the identity policies of a user, group or role
   that allow anything in the given services.
 
+A report answers only the principal that generated it, as AWS's does: the same user
+(with its long-term key, a GetSessionToken session or the console) or root user, or
+the same role or federated session — another session of the same role is someone
+else. Anyone else, in the account or out of it, is told the job does not exist, so a
+JobId another principal learns is worth nothing and whether it exists leaks nothing.
+
 A group's report counts its members' calls to the services its own policies allow;
 a policy's, the calls of every user and role it is attached to (directly or through a
 group) to the services it allows — as AWS defines them. The tracking period is AWS's
@@ -29,6 +35,7 @@ from typing import Any
 
 from iamd.audit.granted import allowed_actions, allowed_services, allows_service, service_name
 from iamd.audit.subjects import Actor, Subject, subject_of
+from iamd.auth.caller import FEDERATED_SESSION, ROLE_SESSION, Caller
 from iamd.errors import NoSuchEntity
 from iamd.operation import OperationContext, OperationTable, Output, Params
 from iamd.store.access_reports import Report, find_report, insert_report
@@ -45,7 +52,10 @@ def generate_service_last_accessed_details(ctx: OperationContext, params: Params
     granularity = params.get("Granularity") or "SERVICE_LEVEL"
     content = _report(ctx, subject, granularity)
     job_id = str(uuid.uuid4())
-    report = Report(job_id, ctx.account_id, subject.arn, granularity, ctx.now, ctx.now, content)
+    requester = requester_of(ctx.caller)
+    report = Report(
+        job_id, ctx.account_id, subject.arn, requester, granularity, ctx.now, ctx.now, content
+    )
     insert_report(ctx.conn, report)
     return {"JobId": job_id}
 
@@ -158,8 +168,19 @@ def _latest(accesses: Iterable[LastAccess]) -> LastAccess | None:
 # --- answering ------------------------------------------------------------------------------
 
 
+def requester_of(caller: Caller) -> str:
+    """Who a report belongs to: a role or federated session, else the user or root."""
+    if caller.kind in (ROLE_SESSION, FEDERATED_SESSION):
+        # INVARIANT: every session has its own ASIA key id (`iamd.auth.sessions`).
+        return f"session:{caller.access_key_id}"
+    if caller.is_root:
+        return f"root:{caller.account_id}"
+    return f"user:{caller.entity_id}"
+
+
 def _job(ctx: OperationContext, job_id: str) -> Report:
-    report = find_report(ctx.conn, ctx.account_id, job_id)
+    requester = requester_of(ctx.caller)
+    report = find_report(ctx.conn, ctx.account_id, job_id, requester=requester)
     if report is None:
         raise NoSuchEntity(f"No report found for job {job_id}.")
     return report

@@ -1,14 +1,14 @@
 """Authentication: a SigV4-signed request → the `Caller` it acts as.
 
-In: the HTTP request and its parsed signature. Out: the caller and the long-term
-access key used (so its last use can be recorded). A request with a long-term
-(AKIA…) key acts as the key's user or root user. A request with temporary (ASIA…)
-credentials carries ``X-Amz-Security-Token``: the token is opened with the master
-key (`iamd.auth.sessions`), its expiry checked against the injected clock, and the
-signature verified with the secret sealed inside it — no database write, and one
-indexed read to make sure the role or user it acts for still exists (a deleted and
-recreated role has a new id, so its old sessions stay dead). Every failure is AWS's
-error for it.
+In: the HTTP request and its parsed signature. Out: the caller, and the long-term
+access key or the role it used (so that last use can be recorded, `record_use`). A
+request with a long-term (AKIA…) key acts as the key's user or root user. A request
+with temporary (ASIA…) credentials carries ``X-Amz-Security-Token``: the token is
+opened with the master key (`iamd.auth.sessions`), its expiry checked against the
+injected clock, and the signature verified with the secret sealed inside it — no
+database write, and one indexed read to make sure the role or user it acts for still
+exists (a deleted and recreated role has a new id, so its old sessions stay dead);
+for a role, the same read gives its last use. Every failure is AWS's error for it.
 
 `authenticate_with` is the same lookup with the signature check left to the caller:
 the data plane verifies S3's and execute-api's variants of SigV4 with it.
@@ -30,9 +30,10 @@ from iamd.auth.caller import Caller, root_caller
 from iamd.auth.sessions import SessionClaims
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, check_request_time, verify_signature
 from iamd.auth.sigv4_parse import SERVICES
+from iamd.clock import as_utc
 from iamd.errors import ExpiredToken, InvalidClientTokenId, SignatureDoesNotMatch
 from iamd.protocol.characters import is_xml_text
-from iamd.store import access_keys, users
+from iamd.store import access_keys, roles, users
 from iamd.store.access_keys import AccessKey
 from iamd.store.database import Database
 from iamd.store.schema import roles as role_table
@@ -50,9 +51,19 @@ MAX_ACCESS_KEY_ID = 128
 
 
 @dataclass(frozen=True)
+class RoleUse:
+    """The role a session acts for, with its last use as GetRole reports it."""
+
+    role_id: str
+    last_used_at: datetime | None
+    last_used_region: str | None
+
+
+@dataclass(frozen=True)
 class Authenticated:
     caller: Caller
     key: AccessKey | None
+    role: RoleUse | None = None  # a role session's role
 
 
 def authenticate(
@@ -83,8 +94,8 @@ def authenticate_with(
     if signed.access_key_id.startswith(ids.SESSION_KEY):
         claims = _session_claims(sealer, signed, now)
         verify(claims.secret_access_key)
-        _check_still_exists(conn, claims)
-        return Authenticated(sessions.caller_of(claims, partition), None)
+        role = _check_still_exists(conn, claims)
+        return Authenticated(sessions.caller_of(claims, partition), None, role)
     known = _known_key(conn, sealer, signed.access_key_id)
     if known is None or not known.key.is_active or signed.security_token is not None:
         raise InvalidClientTokenId(INVALID_TOKEN)
@@ -145,6 +156,21 @@ def record_key_use(
         log.exception("could not record the use of an access key")
 
 
+def record_use(db: Database, used: Authenticated, now: datetime, service: str, region: str) -> None:
+    """Note the use of whatever signed the request: a long-term key, a role's session."""
+    record_key_use(db, used.key, now, service, region)
+    role = used.role
+    if role is None:
+        return
+    if not roles.needs_last_used_update(role.last_used_at, role.last_used_region, now, region):
+        return
+    try:
+        with db.transaction() as conn:
+            roles.record_role_use(conn, role.role_id, now, region)
+    except Exception:  # bookkeeping must never turn an answered request into an error
+        log.exception("could not record the use of a role")
+
+
 def _remember_use(key: AccessKey, when: datetime, service: str, region: str) -> None:
     """Note a recorded last use in this process's view of the key (no version bump)."""
     seen = _keys.peek(key.access_key_id)
@@ -179,18 +205,25 @@ def _session_claims(sealer: Sealer, signed: SignedRequest, now: datetime) -> Ses
 
 
 # Built once: this runs on every request signed with temporary credentials.
-_ROLE_EXISTS = select(role_table.c.id).where(role_table.c.id == bindparam("entity_id"))
+_ROLE_EXISTS = select(
+    role_table.c.id, role_table.c.last_used_at, role_table.c.last_used_region
+).where(role_table.c.id == bindparam("entity_id"))
 _USER_EXISTS = select(user_table.c.id).where(user_table.c.id == bindparam("entity_id"))
 
 
-def _check_still_exists(conn: Connection, claims: SessionClaims) -> None:
+def _check_still_exists(conn: Connection, claims: SessionClaims) -> RoleUse | None:
     """A session of a deleted role or user is refused like an unknown key."""
     entity_id = claims.entity_id
     if entity_id is None:  # the root user's own sessions: the account outlives them
-        return
-    query = _ROLE_EXISTS if entity_id.startswith(ids.ROLE) else _USER_EXISTS
-    if conn.execute(query, {"entity_id": entity_id}).first() is None:
+        return None
+    is_role = entity_id.startswith(ids.ROLE)
+    row = conn.execute(_ROLE_EXISTS if is_role else _USER_EXISTS, {"entity_id": entity_id}).first()
+    if row is None:
         raise InvalidClientTokenId(INVALID_TOKEN)
+    if not is_role:
+        return None
+    last_used_at = as_utc(row.last_used_at) if row.last_used_at is not None else None
+    return RoleUse(entity_id, last_used_at, row.last_used_region)
 
 
 def user_caller(user: users.User, access_key_id: str, partition: str) -> Caller:

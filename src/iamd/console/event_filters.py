@@ -2,13 +2,20 @@
 
 In: the page's query (``attribute`` and ``value``: one lookup attribute, as AWS's
 console offers; ``start``/``end``: ``datetime-local`` text, read as UTC; ``size``: events
-per page; ``token``: the NextToken of the page before). Out: `Filters`, which gives the
-LookupEvents parameters and the query string of the next page, and the problems with
-what was typed, by field name.
+per page; ``token``: the NextToken of the page before; ``back``, repeated: the tokens of
+the pages before that, oldest first). Out: `Filters`, which gives the LookupEvents
+parameters and the query strings of the pages before and after, the `Position` in the
+chain of tokens, and the problems with what was typed, by field name.
+
+LookupEvents only pages forward, as AWS's console does underneath; going back is the
+console's: the tokens that led to a page ride in its links, so every page can be
+bookmarked and no server state is kept. They are LookupEvents' own tokens, checked by
+it (bound to the account and the query) when a link is followed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +36,10 @@ ATTRIBUTES = (
 )
 PAGE_SIZES = (10, 25, 50)
 DEFAULT_PAGE_SIZE = 50
+# How many pages back the links remember: ~150 bytes a token keeps the longest link
+# well inside a request line's limit. Beyond it, "Previous page" stops at the oldest
+# page remembered; "Newest events" always goes to the first.
+MAX_BACK = 40
 
 
 @dataclass(frozen=True)
@@ -57,8 +68,8 @@ class Filters:
             params["NextToken"] = token
         return params
 
-    def query_string(self, token: str = "") -> str:
-        """This page's filters as a query string, with the token of a later page."""
+    def query_string(self, token: str = "", back: Sequence[str] = ()) -> str:
+        """This page's filters as a query string, with a page's token and those before it."""
         fields = {
             "attribute": self.attribute,
             "value": self.value,
@@ -67,7 +78,37 @@ class Filters:
             "size": str(self.size),
             "token": token,
         }
-        return urlencode({name: text for name, text in fields.items() if text})
+        pairs = [(name, text) for name, text in fields.items() if text]
+        return urlencode(pairs + [("back", earlier) for earlier in back])
+
+
+@dataclass(frozen=True)
+class Position:
+    """A page's place in the chain of tokens: its own ("" for the newest events) and the
+    tokens of the pages between the newest and it, oldest first."""
+
+    token: str = ""
+    back: tuple[str, ...] = ()
+
+    @property
+    def is_first(self) -> bool:
+        return not self.token
+
+    def next(self, next_token: str) -> Position:
+        back = (*self.back, self.token) if self.token else self.back
+        return Position(next_token, back[-MAX_BACK:])
+
+    def previous(self) -> Position:
+        if not self.back:
+            return Position()
+        return Position(self.back[-1], self.back[:-1])
+
+
+def read_position(query: Fields) -> Position:
+    """Where the page is, from its ``token`` and ``back`` fields."""
+    token = query.get("token")
+    back = tuple(earlier for earlier in query.getlist("back") if earlier)
+    return Position(token, back[-MAX_BACK:]) if token else Position()
 
 
 def read_filters(query: Fields) -> tuple[Filters, dict[str, str]]:

@@ -21,7 +21,7 @@ from iamd.console.console import Console
 from iamd.console.sessions import Session
 from iamd.console.signin_events import Attempted, SignInOrigin, record
 from iamd.iam.login_profiles import hard_expired
-from iamd.store import account_settings, console_sessions, mfa_devices, users
+from iamd.store import account_settings, accounts, console_sessions, mfa_devices, users
 from iamd.store.accounts import Account
 
 INCORRECT = "Your authentication information is incorrect. Please try again."
@@ -64,7 +64,7 @@ def sign_in_root(
     console.throttle.succeeded(conn, key)
     has_mfa = bool(principals.mfa_serials(conn, account.root_user_id))
     if not has_mfa:
-        record(conn, console, origin, attempted, now)
+        _signed_in(conn, console, origin, attempted, now)
     session = sessions.start(
         account_id=account.account_id,
         kind=sessions.ROOT,
@@ -110,7 +110,7 @@ def sign_in_user(
     needs_new = found.profile.reset_required or passwords.is_expired(changed_at, policy, now)
     has_mfa = bool(principals.mfa_serials(conn, found.user.user_id))
     if not has_mfa:
-        record(conn, console, origin, attempted, now)
+        _signed_in(conn, console, origin, attempted, now)
     stage = sessions.AWAITING_MFA if has_mfa else next_stage(needs_new)
     session = sessions.start(
         account_id=account.account_id,
@@ -163,7 +163,7 @@ def check_mfa(
         _refused(conn, console, origin, attempted, now, "wrong MFA code")
         return Result(message=WRONG_CODE)
     console.throttle.succeeded(conn, key)
-    record(conn, console, origin, attempted, now)
+    _signed_in(conn, console, origin, attempted, now)
     stage = next_stage(session.needs_new_password)
     moved = sessions.advance(session, stage, now, used_mfa=True)
     return Result(complete(conn, moved, now) if stage == sessions.DONE else moved)
@@ -216,10 +216,20 @@ def _accept_code(
     return False
 
 
+def _signed_in(
+    conn: Connection, console: Console, origin: SignInOrigin, attempted: Attempted, now: datetime
+) -> None:
+    """The attempt succeeded: its ConsoleLogin event and its password's last use, at one
+    time (a password still to be changed, or an MFA code still owed, comes later)."""
+    record(conn, console, origin, attempted, now)
+    if attempted.user is not None:
+        users.record_password_use(conn, attempted.user.user_id, now)
+    elif attempted.is_root:
+        accounts.record_root_password_use(conn, attempted.account_id, now)
+
+
 def complete(conn: Connection, session: Session, now: datetime) -> Session:
-    """The session signed in; an IAM user's password counts as used now."""
-    if session.kind == sessions.USER:
-        users.record_password_use(conn, session.principal_id, now)
+    """The session signed in, every step done."""
     if session.stage == sessions.DONE:
         return session
     return sessions.advance(session, sessions.DONE, now)

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from iamd import ids
 from iamd.audit.trail import Trail
-from iamd.auth.authenticate import authenticate_with, record_key_use
+from iamd.auth.authenticate import authenticate_with, record_use
 from iamd.auth.caller import Caller
 from iamd.auth.origin import RequestMeta
 from iamd.auth.sigv4 import HttpRequest, check_request_time, read_signature, verify_signature
@@ -159,7 +159,7 @@ def _evaluate(
             decision = _decide(call, api, head.method, invocation.path, head.headers)
     except ServiceError as error:
         raise from_auth_error(error) from None
-    record_key_use(db, authenticated.key, invocation.now, SERVICE, api.region)
+    record_use(db, authenticated, invocation.now, SERVICE, api.region)
     return Outcome(caller, decision)
 
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from iamd.arn import partition_for_region
-from iamd.auth.authenticate import authenticate_with
+from iamd.auth.authenticate import Authenticated, authenticate_with
 from iamd.auth.caller import Caller, anonymous_caller
 from iamd.auth.chunks import AwsChunks, SignatureChain
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
@@ -48,7 +48,6 @@ from iamd.gateway.s3_errors import (
     invalid_argument,
     malformed_trailer,
 )
-from iamd.store.access_keys import AccessKey
 from iamd.store.sealing import Sealer
 
 MAX_SKEW = timedelta(minutes=15)
@@ -64,7 +63,7 @@ class S3Caller:
     signed: SignedRequest | None  # None: an anonymous request
     payload: str  # the payload claim the signature covers
     check: PayloadCheck
-    key: AccessKey | None  # the long-term key that signed, for its last-use record
+    used: Authenticated | None  # what signed (a long-term key, a role), for its last use
 
 
 def read_s3_signature(head: HttpRequest) -> SignedRequest | None:
@@ -99,7 +98,7 @@ def authenticate_s3(
     except ServiceError as error:
         raise from_auth_error(error, signed.access_key_id, presigned=signed.is_presigned) from None
     check = _check_for(payload, head, signed, keys[0])
-    return S3Caller(authenticated.caller, signed, payload, check, authenticated.key)
+    return S3Caller(authenticated.caller, signed, payload, check, authenticated)
 
 
 def payload_claim(head: HttpRequest, signed: SignedRequest | None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection
 
-from iamd.auth.authenticate import record_key_use
+from iamd.auth.authenticate import record_use
 from iamd.authz.journal import BY_ROOT, Evaluation, Journal
 from iamd.gateway import bucket_policies, s3_bodies
 from iamd.gateway.body import TRAILER_PAYLOAD
@@ -91,10 +91,9 @@ def _admit(gateway: S3Gateway, conn: Connection, request: S3Request) -> Admitted
 
 
 def _record_use(gateway: S3Gateway, admitted: Admitted) -> None:
-    signed = admitted.s3_caller.signed
-    if signed is not None:
-        request = admitted.request
-        record_key_use(gateway.db, admitted.s3_caller.key, request.now, "s3", signed.region)
+    signed, used = admitted.s3_caller.signed, admitted.s3_caller.used
+    if signed is not None and used is not None:
+        record_use(gateway.db, used, admitted.request.now, "s3", signed.region)
 
 
 @dataclass(frozen=True)

@@ -107,12 +107,13 @@ class ReportData:
         account = accounts.get_account(self.ctx.conn, self.ctx.account_id)
         created = account.created_at if account else None
         root_user_id = account.root_user_id if account else self.ctx.account_id
+        last_sign_in = account.root_password_last_used if account else None
         return [
             ROOT_NAME,
             root_arn(self.ctx.account_id, partition=self.ctx.partition),
             report_time(created),
             NOT_SUPPORTED,
-            NO_INFORMATION,
+            report_time(last_sign_in, missing=NO_INFORMATION),
             NOT_SUPPORTED,
             NOT_SUPPORTED,
             flag(root_user_id in self.mfa_owners),

@@ -86,6 +86,8 @@ def root_user_output(ctx: OperationContext) -> Output:
     output: Output = {"UserId": ctx.account_id, "Arn": ctx.caller.arn}
     if account is not None:
         output["CreateDate"] = account.created_at
+        if account.root_password_last_used is not None:
+            output["PasswordLastUsed"] = account.root_password_last_used
     return output
 
 

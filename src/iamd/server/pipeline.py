@@ -17,7 +17,7 @@ from iamd.arn import partition_for_region
 from iamd.audit.api_calls import ApiCall
 from iamd.audit.registry import AUDIT_OPERATIONS
 from iamd.audit.trail import Trail, disabled_trail
-from iamd.auth.authenticate import authenticate, record_key_use
+from iamd.auth.authenticate import Authenticated, authenticate, record_use
 from iamd.auth.caller import anonymous_caller
 from iamd.auth.sigv4 import HttpRequest, SignedRequest, read_signature
 from iamd.auth.sigv4_parse import claimed_key_id
@@ -48,7 +48,6 @@ from iamd.protocol.json_protocol import (
     serialize_json_result,
 )
 from iamd.protocol.models import is_json, service_model
-from iamd.store import access_keys
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
 from iamd.store.versioned import read_once
@@ -261,13 +260,13 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -
     if signed is None:  # the unsigned STS federation actions authenticate themselves
         return _run_unsigned(server, incoming, meta, seen)
     prepared = _authenticated_preparation(server, incoming, meta, seen)
-    key: access_keys.AccessKey | None = None
+    used: Authenticated | None = None
     write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
         with server.db.transaction(write=write) as conn:
             with read_once():  # nothing is written before the operation runs
                 authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
-                key = authenticated.key
+                used = authenticated
                 seen.caller = authenticated.caller
                 parsed, call = _parse(incoming, meta, seen)
                 ctx = OperationContext(
@@ -287,8 +286,9 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -
                 server.trail.record_in(conn, seen)
         seen.is_recorded = write
     finally:
-        # A key that signed a request was used, whether or not the call succeeded.
-        record_key_use(server.db, key, now, incoming.service, signed.region)
+        # What signed a request was used, whether or not the call succeeded.
+        if used is not None:
+            record_use(server.db, used, now, incoming.service, signed.region)
     return _serialize(parsed, output, call.request_id)
 
 

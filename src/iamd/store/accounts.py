@@ -22,6 +22,7 @@ class Account:
     root_user_id: str
     created_at: datetime
     root_password_hash: str | None
+    root_password_last_used: datetime | None = None
 
 
 def create_account(
@@ -65,7 +66,14 @@ def get_account(conn: Connection, account_id: str) -> Account | None:
         row.root_user_id,
         as_utc(row.created_at),
         row.root_password_hash,
+        as_utc(row.root_password_last_used) if row.root_password_last_used else None,
     )
+
+
+def record_root_password_use(conn: Connection, account_id: str, when: datetime) -> None:
+    """The root user signed in to the console with its password (no decision reads it)."""
+    values = {"root_password_last_used": when}
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(values))
 
 
 def find_by_email(conn: Connection, email: str) -> Account | None:

@@ -158,7 +158,7 @@ _CHUNK = 200  # rows per statement: 14 columns × 200 stays far below any driver
 
 
 @dataclass(frozen=True)
-class _Insert:
+class DriverInsert:
     """An INSERT in the driver's own placeholders, and the columns' bind processors."""
 
     head: str  # INSERT INTO table (columns) VALUES
@@ -209,20 +209,21 @@ _RESOURCE_ROW = (
 
 
 @functools.cache
-def _inserts(dialect: Dialect) -> tuple[_Insert, _Insert]:
+def _inserts(dialect: Dialect) -> tuple[DriverInsert, DriverInsert]:
     return (
-        _insert(dialect, audit_events, _EVENT_COLUMNS),
-        _insert(dialect, audit_event_resources, _RESOURCE_ROW),
+        driver_insert(dialect, audit_events, _EVENT_COLUMNS),
+        driver_insert(dialect, audit_event_resources, _RESOURCE_ROW),
     )
 
 
-def _insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> _Insert:
+def driver_insert(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> DriverInsert:
+    """A multi-row INSERT of these columns, built once per dialect by the caller."""
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
     marks = f"({', '.join(mark for _ in columns)})"
     processors = [(i, table.c[name].type.bind_processor(dialect)) for i, name in enumerate(columns)]
     bound = tuple((i, process) for i, process in processors if process is not None)
-    return _Insert(head, marks, bound)
+    return DriverInsert(head, marks, bound)
 
 
 def _event_values(row: AuditRow) -> tuple[Any, ...]:

@@ -13,18 +13,21 @@ twice), and meanwhile found by LookupEvents like any other event.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Dialect, delete, select
 
 from iamd.clock import as_utc
 from iamd.store.audit_events import (
     AuditRow,
+    DriverInsert,
     EventQuery,
     StoredEvent,
+    driver_insert,
     find_events,
     insert_rows,
     matches,
@@ -35,16 +38,45 @@ MOVE_BATCH = 1000
 
 
 def insert_outbox(conn: Connection, rows: Sequence[AuditRow]) -> None:
-    """Keep events in the connection's (the writing call's) transaction."""
+    """Keep events in the connection's (the writing call's) transaction.
+
+    Inside every write's transaction, so a prebuilt driver-level INSERT (as the trail's
+    batches use): SQLAlchemy's per-statement work cost more than the insert itself.
+    """
     if rows:
-        conn.execute(outbox.insert(), [_values(row) for row in rows])
+        _outbox_insert(conn.dialect).run(conn, [_values(row) for row in rows])
+
+
+_OUTBOX_COLUMNS = (
+    "event_id",
+    "account_id",
+    "event_time",
+    "event_source",
+    "event_name",
+    "aws_region",
+    "read_only",
+    "username",
+    "access_key_id",
+    "actor_id",
+    "error_code",
+    "resources",
+    "record",
+)
+
+
+@functools.cache
+def _outbox_insert(dialect: Dialect) -> DriverInsert:
+    return driver_insert(dialect, outbox, _OUTBOX_COLUMNS)
+
+
+# Built once: every batch of the trail runs it, most often over an empty outbox.
+_OLDEST = select(outbox.c.seq).order_by(outbox.c.seq).limit(MOVE_BATCH)
+_CLAIM_OLDEST = delete(outbox).where(outbox.c.seq.in_(_OLDEST)).returning(*outbox.c)
 
 
 def move_outbox(conn: Connection) -> int:
     """Move the oldest waiting events into audit_events (in the caller's transaction)."""
-    oldest = select(outbox.c.seq).order_by(outbox.c.seq).limit(MOVE_BATCH)
-    claimed = delete(outbox).where(outbox.c.seq.in_(oldest)).returning(*outbox.c)
-    rows = sorted(conn.execute(claimed), key=lambda row: row.seq)
+    rows = sorted(conn.execute(_CLAIM_OLDEST), key=lambda row: row.seq)
     insert_rows(conn, [_row(row) for row in rows])
     return len(rows)
 
@@ -65,22 +97,23 @@ def waiting(conn: Connection, query: EventQuery) -> list[AuditRow]:
     return sorted(chosen, key=lambda row: (row.event_time, row.event_id), reverse=True)
 
 
-def _values(row: AuditRow) -> dict[str, Any]:
-    return {
-        "event_id": row.event_id,
-        "account_id": row.account_id,
-        "event_time": row.event_time,
-        "event_source": row.event_source,
-        "event_name": row.event_name,
-        "aws_region": row.aws_region,
-        "read_only": row.read_only,
-        "username": row.username,
-        "access_key_id": row.access_key_id,
-        "actor_id": row.actor_id,
-        "error_code": row.error_code,
-        "resources": json.dumps(row.resources) if row.resources else None,
-        "record": row.record,
-    }
+def _values(row: AuditRow) -> tuple[Any, ...]:
+    """The row's values in the order of ``_OUTBOX_COLUMNS``."""
+    return (
+        row.event_id,
+        row.account_id,
+        row.event_time,
+        row.event_source,
+        row.event_name,
+        row.aws_region,
+        row.read_only,
+        row.username,
+        row.access_key_id,
+        row.actor_id,
+        row.error_code,
+        json.dumps(row.resources) if row.resources else None,
+        row.record,
+    )
 
 
 def _row(row: Any) -> AuditRow:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
+from iamd.store.access_keys import LAST_USED_GRANULARITY
 from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
@@ -131,8 +132,18 @@ def set_trust_policy(conn: Connection, role_id: str, document: str) -> None:
     conn.execute(update(roles).where(roles.c.id == role_id).values(trust_policy=document))
 
 
+def needs_last_used_update(
+    last_used_at: datetime | None, last_used_region: str | None, now: datetime, region: str
+) -> bool:
+    """Last use is kept as coarsely as an access key's: not a write per request."""
+    if last_used_at is None or last_used_region != region:
+        return True
+    return now - last_used_at >= LAST_USED_GRANULARITY
+
+
 def record_role_use(conn: Connection, role_id: str, when: datetime, region: str) -> None:
-    """What GetRole reports as ``RoleLastUsed``: set when the role is assumed."""
+    """What GetRole reports as ``RoleLastUsed``: set when the role is assumed, and when
+    one of its sessions signs a request."""
     values = {"last_used_at": when, "last_used_region": region}
     conn.execute(update(roles).where(roles.c.id == role_id).values(values))
 

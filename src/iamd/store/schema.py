@@ -57,6 +57,7 @@ accounts = Table(
     Column("root_password_hash", String(255)),
     Column("root_user_id", String(32), nullable=False),
     Column("created_at", Timestamp, nullable=False),
+    Column("root_password_last_used", Timestamp),  # the root user's last console sign-in
     # Bumped by every write that can change a decision beyond one principal, so
     # caches know when to reload (DESIGN: "cache invalidated by a version number").
     Column("authz_version", Integer, nullable=False, default=0),
@@ -505,6 +506,8 @@ access_advisor_reports = Table(
     Column("job_id", String(36), primary_key=True),
     _account_fk(),
     Column("entity_arn", String(2048), nullable=False),
+    # Who generated it (`iamd.audit.advisor.requester_of`): no one else may read it.
+    Column("requester", String(64), nullable=False),
     Column("granularity", String(16), nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("completed_at", Timestamp, nullable=False),

@@ -18,7 +18,6 @@ from iamd.arn import assumed_role_arn
 from iamd.auth.caller import ROLE_SESSION, Session
 from iamd.operation import OperationContext, Output
 from iamd.store import roles
-from iamd.store.access_keys import LAST_USED_GRANULARITY
 from iamd.store.roles import Role
 from iamd.sts.credentials import Identity, expiry, issue
 from iamd.sts.session_policies import SessionPolicies, packed_policy_size
@@ -43,7 +42,7 @@ def issue_role_session(ctx: OperationContext, request: RoleSession) -> Output:
     role = request.role
     packed = packed_policy_size(request.policies, request.tags.requested)
     credentials = issue(ctx.sealer, _identity(request), _session(ctx, request))
-    if _needs_last_used_update(role, ctx.now, ctx.region):
+    if roles.needs_last_used_update(role.last_used_at, role.last_used_region, ctx.now, ctx.region):
         roles.record_role_use(ctx.conn, role.role_id, ctx.now, ctx.region)
     output: Output = {
         "Credentials": credentials,
@@ -59,12 +58,6 @@ def issue_role_session(ctx: OperationContext, request: RoleSession) -> Output:
     if request.source_identity:
         output["SourceIdentity"] = request.source_identity
     return output
-
-
-def _needs_last_used_update(role: Role, now: datetime, region: str) -> bool:
-    """Last use is kept as coarsely as for access keys: not a write per AssumeRole."""
-    last = role.last_used_at
-    return last is None or role.last_used_region != region or now - last >= LAST_USED_GRANULARITY
 
 
 def _identity(request: RoleSession) -> Identity:

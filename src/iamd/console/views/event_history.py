@@ -15,7 +15,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from iamd.console.console import Console
-from iamd.console.event_filters import ATTRIBUTES, PAGE_SIZES, read_filters
+from iamd.console.event_filters import (
+    ATTRIBUTES,
+    PAGE_SIZES,
+    Filters,
+    Position,
+    read_filters,
+    read_position,
+)
 from iamd.console.event_records import evaluations_of, event_row, pretty_record
 from iamd.console.page import Page
 from iamd.console.web import endpoint
@@ -27,21 +34,22 @@ ANY_AGE = timedelta(days=3650)
 
 def event_history(page: Page) -> Response:
     filters, problems = read_filters(page.query)
-    token = page.query.get("token")
+    position = read_position(page.query)
     context: dict[str, Any] = {
         "section": "events",
         "filters": filters,
         "attributes": ATTRIBUTES,
         "sizes": PAGE_SIZES,
-        "token": token,
+        "token": position.token,
         "problems": problems,
         "error": None,
-        "next_token": "",
+        "previous_link": _link(filters, position.previous()),
+        "next_link": "",
     }
     if problems:
         return page.render(_TEMPLATE, status=400, events=None, **context)
     try:
-        params = filters.lookup_params(token)
+        params = filters.lookup_params(position.token)
         output = page.actor("LookupEvents", params, service="cloudtrail")
     except AccessDenied:
         raise  # the console's own AccessDenied page
@@ -49,8 +57,14 @@ def event_history(page: Page) -> Response:
         context["error"] = error
         return page.render(_TEMPLATE, status=error.status, events=None, **context)
     events = [event_row(event) for event in output["Events"]]
-    context["next_token"] = output.get("NextToken", "")
+    if "NextToken" in output:
+        context["next_link"] = _link(filters, position.next(output["NextToken"]))
     return page.render(_TEMPLATE, events=events, **context)
+
+
+def _link(filters: Filters, position: Position) -> str:
+    """The query string of the page at ``position``, with these filters."""
+    return filters.query_string(position.token, position.back)
 
 
 _TEMPLATE = "event_history.html"
