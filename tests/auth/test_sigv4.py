@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -61,8 +62,20 @@ TRICKY_PARAMS = {
 
 
 def freeze_signer(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *a, **k: naive)
+    """Sign at ``moment``, whichever signer botocore uses.
+
+    With awscrt installed (a dependency, for S3's checksums) botocore signs through
+    the CRT's SigV4 (`botocore.crt.auth`), which reads the time through its own name.
+    """
+    aware = moment.astimezone(UTC)
+
+    def now(remove_tzinfo: bool = True) -> datetime:
+        return aware.replace(tzinfo=None) if remove_tzinfo else aware
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", now)
+    crt_auth = sys.modules.get("botocore.crt.auth")
+    if crt_auth is not None:
+        monkeypatch.setattr(crt_auth, "get_current_datetime", now)
 
 
 @pytest.fixture(autouse=True)
