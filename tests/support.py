@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -287,3 +288,22 @@ def read_reply(reply: bytes) -> RawReply:
         headers[name.strip().lower()] = value.strip()
     length = int(headers.get("content-length", len(rest)))
     return RawReply(int(status_line.split(" ")[1]), headers, rest[:length])
+
+
+def set_signing_clock(monkeypatch: pytest.MonkeyPatch, now: Callable[[], datetime]) -> None:
+    """Make botocore sign at ``now()`` (aware, UTC), whichever SigV4 signer it uses.
+
+    With awscrt installed (a dependency, for S3's checksums) botocore signs through the
+    CRT (`botocore.crt.auth`), which reads the time through a name of its own.
+    """
+
+    def current(remove_tzinfo: bool = True) -> datetime:
+        moment = now().astimezone(UTC)
+        return moment.replace(tzinfo=None) if remove_tzinfo else moment
+
+    import botocore.auth
+
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", current)
+    crt_auth = sys.modules.get("botocore.crt.auth")
+    if crt_auth is not None:
+        monkeypatch.setattr(crt_auth, "get_current_datetime", current)

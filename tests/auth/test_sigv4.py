@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -41,6 +40,7 @@ from iamd.errors import (
     ServiceError,
     SignatureDoesNotMatch,
 )
+from support import set_signing_clock
 
 ACCESS_KEY_ID = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -62,20 +62,7 @@ TRICKY_PARAMS = {
 
 
 def freeze_signer(monkeypatch: pytest.MonkeyPatch, moment: datetime) -> None:
-    """Sign at ``moment``, whichever signer botocore uses.
-
-    With awscrt installed (a dependency, for S3's checksums) botocore signs through
-    the CRT's SigV4 (`botocore.crt.auth`), which reads the time through its own name.
-    """
-    aware = moment.astimezone(UTC)
-
-    def now(remove_tzinfo: bool = True) -> datetime:
-        return aware.replace(tzinfo=None) if remove_tzinfo else aware
-
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", now)
-    crt_auth = sys.modules.get("botocore.crt.auth")
-    if crt_auth is not None:
-        monkeypatch.setattr(crt_auth, "get_current_datetime", now)
+    set_signing_clock(monkeypatch, lambda: moment)
 
 
 @pytest.fixture(autouse=True)

@@ -298,7 +298,8 @@ def test_boto3_reads_bad_digest_for_a_body_changed_after_its_checksum(
     def corrupt(request: AWSRequest, **_: Any) -> None:
         body = request.body.read() if hasattr(request.body, "read") else request.body
         request.body = body.replace(b"hello", b"jello", 1)
-        request.headers["Content-Length"] = str(len(request.body))
+        if "Transfer-Encoding" not in request.headers:  # with awscrt, botocore streams
+            request.headers["Content-Length"] = str(len(request.body))
 
     client.meta.events.register("before-send.s3.PutObject", corrupt)
     with pytest.raises(ClientError) as caught:

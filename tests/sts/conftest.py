@@ -16,7 +16,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 
 from sts.oidc_issuer import Issuer
-from support import REGION, IamdServer, start_server
+from support import REGION, IamdServer, set_signing_clock, start_server
 
 CLOCK_FILE_ENV = "IAMD_CLOCK_OFFSET_FILE"
 
@@ -111,15 +111,10 @@ class ClockServer:
         """Move the server's clock and this process's signing clock together."""
         import datetime as dt
 
-        import botocore.auth
-
         self.offset_file.write_text(str(seconds))
-        real = botocore.auth.get_current_datetime
-
-        def shifted() -> dt.datetime:
-            return real() + dt.timedelta(seconds=seconds)
-
-        monkeypatch.setattr(botocore.auth, "get_current_datetime", shifted)
+        set_signing_clock(
+            monkeypatch, lambda: dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds)
+        )
 
     def reset(self) -> None:
         self.offset_file.write_text("0")
