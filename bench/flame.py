@@ -41,7 +41,8 @@ def py_spy() -> str:
 
 def record(pid: int, seconds: float, svg: Path) -> subprocess.Popen[bytes]:
     command = [py_spy(), "record", "--pid", str(pid), "--duration", str(int(seconds))]
-    return subprocess.Popen([*command, "--rate", "250", "--output", str(svg), "--nonblocking"])
+    options = ["--rate", "250", "--function", "--output", str(svg), "--nonblocking"]
+    return subprocess.Popen([*command, *options])
 
 
 def main() -> None:
