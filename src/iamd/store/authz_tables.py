@@ -97,7 +97,6 @@ AUTHZ_TABLES: dict[str, tuple[Trigger, ...]] = {
     # last-use bookkeeping (password_last_used, last_used_*) changes no decision
     "users": _named_principal("users", ("boundary_arn",)),
     "roles": _named_principal("roles", ("trust_policy", "max_session_duration", "boundary_arn")),
-    # a root key (no user) is the account's
     "access_keys": everything(
         user("user_id"), _ROOT_KEY, columns=("status", "secret_sealed", "user_id")
     ),
