@@ -139,9 +139,17 @@ def _pairs(pairs: Iterable[Any]) -> tuple[tuple[str, str], ...]:
 
 
 def find_events_and_waiting(conn: Connection, query: EventQuery) -> list[StoredEvent]:
-    """`find_events`, with the events still waiting in the outbox among them."""
+    """`find_events`, with the events still waiting in the outbox among them.
+
+    The outbox is read first. Under PostgreSQL's READ COMMITTED each statement sees
+    what was committed when it began, so the trail's writer may move an event between
+    the two reads: read the other way round, an event moved in between was in
+    neither; this way round it is in both, and kept once.
+    """
+    waiting_rows = waiting(conn, query)[: query.limit]
     stored = find_events(conn, query)
-    pending = [StoredEvent(0, row) for row in waiting(conn, query)[: query.limit]]
+    moved = {event.row.event_id for event in stored}
+    pending = [StoredEvent(0, row) for row in waiting_rows if row.event_id not in moved]
     if not pending:
         return stored
     merged = sorted(stored + pending, key=_position, reverse=True)
