@@ -110,6 +110,17 @@ def test_list_users_pages_and_path_prefix(iam: Any) -> None:
     assert [u["UserName"] for page in paginated for u in page["Users"]] == names
 
 
+def test_path_prefix_is_literal_through_pages(iam: Any) -> None:
+    """LIKE's wildcards in a prefix match only themselves, on every page."""
+    for name, path in [("w1", "/a_b/"), ("w2", "/a_b/x/"), ("w3", "/axb/"), ("w4", "/a%b/")]:
+        iam.create_user(UserName=name, Path=path)
+    first = iam.list_users(PathPrefix="/a_b/", MaxItems=1)
+    rest = iam.list_users(PathPrefix="/a_b/", Marker=first["Marker"])
+    assert [u["UserName"] for u in first["Users"] + rest["Users"]] == ["w1", "w2"]
+    assert not rest["IsTruncated"]
+    assert [u["UserName"] for u in iam.list_users(PathPrefix="/a%")["Users"]] == ["w4"]
+
+
 def test_pagination_survives_concurrent_deletes(iam: Any) -> None:
     for name in ("p1", "p2", "p3", "p4"):
         iam.create_user(UserName=name)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -85,12 +85,21 @@ def get_group_by_id(conn: Connection, group_id: str) -> Group | None:
     return _group(row) if row else None
 
 
+_GROUPS_OF_ACCOUNT = select(groups).where(groups.c.account_id == bindparam("account_id"))
+
+
 def list_groups(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[Group]:
-    query = select(groups).where(groups.c.account_id == account_id)
     return page_by_name(
-        conn, query, groups, _group, marker=marker, limit=limit, path_prefix=path_prefix
+        conn,
+        _GROUPS_OF_ACCOUNT,
+        groups,
+        _group,
+        params={"account_id": account_id},
+        marker=marker,
+        limit=limit,
+        path_prefix=path_prefix,
     )
 
 
@@ -104,25 +113,43 @@ def groups_of_user(conn: Connection, user_id: str) -> list[Group]:
     return [_group(row) for row in conn.execute(query)]
 
 
+_GROUPS_OF_USER = (
+    select(groups)
+    .join(group_members, group_members.c.group_id == groups.c.id)
+    .where(group_members.c.user_id == bindparam("user_id"))
+)
+_MEMBERS_OF_GROUP = (
+    select(users)
+    .join(group_members, group_members.c.user_id == users.c.id)
+    .where(group_members.c.group_id == bindparam("group_id"))
+)
+
+
 def groups_of_user_page(
     conn: Connection, user_id: str, *, marker: str | None, limit: int
 ) -> Page[Group]:
-    query = (
-        select(groups)
-        .join(group_members, group_members.c.group_id == groups.c.id)
-        .where(group_members.c.user_id == user_id)
+    return page_by_name(
+        conn,
+        _GROUPS_OF_USER,
+        groups,
+        _group,
+        params={"user_id": user_id},
+        marker=marker,
+        limit=limit,
     )
-    return page_by_name(conn, query, groups, _group, marker=marker, limit=limit)
 
 
 def members_page(conn: Connection, group_id: str, *, marker: str | None, limit: int) -> Page[User]:
     """A group's users, by name."""
-    query = (
-        select(users)
-        .join(group_members, group_members.c.user_id == users.c.id)
-        .where(group_members.c.group_id == group_id)
+    return page_by_name(
+        conn,
+        _MEMBERS_OF_GROUP,
+        users,
+        user_from_row,
+        params={"group_id": group_id},
+        marker=marker,
+        limit=limit,
     )
-    return page_by_name(conn, query, users, user_from_row, marker=marker, limit=limit)
 
 
 def update_group(

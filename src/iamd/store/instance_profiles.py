@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -79,15 +79,25 @@ def get_profile(conn: Connection, account_id: str, name: str) -> InstanceProfile
     return _profile(row)
 
 
+_PROFILES_OF_ACCOUNT = select(instance_profiles).where(
+    instance_profiles.c.account_id == bindparam("account_id")
+)
+_PROFILES_OF_ROLE = (
+    select(instance_profiles)
+    .join(instance_profile_roles, instance_profile_roles.c.profile_id == instance_profiles.c.id)
+    .where(instance_profile_roles.c.role_id == bindparam("role_id"))
+)
+
+
 def list_profiles(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[InstanceProfile]:
-    query = select(instance_profiles).where(instance_profiles.c.account_id == account_id)
     return page_by_name(
         conn,
-        query,
+        _PROFILES_OF_ACCOUNT,
         instance_profiles,
         _profile,
+        params={"account_id": account_id},
         marker=marker,
         limit=limit,
         path_prefix=path_prefix,
@@ -97,12 +107,15 @@ def list_profiles(
 def list_profiles_for_role(
     conn: Connection, role_id: str, *, marker: str | None, limit: int
 ) -> Page[InstanceProfile]:
-    query = (
-        select(instance_profiles)
-        .join(instance_profile_roles, instance_profile_roles.c.profile_id == instance_profiles.c.id)
-        .where(instance_profile_roles.c.role_id == role_id)
+    return page_by_name(
+        conn,
+        _PROFILES_OF_ROLE,
+        instance_profiles,
+        _profile,
+        params={"role_id": role_id},
+        marker=marker,
+        limit=limit,
     )
-    return page_by_name(conn, query, instance_profiles, _profile, marker=marker, limit=limit)
 
 
 def roles_of(conn: Connection, profile_ids: Sequence[str]) -> dict[str, Role]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -105,12 +105,21 @@ def roles_by_ids(conn: Connection, role_ids: Sequence[str]) -> dict[str, Role]:
     return {row.id: _role(row) for row in rows}
 
 
+_ROLES_OF_ACCOUNT = select(roles).where(roles.c.account_id == bindparam("account_id"))
+
+
 def list_roles(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[Role]:
-    query = select(roles).where(roles.c.account_id == account_id)
     return page_by_name(
-        conn, query, roles, _role, marker=marker, limit=limit, path_prefix=path_prefix
+        conn,
+        _ROLES_OF_ACCOUNT,
+        roles,
+        _role,
+        params={"account_id": account_id},
+        marker=marker,
+        limit=limit,
+        path_prefix=path_prefix,
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -87,15 +87,20 @@ def get_certificate(conn: Connection, account_id: str, name: str) -> ServerCerti
     return _certificate(row)
 
 
+_CERTIFICATES_OF_ACCOUNT = select(server_certificates).where(
+    server_certificates.c.account_id == bindparam("account_id")
+)
+
+
 def list_certificates(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[ServerCertificate]:
-    query = select(server_certificates).where(server_certificates.c.account_id == account_id)
     return page_by_name(
         conn,
-        query,
+        _CERTIFICATES_OF_ACCOUNT,
         server_certificates,
         _certificate,
+        params={"account_id": account_id},
         marker=marker,
         limit=limit,
         path_prefix=path_prefix,

@@ -97,12 +97,21 @@ def get_user_by_id(conn: Connection, user_id: str) -> User | None:
     return user_from_row(row) if row else None
 
 
+_USERS_OF_ACCOUNT = select(users).where(users.c.account_id == bindparam("account_id"))
+
+
 def list_users(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[User]:
-    query = select(users).where(users.c.account_id == account_id)
     return page_by_name(
-        conn, query, users, user_from_row, marker=marker, limit=limit, path_prefix=path_prefix
+        conn,
+        _USERS_OF_ACCOUNT,
+        users,
+        user_from_row,
+        params={"account_id": account_id},
+        marker=marker,
+        limit=limit,
+        path_prefix=path_prefix,
     )
 
 
