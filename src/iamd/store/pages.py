@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Select, Table, bindparam
 
 from iamd.errors import ValidationError
 from iamd.protocol.characters import is_xml_text
+from iamd.store.prepared import Prepared
 
 T = TypeVar("T")
 
@@ -83,7 +84,7 @@ def page_by_name(
         values["path_like"] = _escape_like(path_prefix) + "%"
     if after is not None:
         values["page_after"] = after
-    rows = conn.execute(statement, values).all()
+    rows = statement.rows(conn, values)
     next_marker = encode_marker(rows[limit - 1].name_lower) if len(rows) > limit else None
     return Page([to_item(row) for row in rows[:limit]], next_marker)
 
@@ -91,12 +92,12 @@ def page_by_name(
 # Listings are module constants, four shapes each; more means a query built per call.
 _MAX_STATEMENTS = 256
 # A listing's statement per shape: (its query, under a path?, after a marker?).
-_statements: dict[tuple[int, bool, bool], tuple[Select[Any], Select[Any]]] = {}
+_statements: dict[tuple[int, bool, bool], tuple[Select[Any], Prepared]] = {}
 
 
 def _page_statement(
     query: Select[Any], table: Table, under_path: bool, after_marker: bool
-) -> Select[Any]:
+) -> Prepared:
     key = (id(query), under_path, after_marker)
     built = _statements.get(key)
     if built is not None and built[0] is query:
@@ -110,8 +111,9 @@ def _page_statement(
     if len(_statements) >= _MAX_STATEMENTS:  # a caller building its query per call
         _statements.clear()
     # The query is kept beside its statement so that its id is never reused.
-    _statements[key] = (query, statement)
-    return statement
+    prepared = Prepared(statement)
+    _statements[key] = (query, prepared)
+    return prepared
 
 
 _ESCAPE = "/"

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from iamd.errors import InvalidInput, LimitExceeded
 from iamd.store.locks import hold
+from iamd.store.prepared import Prepared
 from iamd.store.schema import tags
 
 MAX_TAGS = 50
@@ -20,7 +21,7 @@ MAX_TAGS = 50
 Tag = tuple[str, str]
 
 
-_TAGS_OF = (
+_TAGS_OF = Prepared(
     select(tags.c.key, tags.c.value)
     .where(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == bindparam("entity_id"))
     .order_by(tags.c.position)
@@ -36,7 +37,7 @@ _POSITIONS_OF = (
 
 
 def tags_of(conn: Connection, entity_kind: str, entity_id: str) -> list[Tag]:
-    rows = conn.execute(_TAGS_OF, {"kind": entity_kind, "entity_id": entity_id})
+    rows = _TAGS_OF.rows(conn, {"kind": entity_kind, "entity_id": entity_id})
     return [(row.key, row.value) for row in rows]
 
 

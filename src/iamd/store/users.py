@@ -14,6 +14,7 @@ from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
 from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
+from iamd.store.prepared import Prepared
 from iamd.store.renames import rename
 from iamd.store.schema import (
     access_keys,
@@ -74,14 +75,16 @@ def insert_user(conn: Connection, user: User) -> User:
 
 
 # Built once: these lookups run on most requests.
-_FIND_USER = select(users).where(
-    users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name")
+_FIND_USER = Prepared(
+    select(users).where(
+        users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name")
+    )
 )
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 
 
 def find_user(conn: Connection, account_id: str, name: str) -> User | None:
-    row = conn.execute(_FIND_USER, {"account_id": account_id, "name": name.lower()}).first()
+    row = _FIND_USER.first(conn, {"account_id": account_id, "name": name.lower()})
     return user_from_row(row) if row else None
 
 

@@ -1,0 +1,103 @@
+"""Hot reads compiled once per dialect and run through the driver.
+
+A handful of statements run on nearly every request (the named user, its tags).
+SQLAlchemy's per-execution machinery — an execution context, events, a result
+object — costs several times the query itself on SQLite. `Prepared` keeps what
+that machinery would work out each time (the SQL text, the order of its parameters,
+each column's result conversion) and does only the rest.
+
+Only for selects whose parameters are plain values the driver takes as they are
+(strings, numbers): a parameter whose type converts values on the way in is refused
+when the statement is first compiled.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import namedtuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    parameter_names: tuple[str, ...] | None  # None: the driver takes named parameters
+    processors: tuple[Processor, ...]
+    row_type: type[tuple[Any, ...]]
+    # Values the statement itself holds (SQLite's OFFSET 0 beside a bound LIMIT).
+    defaults: dict[str, Any]
+
+
+class Prepared:
+    """A select, its compiled form remembered per dialect."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, conn: Connection, parameters: Mapping[str, Any]) -> list[Any]:
+        """The rows, each with the columns as attributes (like SQLAlchemy's rows)."""
+        compiled = self._for(conn.dialect)
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
+        if compiled.parameter_names is None:
+            values: Any = given
+        else:
+            values = tuple(given[name] for name in compiled.parameter_names)
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute(compiled.sql, values)
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [_converted(compiled, row) for row in fetched]
+
+    def first(self, conn: Connection, parameters: Mapping[str, Any]) -> Any | None:
+        found = self.rows(conn, parameters)
+        return found[0] if found else None
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+
+def _converted(compiled: _Compiled, row: Any) -> Any:
+    values = [
+        value if process is None or value is None else process(value)
+        for process, value in zip(compiled.processors, row, strict=True)
+    ]
+    return compiled.row_type(*values)
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    for name, bind in compiled.binds.items():
+        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            raise TypeError(f"parameter {name} needs converting; run it through SQLAlchemy")
+    columns = list(statement.selected_columns)
+    processors = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
+    positional = compiled.positiontup if dialect.positional else None
+    row_type = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+    names = compiled.bind_names
+    defaults = {name: bind.effective_value for bind, name in names.items() if not bind.required}
+    return _Compiled(
+        sql=compiled.string,
+        parameter_names=tuple(positional) if positional is not None else None,
+        processors=processors,
+        row_type=row_type,
+        defaults=defaults,
+    )
