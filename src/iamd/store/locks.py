@@ -21,7 +21,7 @@ database's write lock from its first statement (``BEGIN IMMEDIATE``, see
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, select
+from sqlalchemy import Column, Connection, bindparam, select
 
 from iamd.errors import NoSuchEntity
 from iamd.store.schema import (
@@ -55,14 +55,17 @@ KEYS: dict[str, Column[str]] = {
     "account": accounts.c.id,
 }
 _RANK = {kind: rank for rank, kind in enumerate(KEYS)}
+# Built once: every write holds a parent, and building the statement cost more than it.
+_HOLD = {
+    kind: select(column).where(column == bindparam("key")).with_for_update(key_share=True)
+    for kind, column in KEYS.items()
+}
 _NOUNS = {"instance-profile": "instance profile", "mfa": "MFA device"}
 
 
 def hold(conn: Connection, *parents: Parent) -> None:
     """Lock the parents' rows to the transaction's end; NoSuchEntity if one is gone."""
     for kind, key in sorted(parents, key=lambda parent: (_RANK[parent[0]], parent[1])):
-        column = KEYS[kind]
-        query = select(column).where(column == key).with_for_update(key_share=True)
-        if conn.execute(query).first() is None:
+        if conn.execute(_HOLD[kind], {"key": key}).first() is None:
             noun = _NOUNS.get(kind, kind.replace("-", " "))
             raise NoSuchEntity(f"The {noun} {key} no longer exists.")

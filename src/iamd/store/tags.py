@@ -49,6 +49,19 @@ def check_unique_keys(new_tags: Sequence[Tag]) -> None:
         )
 
 
+_SET_VALUE = (
+    update(tags)
+    .where(
+        # Not the columns' own names: an UPDATE keeps those for its SET clause.
+        tags.c.entity_kind == bindparam("of_kind"),
+        tags.c.entity_id == bindparam("of_entity"),
+        tags.c.key_lower == bindparam("of_key"),
+    )
+    .values(value=bindparam("new_value"))
+)
+_INSERT = insert(tags)
+
+
 def add_tags(
     conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
 ) -> None:
@@ -64,26 +77,23 @@ def add_tags(
     added = [t for t in new_tags if t[0].lower() not in current]
     if len(current) + len(added) > MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")
-    where = (tags.c.entity_kind == entity_kind, tags.c.entity_id == entity_id)
     next_position = (rows[-1].position if rows else 0) + 1
     for key, value in new_tags:
         if key.lower() in current:
             if current[key.lower()] != value:  # the same value again changes nothing
-                conn.execute(
-                    update(tags).where(*where, tags.c.key_lower == key.lower()).values(value=value)
-                )
+                changed = {"of_kind": entity_kind, "of_entity": entity_id, "new_value": value}
+                conn.execute(_SET_VALUE, {**changed, "of_key": key.lower()})
             continue
-        conn.execute(
-            insert(tags).values(
-                account_id=account_id,
-                entity_kind=entity_kind,
-                entity_id=entity_id,
-                key=key,
-                key_lower=key.lower(),
-                value=value,
-                position=next_position,
-            )
-        )
+        row = {
+            "account_id": account_id,
+            "entity_kind": entity_kind,
+            "entity_id": entity_id,
+            "key": key,
+            "key_lower": key.lower(),
+            "value": value,
+            "position": next_position,
+        }
+        conn.execute(_INSERT, row)
         next_position += 1
 
 
