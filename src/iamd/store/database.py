@@ -64,7 +64,10 @@ class Database:
         options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
         queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
-            with queued, self.engine.connect().execution_options(**options) as conn, conn.begin():
+            # The writers' queue is joined only around the transaction itself: taking a
+            # connection from the pool and handing it back need no lock, so no writer
+            # waits while another does either.
+            with self.engine.connect().execution_options(**options) as conn, queued, conn.begin():
                 if not durable and not self.is_sqlite:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
                 yield conn
