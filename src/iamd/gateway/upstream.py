@@ -97,10 +97,15 @@ class Upstream:
         *,
         content_length: int | None,
         payload: str = UNSIGNED_PAYLOAD,
+        added: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The client's headers, minus its authorization, signed for the upstream."""
+        """The client's headers, minus its authorization, plus the ``added`` ones the
+        gateway sets for the body it sends (its checksum, its framing), signed."""
         forwarded = {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
         _drop_aws_chunked(forwarded)
+        for name, value in (added or {}).items():
+            earlier = forwarded.get(name) if name == "content-encoding" else None
+            forwarded[name] = f"{value}, {earlier}" if earlier else value
         if content_length is not None:
             forwarded["content-length"] = str(content_length)
         if self.credentials is None:
