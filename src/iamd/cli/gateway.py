@@ -56,6 +56,14 @@ class ApiOptions:
 )
 @click.option("--upstream-region", default="us-east-1", show_default=True)
 @click.option(
+    "--upstream-max-connections",
+    default=100,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At most this many connections open to the upstream; requests past it wait "
+    "(10 s at most, then 503 SlowDown).",
+)
+@click.option(
     "--domain",
     "domains",
     multiple=True,
@@ -85,6 +93,7 @@ def gateway(
     upstream_access_key_id: str | None,
     upstream_secret_access_key: str | None,
     upstream_region: str,
+    upstream_max_connections: int,
     domains: tuple[str, ...],
     api_id: str | None,
     stage: str | None,
@@ -115,10 +124,20 @@ def gateway(
     db, sealer = open_store(settings)
     if service == "s3":
         keys = (upstream_access_key_id, upstream_secret_access_key, upstream_region)
-        app = _s3_app(db, sealer, upstream_url, keys, domains, trail_settings(settings))
+        app = _s3_app(
+            db,
+            sealer,
+            upstream_url,
+            keys,
+            upstream_max_connections,
+            domains,
+            trail_settings(settings),
+        )
     else:
         options = ApiOptions(api_id, stage, account_id, region, resource_policy)
-        app = _api_app(db, sealer, upstream_url, options, trail_settings(settings))
+        app = _api_app(
+            db, sealer, upstream_url, options, upstream_max_connections, trail_settings(settings)
+        )
     click.echo(f"iamd: gateway for {service} on http://{host}:{port} → {upstream_url}")
     protocol = S3Protocol if service == "s3" else ApiProtocol
     uvicorn.run(
@@ -137,6 +156,7 @@ def _s3_app(
     sealer: Sealer,
     upstream_url: str,
     keys: tuple[str | None, str | None, str],
+    max_connections: int,
     domains: tuple[str, ...],
     trail: TrailSettings,
 ) -> Starlette:
@@ -148,14 +168,19 @@ def _s3_app(
 
     key_id, secret, region = keys
     credentials = UpstreamCredentials(key_id, secret, region) if key_id and secret else None
-    upstream = Upstream(upstream_url, credentials)
+    upstream = Upstream(upstream_url, credentials, max_connections=max_connections)
     lowered = tuple(domain.lower() for domain in domains)
     clock = SystemClock()
     return create_s3_app(S3Gateway(db, sealer, clock, upstream, lowered, Trail(db, clock, trail)))
 
 
 def _api_app(
-    db: Database, sealer: Sealer, upstream_url: str, options: ApiOptions, trail: TrailSettings
+    db: Database,
+    sealer: Sealer,
+    upstream_url: str,
+    options: ApiOptions,
+    max_connections: int,
+    trail: TrailSettings,
 ) -> Starlette:
     import httpx
 
@@ -164,6 +189,7 @@ def _api_app(
     from iamd.errors import MalformedPolicyDocument
     from iamd.gateway.api_app import ApiGateway, create_api_app
     from iamd.gateway.api_authorize import Api, expanded_policy
+    from iamd.gateway.upstream_client import DEFAULT_POOL_WAIT
     from iamd.policy import validate_policy
 
     if not (options.api_id and options.stage and options.account_id):
@@ -178,7 +204,10 @@ def _api_app(
         except MalformedPolicyDocument as error:
             raise click.UsageError(f"--resource-policy: {error.message}") from None
         api = replace(api, policy=policy)
-    client = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=10.0))
+    client = httpx.AsyncClient(
+        limits=httpx.Limits(max_connections=max_connections),
+        timeout=httpx.Timeout(60.0, connect=10.0, pool=DEFAULT_POOL_WAIT),
+    )
     clock = SystemClock()
     recorder = Trail(db, clock, trail)
     return create_api_app(ApiGateway(db, sealer, clock, upstream_url, api, client, recorder))

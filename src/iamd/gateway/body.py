@@ -46,6 +46,11 @@ class PayloadCheck(Protocol):
     def update(self, data: bytes) -> list[bytes]: ...
     def finish(self) -> bytes: ...
 
+    def checksum(self) -> tuple[str, str] | None:
+        """The S3 checksum the body is held to, as (header, base64 value): a declared
+        header's from the start, a trailer's once `finish` has verified it."""
+        ...
+
 
 class Sha256Check:
     """Holds back the last piece until the body's SHA-256 is the one signed."""
@@ -75,6 +80,9 @@ class Sha256Check:
             )
         return self._held
 
+    def checksum(self) -> tuple[str, str] | None:
+        return None
+
 
 class UnsignedCheck:
     def update(self, data: bytes) -> list[bytes]:
@@ -82,6 +90,9 @@ class UnsignedCheck:
 
     def finish(self) -> bytes:
         return b""
+
+    def checksum(self) -> tuple[str, str] | None:
+        return None
 
 
 class ChunkedCheck:
@@ -97,6 +108,7 @@ class ChunkedCheck:
         self._trailer = trailer
         self._checksum = checksum_for(trailer) if trailer is not None else None
         self._held = b""
+        self._verified: tuple[str, str] | None = None
 
     def update(self, data: bytes) -> list[bytes]:
         with _decoding_errors():
@@ -116,8 +128,13 @@ class ChunkedCheck:
             self._chunks.finish()
         if self._trailer is not None and self._checksum is not None:
             claimed = self._chunks.trailers[self._trailer]
-            checksums.verify(self._trailer, claimed, self._checksum.digest())
+            digest = self._checksum.digest()
+            checksums.verify(self._trailer, claimed, digest)
+            self._verified = (self._trailer, checksums.encoded(digest))
         return self._held
+
+    def checksum(self) -> tuple[str, str] | None:
+        return self._verified
 
 
 @contextmanager

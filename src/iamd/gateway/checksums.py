@@ -84,18 +84,37 @@ def checksum_for(header: str) -> Checksum:
     return ALGORITHMS[header.removeprefix(PREFIX)]()
 
 
+def algorithm_of(header: str) -> str:
+    """S3's name for the algorithm of a checksum header (``x-amz-checksum-crc32`` → CRC32)."""
+    return header.removeprefix(PREFIX).upper()
+
+
+def encoded(digest: bytes) -> str:
+    """A digest as S3 carries it: base64 of its big-endian bytes."""
+    return base64.b64encode(digest).decode("ascii")
+
+
+def decoded(header: str, value: str, *, where: str = "trailing header") -> bytes:
+    """The digest a checksum value carries, or S3's InvalidRequest if it cannot be one."""
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        digest = b""
+    if len(digest) != DIGEST_SIZES[header.removeprefix(PREFIX)]:
+        raise S3Error("InvalidRequest", 400, f"Value for {header} {where} is invalid.")
+    return digest
+
+
 def verify(header: str, claimed: str, computed: bytes) -> None:
     """Raise S3's error unless ``claimed`` is the base64 of the ``computed`` digest."""
-    algorithm = header.removeprefix(PREFIX)
-    try:
-        decoded = base64.b64decode(claimed, validate=True)
-    except binascii.Error:
-        decoded = b""
-    if len(decoded) != DIGEST_SIZES[algorithm]:
-        raise S3Error("InvalidRequest", 400, f"Value for {header} trailing header is invalid.")
-    if not hmac.compare_digest(decoded, computed):
+    verify_digest(header, decoded(header, claimed), computed)
+
+
+def verify_digest(header: str, claimed: bytes, computed: bytes) -> None:
+    """Raise S3's BadDigest unless the digest the client declared is the one computed."""
+    if not hmac.compare_digest(claimed, computed):
         raise S3Error(
             "BadDigest",
             400,
-            f"The {algorithm.upper()} you specified did not match the calculated checksum.",
+            f"The {algorithm_of(header)} you specified did not match the calculated checksum.",
         )

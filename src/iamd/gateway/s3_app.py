@@ -35,7 +35,7 @@ from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
 from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
-from iamd.gateway.upstream_client import UpstreamError
+from iamd.gateway.upstream_client import UpstreamBusy, UpstreamError
 
 log = logging.getLogger("iamd.gateway")
 
@@ -57,6 +57,9 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
         except ClientDisconnect:
             incomplete = S3Error("IncompleteBody", 400, "The request body is incomplete.")
             return error_response(incomplete, request_id)
+        except UpstreamBusy:  # every connection --upstream-max-connections allows is busy
+            busy = S3Error("SlowDown", 503, "Please reduce your request rate.")
+            return error_response(busy, request_id)
         except (httpx.HTTPError, UpstreamError):
             log.warning("upstream request %s failed", request_id, exc_info=True)
             unavailable = S3Error("ServiceUnavailable", 503, "The upstream is unavailable.")

@@ -21,8 +21,14 @@ from iamd.authz.journal import BY_ROOT, Evaluation, Journal
 from iamd.gateway import bucket_policies, s3_bodies
 from iamd.gateway.body import TRAILER_PAYLOAD
 from iamd.gateway.copy_source import copy_source
+from iamd.gateway.declared_checksum import DeclaredChecksumCheck, declared_checksum
 from iamd.gateway.object_tags import fetch_tags
-from iamd.gateway.s3_authn import ANONYMOUS_REGION, authenticate_s3, read_s3_signature
+from iamd.gateway.s3_authn import (
+    ANONYMOUS_REGION,
+    S3Caller,
+    authenticate_s3,
+    read_s3_signature,
+)
 from iamd.gateway.s3_authorize import (
     Check,
     GatewayCall,
@@ -84,10 +90,22 @@ def _admit(gateway: S3Gateway, conn: Connection, request: S3Request) -> Admitted
     s3_caller = authenticate_s3(conn, gateway.sealer, request.head, signed, request.now)
     if s3_caller.payload == TRAILER_PAYLOAD and request.operation.name not in TRAILER_OPERATIONS:
         raise S3Error("InvalidRequest", 400, "The value of x-amz-content-sha256 header is invalid.")
+    s3_caller = _held_to_declared_checksum(request, s3_caller)
     bucket = buckets.find_bucket(conn, name) if name is not None else None
     if name is not None and bucket is None and request.operation.name != "CreateBucket":
         raise S3Error("NoSuchBucket", 404, "The specified bucket does not exist", BucketName=name)
     return Admitted(request, s3_caller, bucket)
+
+
+def _held_to_declared_checksum(request: S3Request, s3_caller: S3Caller) -> S3Caller:
+    """The body held to its ``x-amz-checksum-*`` header too, when it declares one."""
+    head = request.head
+    declared = declared_checksum(
+        head.headers, head.method, request.operation.name, s3_caller.payload
+    )
+    if declared is None:
+        return s3_caller
+    return replace(s3_caller, check=DeclaredChecksumCheck(s3_caller.check, declared))
 
 
 def _record_use(gateway: S3Gateway, admitted: Admitted) -> None:

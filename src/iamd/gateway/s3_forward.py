@@ -4,16 +4,18 @@ In: the admitted request (its decision already made) and the client's body strea
 Out: the upstream's response, streamed. The body goes on verified (`body.verified`):
 a body up to `VERIFY_FIRST_BYTES` is read and checked whole before the upstream is
 contacted at all; a larger one streams with its last piece held back until its check
-passes. Bucket ownership follows the upstream's answers: CreateBucket claims the name
-for the caller's account first (refusing a name another account holds, or one the
-upstream already has) and gives it back if the upstream refuses; DeleteBucket forgets
-the bucket once the upstream deleted it. ListBuckets shows only the caller's buckets.
+passes. The S3 checksum the body was held to goes on with it (`upstream_checksum`),
+so the upstream stores it as S3 would. Bucket ownership follows the upstream's
+answers: CreateBucket claims the name for the caller's account first (refusing a
+name another account holds, or one the upstream already has) and gives it back if the
+upstream refuses; DeleteBucket forgets the bucket once the upstream deleted it.
+ListBuckets shows only the caller's buckets.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -23,18 +25,27 @@ from starlette.responses import Response, StreamingResponse
 from iamd.gateway import delete_objects
 from iamd.gateway.body import (
     CHUNKED_PAYLOADS,
+    TRAILER_PAYLOAD,
     TRAILER_PAYLOADS,
     UNSIGNED_PAYLOAD,
     read_all,
     verified,
 )
 from iamd.gateway.buckets_list import only_buckets_of
+from iamd.gateway.checksums import is_checksum_header
 from iamd.gateway.copy_source import canonical_copy_source, copy_source
+from iamd.gateway.declared_checksum import SDK_ALGORITHM, DeclaredChecksumCheck
 from iamd.gateway.s3_authn import decoded_length
 from iamd.gateway.s3_checks import refused_deletions
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import Admitted, S3Gateway
 from iamd.gateway.upstream import forwarded_headers
+from iamd.gateway.upstream_checksum import (
+    checksum_headers,
+    encoded_length,
+    trailer_headers,
+    with_trailer,
+)
 from iamd.gateway.upstream_client import UpstreamResponse
 from iamd.store import buckets
 
@@ -83,28 +94,65 @@ def _is_small(response: UpstreamResponse) -> bool:
     return length.isdigit() and int(length) <= SMALL_RESPONSE_BYTES and not encoded
 
 
+@dataclass(frozen=True)
+class _Outgoing:
+    """What goes upstream: the body (or its verified stream), its length, its payload
+    claim, and the headers the gateway sets for it (its checksum, its framing)."""
+
+    content: bytes | AsyncIterator[bytes]
+    length: int | None
+    payload: str
+    headers: dict[str, str]
+
+
 async def _send(
-    gateway: S3Gateway, admitted: Admitted, request: Request, body: bytes | None
+    gateway: S3Gateway,
+    admitted: Admitted,
+    request: Request,
+    body: bytes | None,
+    *,
+    rewritten: bool = False,
 ) -> UpstreamResponse:
     located = admitted.request
     headers = dict(located.head.headers)
     if "x-amz-copy-source" in headers:
         source = copy_source(headers["x-amz-copy-source"])
         headers["x-amz-copy-source"] = canonical_copy_source(source)
-    if admitted.s3_caller.payload in TRAILER_PAYLOADS:  # its checksum was the trailer's
-        headers.pop("x-amz-sdk-checksum-algorithm", None)
-    content, length, payload = await _body(admitted, request, body)
+    outgoing = await _body(admitted, request, body, rewritten=rewritten)
+    if _carries_checksum(admitted):  # the upstream is told the checksum the gateway verified
+        headers = _without_checksums(headers)
     upstream = gateway.upstream
     url = upstream.request_url(located.address.upstream_path(), located.params)
     method = located.head.method
-    signed = upstream.headers_for(method, url, headers, content_length=length, payload=payload)
-    return await upstream.send(method, url, signed, content or None)
+    signed = upstream.headers_for(
+        method,
+        url,
+        headers,
+        content_length=outgoing.length,
+        payload=outgoing.payload,
+        added=outgoing.headers,
+    )
+    return await upstream.send(method, url, signed, outgoing.content or None)
+
+
+def _carries_checksum(admitted: Admitted) -> bool:
+    s3_caller = admitted.s3_caller
+    return s3_caller.payload in TRAILER_PAYLOADS or isinstance(
+        s3_caller.check, DeclaredChecksumCheck
+    )
+
+
+def _without_checksums(headers: dict[str, str]) -> dict[str, str]:
+    return {
+        name: value
+        for name, value in headers.items()
+        if not is_checksum_header(name) and name != SDK_ALGORITHM
+    }
 
 
 async def _body(
-    admitted: Admitted, request: Request, body: bytes | None
-) -> tuple[bytes | AsyncIterator[bytes], int | None, str]:
-    """What goes upstream: the body (or its verified stream), its length, its payload hash."""
+    admitted: Admitted, request: Request, body: bytes | None, *, rewritten: bool
+) -> _Outgoing:
     check, claim = admitted.s3_caller.check, admitted.s3_caller.payload
     head = admitted.request.head
     length = len(body) if body is not None else _declared_length(head.headers, claim, head.method)
@@ -113,9 +161,22 @@ async def _body(
     # A signed SHA-256 goes on with the body, so an upstream that checks payloads checks
     # it once more; an unsigned or chunk-signed body goes on as UNSIGNED-PAYLOAD.
     upstream_claim = claim if _is_hash(claim) else UNSIGNED_PAYLOAD
-    if body is None:
-        return verified(request.stream(), check), length, upstream_claim
-    return body, length, upstream_claim
+    checksum = None if rewritten else check.checksum()  # a rewritten body has none yet
+    added = checksum_headers(checksum) if checksum is not None else {}
+    if body is not None:
+        return _Outgoing(body, length, upstream_claim, added)
+    stream = verified(request.stream(), check)
+    if claim not in TRAILER_PAYLOADS:
+        return _Outgoing(stream, length, upstream_claim, added)
+    # A trailer's checksum is known only at the body's end: it goes on as a trailer too.
+    trailer = head.headers["x-amz-trailer"].strip().lower()
+    assert length is not None  # an aws-chunked body declares its decoded length
+    return _Outgoing(
+        with_trailer(stream, check, length),
+        encoded_length(trailer, length),
+        TRAILER_PAYLOAD,
+        trailer_headers(trailer, length),
+    )
 
 
 def _is_hash(claim: str) -> bool:
@@ -210,7 +271,7 @@ async def forward_delete_objects(
     head = admitted.request.head
     rewritten = replace(head, headers=delete_objects.headers_for(head.headers, remaining))
     admitted = replace(admitted, request=replace(admitted.request, head=rewritten))
-    response = await _send(gateway, admitted, request, remaining)
+    response = await _send(gateway, admitted, request, remaining, rewritten=True)
     document = await _read_capped(response)
     headers = forwarded_headers(response)
     headers.pop("content-length", None)

@@ -20,7 +20,12 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from iamd.gateway.upstream_client import UpstreamClient, UpstreamResponse
+from iamd.gateway.upstream_client import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_POOL_WAIT,
+    UpstreamClient,
+    UpstreamResponse,
+)
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
@@ -75,12 +80,25 @@ class Upstream:
     """One upstream service: a pooled client for forwards (`upstream_client`), and a
     blocking one for the few questions a decision asks it (a bucket's existence, tags)."""
 
-    def __init__(self, url: str, credentials: UpstreamCredentials | None) -> None:
+    def __init__(
+        self,
+        url: str,
+        credentials: UpstreamCredentials | None,
+        *,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
         self.url = url.rstrip("/")
         self.credentials = credentials
-        self.client = UpstreamClient(connect_timeout=10.0, read_timeout=60.0)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        self.sync_client = httpx.Client(limits=limits, timeout=httpx.Timeout(60.0, connect=10.0))
+        self.client = UpstreamClient(
+            connect_timeout=10.0, read_timeout=60.0, max_connections=max_connections
+        )
+        # The decision's few questions (a bucket's existence, an object's tags) have a
+        # pool of their own, held to the same cap.
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=min(50, max_connections)
+        )
+        timeout = httpx.Timeout(60.0, connect=10.0, pool=DEFAULT_POOL_WAIT)
+        self.sync_client = httpx.Client(limits=limits, timeout=timeout)
 
     def request_url(self, path: str, params: Mapping[str, str]) -> str:
         query = "&".join(
@@ -97,10 +115,15 @@ class Upstream:
         *,
         content_length: int | None,
         payload: str = UNSIGNED_PAYLOAD,
+        added: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The client's headers, minus its authorization, signed for the upstream."""
+        """The client's headers, minus its authorization, plus the ``added`` ones the
+        gateway sets for the body it sends (its checksum, its framing), signed."""
         forwarded = {name: value for name, value in headers.items() if name not in DROPPED_HEADERS}
         _drop_aws_chunked(forwarded)
+        for name, value in (added or {}).items():
+            earlier = forwarded.get(name) if name == "content-encoding" else None
+            forwarded[name] = f"{value}, {earlier}" if earlier else value
         if content_length is not None:
             forwarded["content-length"] = str(content_length)
         if self.credentials is None:

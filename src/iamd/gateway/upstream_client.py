@@ -11,11 +11,16 @@ re-encoded), headers and a body (bytes, an async iterator of bytes, or none). Ou
 `UpstreamResponse`; the connection goes back to the pool when its exchange ended
 cleanly, and is closed otherwise. A body whose iterator raises (a failed check) is
 never completed: its connection is closed mid-request, so the upstream drops it.
+
+At most ``max_connections`` are open to one origin (`upstream_pool`); a request past
+that waits up to ``pool_wait`` seconds for one, then fails with `UpstreamBusy`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -23,7 +28,13 @@ from urllib.parse import urlsplit
 
 import h11
 
+from iamd.gateway.upstream_pool import OriginPool, UpstreamBusy
+
+__all__ = ["UpstreamBusy", "UpstreamClient", "UpstreamError", "UpstreamResponse"]
+
 MAX_IDLE_PER_ORIGIN = 32
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_POOL_WAIT = 10.0
 _READ_BYTES = 65536
 
 
@@ -39,11 +50,18 @@ class _Origin:
 
 
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        pool: OriginPool[_Connection],
+    ) -> None:
         self.reader = reader
         self.writer = writer
         self.protocol = h11.Connection(h11.CLIENT)
         self.loop = asyncio.get_running_loop()
+        self.pool = pool
+        self._is_closed = False
 
     def is_reusable(self) -> bool:
         return (
@@ -53,22 +71,37 @@ class _Connection:
         )
 
     def close(self) -> None:
-        self.writer.close()
+        """Close the socket and give its place in the pool on (once, however often called)."""
+        if self._is_closed:
+            return
+        self._is_closed = True
+        try:
+            if self.loop is _running_loop():
+                self._close_here()
+            else:  # a transport is closed by its own loop
+                self.loop.call_soon_threadsafe(self._close_here)
+        except RuntimeError:  # its loop has ended: the upstream is told the socket is done
+            with contextlib.suppress(OSError):
+                self.writer.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+            self.pool.discard()
+
+    def _close_here(self) -> None:
+        """On its loop: the socket closes at the loop's next turn, and only then (the
+        callbacks run in order) does its place go on, so the cap holds at every moment."""
+        self.writer.transport.abort()
+        self.loop.call_soon(self.pool.discard)
 
 
 class UpstreamResponse:
     """The upstream's answer: status and headers read, the body still to come."""
 
-    def __init__(
-        self, client: UpstreamClient, origin: _Origin, connection: _Connection, head: h11.Response
-    ) -> None:
+    def __init__(self, client: UpstreamClient, connection: _Connection, head: h11.Response) -> None:
         self.status_code = head.status_code
         self.headers: dict[str, str] = {}
         for raw_name, raw_value in head.headers:
             name, value = raw_name.decode("latin-1"), raw_value.decode("latin-1")
             self.headers[name] = f"{self.headers[name]}, {value}" if name in self.headers else value
         self._client = client
-        self._origin = origin
         self._connection: _Connection | None = connection
 
     async def aiter_raw(self) -> AsyncIterator[bytes]:
@@ -97,7 +130,7 @@ class UpstreamResponse:
 
     def _release(self, connection: _Connection) -> None:
         self._connection = None
-        self._client.release(self._origin, connection)
+        self._client.release(connection)
 
 
 class UpstreamClient:
@@ -109,10 +142,14 @@ class UpstreamClient:
         connect_timeout: float = 10.0,
         read_timeout: float = 60.0,
         tls: ssl.SSLContext | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        pool_wait: float = DEFAULT_POOL_WAIT,
     ) -> None:
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
-        self._idle: dict[_Origin, list[_Connection]] = {}
+        self._max_connections = max_connections
+        self._pool_wait = pool_wait
+        self._pools: dict[_Origin, OriginPool[_Connection]] = {}
         self._tls = tls or ssl.create_default_context()  # the system's trusted CAs
 
     async def send(
@@ -143,7 +180,7 @@ class UpstreamClient:
                 raise
             connection, _ = await self._connection_to(origin, reuse=False)
             head = await self._exchange(connection, request, body)
-        return UpstreamResponse(self, origin, connection, head)
+        return UpstreamResponse(self, connection, head)
 
     async def _exchange(
         self,
@@ -177,41 +214,53 @@ class UpstreamClient:
                 raise UpstreamError(f"reading from the upstream failed: {error!r}") from error
             protocol.receive_data(data)
 
-    def release(self, origin: _Origin, connection: _Connection) -> None:
+    def release(self, connection: _Connection) -> None:
         protocol = connection.protocol
         if protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
             protocol.start_next_cycle()
-            idle = self._idle.setdefault(origin, [])
-            if len(idle) < MAX_IDLE_PER_ORIGIN:
-                idle.append(connection)
-                return
-        connection.close()
+            connection.pool.give_back(connection)
+        else:
+            connection.close()
+
+    def open_connections(self, url: str) -> int:
+        """How many connections to ``url``'s origin are open (or opening) now."""
+        parts = urlsplit(url)
+        pool = self._pools.get(_origin_of(parts.scheme, parts.hostname or "", parts.port))
+        return pool.open_count if pool is not None else 0
 
     async def aclose(self) -> None:
-        for idle in self._idle.values():
-            for connection in idle:
-                connection.close()
-        self._idle.clear()
+        for pool in list(self._pools.values()):
+            pool.close_idle()
+
+    def _pool_for(self, origin: _Origin) -> OriginPool[_Connection]:
+        pool = self._pools.get(origin)
+        if pool is None:
+            fresh = OriginPool[_Connection](
+                self._max_connections, max_idle=MAX_IDLE_PER_ORIGIN, wait_seconds=self._pool_wait
+            )
+            pool = self._pools.setdefault(origin, fresh)  # atomic: one pool per origin
+        return pool
 
     async def _connection_to(
         self, origin: _Origin, *, reuse: bool = True
     ) -> tuple[_Connection, bool]:
         """A connection to ``origin``, and whether it is a kept-alive one."""
-        idle = self._idle.get(origin, []) if reuse else []
-        while idle:
-            connection = idle.pop()
-            if connection.is_reusable():
-                return connection, True
-            connection.close()
+        pool = self._pool_for(origin)
+        idle = await pool.acquire(reuse=reuse)
+        if idle is not None:
+            return idle, True
         tls = self._tls if origin.scheme == "https" else None
         try:
             async with asyncio.timeout(self._connect_timeout):
                 reader, writer = await asyncio.open_connection(
                     origin.host, origin.port, ssl=tls, limit=_READ_BYTES * 4
                 )
-        except (OSError, TimeoutError) as error:
-            raise UpstreamError(f"connecting to the upstream failed: {error!r}") from error
-        return _Connection(reader, writer), False
+        except BaseException as error:
+            pool.discard()  # its place, counted when granted, goes on
+            if isinstance(error, (OSError, TimeoutError)):
+                raise UpstreamError(f"connecting to the upstream failed: {error!r}") from error
+            raise
+        return _Connection(reader, writer, pool), False
 
     async def _send(
         self,
@@ -244,6 +293,13 @@ class UpstreamClient:
                 return event
             if not isinstance(event, h11.InformationalResponse):
                 raise UpstreamError(f"unexpected {type(event).__name__} before a response")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _origin_of(scheme: str, host: str, port: int | None) -> _Origin:

@@ -1,0 +1,113 @@
+"""``iamd gateway --upstream-max-connections``: a flood of clients never makes the gateway
+open more connections to the upstream than it allows, and every request is served."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway_support import GatewayProcess, MotoServer, gateway_client, start_gateway
+from support import IamdServer, RootCredential
+
+
+class CountingRelay:
+    """TCP in front of the upstream, counting the connections the gateway holds open.
+
+    A connection counts from its accept until the gateway closes its end; that end is
+    looked at (a peek) on every accept, so a close just before the next connect is
+    never counted as open."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target_port = target_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self._lock = threading.Lock()
+        self._held: list[socket.socket] = []
+        self.most_open = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            with self._lock:
+                self._held = [held for held in self._held if _is_open(held)]
+                self._held.append(client)
+                self.most_open = max(self.most_open, len(self._held))
+            target = socket.create_connection(("127.0.0.1", self._target_port))
+            threading.Thread(target=_pump, args=(target, client), daemon=True).start()
+            threading.Thread(target=_pump, args=(client, target), daemon=True).start()
+
+    def stop(self) -> None:
+        self._listener.close()
+
+
+def _is_open(connection: socket.socket) -> bool:
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+
+@pytest.fixture
+def relay(moto: MotoServer) -> Iterator[CountingRelay]:
+    running = CountingRelay(moto.port)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def capped_gateway(
+    server: IamdServer, relay: CountingRelay, tmp_path: Path
+) -> Iterator[GatewayProcess]:
+    through_relay = MotoServer(tmp_path, port=relay.port)  # the gateway's upstream: the relay
+    running = start_gateway(server, through_relay, "--upstream-max-connections", "2")
+    yield running
+    running.stop()
+
+
+def test_many_concurrent_gets_share_two_upstream_connections(
+    capped_gateway: GatewayProcess, relay: CountingRelay, account: RootCredential
+) -> None:
+    client = gateway_client(
+        capped_gateway, account.access_key_id, account.secret_access_key,
+        max_pool_connections=32,
+    )  # fmt: skip
+    bucket = "iamd-" + secrets.token_hex(6)
+    client.create_bucket(Bucket=bucket)
+    client.put_object(Bucket=bucket, Key="small", Body=b"x" * 1024)
+
+    def read(_: Any) -> bytes:
+        return bytes(client.get_object(Bucket=bucket, Key="small")["Body"].read())
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(read, range(64)))
+    assert answers == [b"x" * 1024] * 64
+    assert 1 <= relay.most_open <= 2
