@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from gateway_support import GatewayProcess, MotoServer, gateway_client, start_gateway
 from support import IamdServer, RootCredential
@@ -32,6 +33,8 @@ class CountingRelay:
         self._lock = threading.Lock()
         self._held: list[socket.socket] = []
         self.most_open = 0
+        self.passing = threading.Event()  # cleared: bytes wait here, the upstream seems hung
+        self.passing.set()
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -49,8 +52,10 @@ class CountingRelay:
                 self._held.append(client)
                 self.most_open = max(self.most_open, len(self._held))
             target = socket.create_connection(("127.0.0.1", self._target_port))
-            threading.Thread(target=_pump, args=(target, client), daemon=True).start()
-            threading.Thread(target=_pump, args=(client, target), daemon=True).start()
+            for source, sink in ((target, client), (client, target)):
+                pump = threading.Thread(target=_pump, args=(source, sink, self.passing))
+                pump.daemon = True
+                pump.start()
 
     def stop(self) -> None:
         self._listener.close()
@@ -65,9 +70,10 @@ def _is_open(connection: socket.socket) -> bool:
         return False
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+def _pump(source: socket.socket, sink: socket.socket, passing: threading.Event) -> None:
     try:
         while data := source.recv(65536):
+            passing.wait()
             sink.sendall(data)
     except OSError:
         pass
@@ -111,3 +117,27 @@ def test_many_concurrent_gets_share_two_upstream_connections(
         answers = list(pool.map(read, range(64)))
     assert answers == [b"x" * 1024] * 64
     assert 1 <= relay.most_open <= 2
+
+
+def test_a_request_that_waits_too_long_for_a_connection_is_told_to_slow_down(
+    server: IamdServer, relay: CountingRelay, tmp_path: Path, account: RootCredential
+) -> None:
+    through_relay = MotoServer(tmp_path, port=relay.port)
+    gateway = start_gateway(server, through_relay, "--upstream-max-connections", "1")
+    try:
+        client = gateway_client(gateway, account.access_key_id, account.secret_access_key)
+        bucket = "iamd-" + secrets.token_hex(6)
+        client.create_bucket(Bucket=bucket)
+        client.put_object(Bucket=bucket, Key="k", Body=b"v")
+        relay.passing.clear()  # the next request holds the one connection, unanswered
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(lambda: client.get_object(Bucket=bucket, Key="k")["Body"].read())
+            with pytest.raises(ClientError) as refused:  # after the gateway's 10 s wait
+                client.get_object(Bucket=bucket, Key="other")
+            relay.passing.set()
+            assert held.result(timeout=30) == b"v"
+        answer = refused.value.response
+        assert answer["ResponseMetadata"]["HTTPStatusCode"] == 503
+        assert answer["Error"]["Code"] == "SlowDown"
+    finally:
+        gateway.stop()
