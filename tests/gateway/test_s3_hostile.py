@@ -280,3 +280,13 @@ def test_a_refused_upload_closes_its_connection_so_its_body_cannot_open_the_next
     )  # fmt: skip
     assert answer.status == 403
     assert answer.headers.get("connection") == "close"
+
+
+@pytest.mark.parametrize("method", ["PROPFIND", "TRACE"])
+def test_a_method_s3_does_not_take_gets_s3s_method_not_allowed(
+    s3_gateway: GatewayProcess, bucket: str, method: str
+) -> None:
+    host = f"127.0.0.1:{s3_gateway.port}"
+    answer = send_raw(s3_gateway, method, f"/{bucket}/key", {"Host": host})
+    assert answer.status == 405, answer.body
+    assert code_of(answer.body) == "MethodNotAllowed", answer.body
