@@ -264,3 +264,19 @@ def test_a_resource_policy_grants_another_account_and_denies_by_source_ip(
         assert status == 403 and "explicit deny in a resource-based policy" in body["Message"]
     finally:
         gateway.stop()
+
+
+def test_a_method_no_api_can_have_is_api_gateways_missing_token(
+    api: GatewayProcess,
+    echo: EchoUpstream,
+    api_owner: RootCredential,
+    make_client: Callable[..., Any],
+) -> None:
+    anything = {"Effect": "Allow", "Action": INVOKE, "Resource": api_arn(api_owner.account_id, "*")}
+    key = user(make_client, api_owner, "prober", anything)
+    before = len(echo.requests)
+    for method in ("PROPFIND", "TRACE"):
+        status, body = botocore_call(api, key, method, "/prod/pets")
+        assert (status, body) == (403, {"message": "Missing Authentication Token"})
+    assert botocore_call(api, key, "GET", "/prod/pets")[0] == 200
+    assert len(echo.requests) == before + 1

@@ -194,6 +194,22 @@ def test_envoy_ext_authz_check_requests(
     assert check(prefix + "/pets/9", "GET", {**signed, "Host": "api.internal"})[0] == 403
 
 
+def test_any_method_reaches_forward_auth_and_one_no_api_has_is_refused(
+    server: IamdServer, owner: RootCredential, make_client: Callable[..., Any]
+) -> None:
+    key = user(make_client, owner, "any-method", invoke_anything(owner))
+    url = f"{server.endpoint}/_iamd/forward-auth/us-east-1/{owner.account_id}/{API_ID}/prod"
+    signed = signed_headers(key, "GET", "https://api.example.com/pets")
+    headers = {**signed, "X-Original-Method": "GET", "X-Original-URI": "/pets",
+               "X-Original-Host": "api.example.com"}  # fmt: skip
+    assert check(url, "PROPFIND", headers)[0] == 200  # nginx asks with the client's method
+    propfind = signed_headers(key, "PROPFIND", "https://api.example.com/pets")
+    asked = {**propfind, "X-Original-Method": "PROPFIND", "X-Original-URI": "/pets",
+             "X-Original-Host": "api.example.com"}  # fmt: skip
+    status, answer = check(url, "PROPFIND", asked)
+    assert status == 401 and answer["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+
+
 def test_the_gateways_forward_auth_applies_its_resource_policy(
     server: IamdServer, echo: EchoUpstream, owner: RootCredential, make_client: Callable[..., Any]
 ) -> None:

@@ -46,6 +46,7 @@ from iamd.gateway.api_errors import (
 from iamd.gateway.forward_auth import Authorizer, forward_auth_routes
 from iamd.gateway.principal_headers import principal_headers, without_claims
 from iamd.gateway.request_head import has_body, http_head, request_meta
+from iamd.gateway.routes import every_method
 from iamd.gateway.upstream import HOP_BY_HOP, response_headers
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
@@ -55,7 +56,6 @@ log = logging.getLogger("iamd.gateway")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 MAX_HEADER_BYTES = 10 * 1024
 HEALTH_PATH = "/_iamd/health"
-METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]
 # The client's authorization is for the gateway; it never travels on.
 DROPPED = frozenset(
     {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "host"}
@@ -118,7 +118,8 @@ def create_api_app(gateway: ApiGateway) -> Starlette:
     routes = [
         Route(HEALTH_PATH, health, methods=["GET"]),
         *forward_auth_routes(authorizer, gateway.api),
-        Route("/{path:path}", endpoint, methods=METHODS),
+        # Every method: one API Gateway has no method for is its 403, not a plain 405.
+        Route("/{path:path}", every_method(endpoint)),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

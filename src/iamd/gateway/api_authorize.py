@@ -39,6 +39,9 @@ from iamd.policy import Decision, access_denied_message
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
 
+# The methods an API Gateway API can have (ANY is these).
+API_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"})
+
 
 @dataclass(frozen=True)
 class Api:
@@ -135,6 +138,8 @@ def _evaluate(
     db: Database, sealer: Sealer, api: Api, invocation: Invocation, journal: Journal
 ) -> Outcome:
     head = invocation.head
+    if head.method not in API_METHODS:  # no API has a method for it: API Gateway's 403
+        raise MISSING_TOKEN
     try:
         signed = read_signature(head, (SERVICE,))
         if signed is None:

@@ -44,12 +44,12 @@ from iamd.gateway.api_authorize import Api, Invocation, authorize_invocation
 from iamd.gateway.api_errors import ApiError
 from iamd.gateway.principal_headers import principal_headers
 from iamd.gateway.request_head import http_head
+from iamd.gateway.routes import every_method
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
 
 FORWARD_AUTH_PATH = "/_iamd/forward-auth"
 EXT_AUTHZ_PATH = "/_iamd/ext-authz"
-METHODS = ["GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"]
 # Denials are 403; every failure to authenticate (or to say what the request was) 401.
 _DENIALS = frozenset({"AccessDeniedException", "ForbiddenException"})
 
@@ -74,8 +74,8 @@ def forward_auth_routes(authorizer: Authorizer, api: Api | None = None) -> list[
 
     named = "" if api is not None else "/{region}/{account_id}/{api_id}/{stage}"
     return [
-        Route(FORWARD_AUTH_PATH + named, forward_auth, methods=METHODS),
-        Route(EXT_AUTHZ_PATH + named + "/{rest:path}", ext_authz, methods=METHODS),
+        Route(FORWARD_AUTH_PATH + named, every_method(forward_auth)),
+        Route(EXT_AUTHZ_PATH + named + "/{rest:path}", every_method(ext_authz)),
     ]
 
 

@@ -16,7 +16,7 @@ thread pool so a slow database never stalls the event loop that streams bodies.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
@@ -25,12 +25,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from iamd import ids
 from iamd.gateway import bucket_policies
 from iamd.gateway.body import read_all
 from iamd.gateway.request_head import has_body
+from iamd.gateway.routes import every_method
 from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
 from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
@@ -81,24 +81,9 @@ def create_s3_app(gateway: S3Gateway) -> Starlette:
     routes = [
         Route(HEALTH_PATH, health, methods=["GET"]),
         # Every method: the operation table answers those S3 does not take, in S3's XML.
-        Route("/{path:path}", _AnyMethod(endpoint)),
+        Route("/{path:path}", every_method(endpoint)),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-class _AnyMethod:
-    """An endpoint as an ASGI app, which Starlette routes every method to.
-
-    A function endpoint gets only the methods its route lists, and Starlette answers
-    any other (PROPFIND, TRACE…) itself, in plain text.
-    """
-
-    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
-        self._endpoint = endpoint
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._endpoint(Request(scope, receive, send))
-        await response(scope, receive, send)
 
 
 def error_response(error: S3Error, request_id: str, *, close: bool = False) -> Response:
