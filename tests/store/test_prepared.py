@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Column, MetaData, String, Table, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from iamd.store import pages, tags, users
 from iamd.store.database import Database
@@ -82,3 +83,12 @@ def test_a_parameter_the_driver_cannot_take_is_refused(db: Database, people: lis
                 Prepared(since).rows(conn, {"since": moment})
         else:  # psycopg takes a datetime as it is
             assert Prepared(since).rows(conn, {"since": moment})
+
+
+def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
+    """So that `Database.transaction` still tells a lost race from a fault."""
+    missing = Table("no_such_table", MetaData(), Column("id", String))
+    with db.transaction(write=False) as conn:
+        with pytest.raises(DBAPIError) as raised:
+            Prepared(select(missing).where(missing.c.id == bindparam("id"))).rows(conn, {"id": "x"})
+        assert type(raised.value.orig).__name__ in ("OperationalError", "UndefinedTable")

@@ -24,6 +24,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Connection, bindparam, select
 
 from iamd.errors import NoSuchEntity
+from iamd.store.prepared import Prepared
 from iamd.store.schema import (
     accounts,
     groups,
@@ -57,7 +58,7 @@ KEYS: dict[str, Column[str]] = {
 _RANK = {kind: rank for rank, kind in enumerate(KEYS)}
 # Built once: every write holds a parent, and building the statement cost more than it.
 _HOLD = {
-    kind: select(column).where(column == bindparam("key")).with_for_update(key_share=True)
+    kind: Prepared(select(column).where(column == bindparam("key")).with_for_update(key_share=True))
     for kind, column in KEYS.items()
 }
 _NOUNS = {"instance-profile": "instance profile", "mfa": "MFA device"}
@@ -66,6 +67,6 @@ _NOUNS = {"instance-profile": "instance profile", "mfa": "MFA device"}
 def hold(conn: Connection, *parents: Parent) -> None:
     """Lock the parents' rows to the transaction's end; NoSuchEntity if one is gone."""
     for kind, key in sorted(parents, key=lambda parent: (_RANK[parent[0]], parent[1])):
-        if conn.execute(_HOLD[kind], {"key": key}).first() is None:
+        if _HOLD[kind].first(conn, {"key": key}) is None:
             noun = _NOUNS.get(kind, kind.replace("-", " "))
             raise NoSuchEntity(f"The {noun} {key} no longer exists.")

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
 
@@ -57,6 +58,12 @@ class Prepared:
         try:
             cursor.execute(compiled.sql, values)
             fetched = cursor.fetchall()
+        except conn.dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy would raise it, so a lost race (a deadlock PostgreSQL broke)
+            # is still told apart from a fault where transactions are handled.
+            raise DBAPIError.instance(
+                compiled.sql, values, error, conn.dialect.loaded_dbapi.Error
+            ) from error
         finally:
             cursor.close()
         return [_converted(compiled, row) for row in fetched]

@@ -29,7 +29,7 @@ _TAGS_OF = Prepared(
 
 
 # What adding needs: each key's value, and the last position (rows come in order).
-_POSITIONS_OF = (
+_POSITIONS_OF = Prepared(
     select(tags.c.key_lower, tags.c.value, tags.c.position)
     .where(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == bindparam("entity_id"))
     .order_by(tags.c.position)
@@ -72,7 +72,7 @@ def add_tags(
     """
     check_unique_keys(new_tags)
     hold(conn, (entity_kind, entity_id))
-    rows = conn.execute(_POSITIONS_OF, {"kind": entity_kind, "entity_id": entity_id}).all()
+    rows = _POSITIONS_OF.rows(conn, {"kind": entity_kind, "entity_id": entity_id})
     current = {row.key_lower: row.value for row in rows}
     added = [t for t in new_tags if t[0].lower() not in current]
     if len(current) + len(added) > MAX_TAGS:
