@@ -115,12 +115,7 @@ class ChunkedCheck:
             pieces = self._chunks.feed(data)
         if self._checksum is None:
             return pieces
-        released = []
-        for piece in pieces:
-            self._checksum.update(piece)
-            if self._held:
-                released.append(self._held)
-            self._held = piece
+        released, self._held = hold_last(pieces, self._checksum, self._held)
         return released
 
     def finish(self) -> bytes:
@@ -135,6 +130,20 @@ class ChunkedCheck:
 
     def checksum(self) -> tuple[str, str] | None:
         return self._verified
+
+
+def hold_last(
+    pieces: list[bytes], checksum: checksums.Checksum, held: bytes
+) -> tuple[list[bytes], bytes]:
+    """Feed ``pieces`` to ``checksum``; release all but the newest piece, kept back (with
+    what was ``held`` before) until the whole body's checksum is known to match."""
+    released = []
+    for piece in pieces:
+        checksum.update(piece)
+        if held:
+            released.append(held)
+        held = piece
+    return released, held
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from iamd.gateway import checksums
-from iamd.gateway.body import TRAILER_PAYLOADS, PayloadCheck
+from iamd.gateway.body import TRAILER_PAYLOADS, PayloadCheck, hold_last
 from iamd.gateway.s3_errors import S3Error
 
 # Its checksum headers describe the object its parts make, not the request's body.
@@ -60,12 +60,7 @@ class DeclaredChecksumCheck:
         self._held = b""
 
     def update(self, data: bytes) -> list[bytes]:
-        released = []
-        for piece in self._inner.update(data):
-            self._checksum.update(piece)
-            if self._held:
-                released.append(self._held)
-            self._held = piece
+        released, self._held = hold_last(self._inner.update(data), self._checksum, self._held)
         return released
 
     def finish(self) -> bytes:
