@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from botocore.parsers import create_parser
 
 from iamd.errors import EntityAlreadyExists, NoSuchEntity, ServiceFailure, ValidationError
 from iamd.protocol import serialize_error, serialize_result, service_model
-from iamd.protocol.serialize import encode_policy_document
+from iamd.protocol.serialize import encode_policy_document, format_timestamp
 from protocol.protocol_samples import POLICY, operations, same_typed, sample_output
 
 IAM = service_model("iam")
@@ -178,3 +178,28 @@ def test_error_envelope_text_and_namespace() -> None:
     )
     _, iam_body = serialize_error(NoSuchEntity("gone"), "rid")
     assert iam_body.startswith(b'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">')
+
+
+@pytest.mark.parametrize(
+    ("moment", "written"),
+    [
+        (datetime(2026, 12, 4, 17, 32, 7, 999999, tzinfo=UTC), "2026-12-04T17:32:07Z"),
+        (datetime(2026, 12, 4, 18, 0, tzinfo=timezone(timedelta(hours=2))), "2026-12-04T16:00:00Z"),
+        (datetime(2026, 12, 4, 17, 32, 7), "2026-12-04T17:32:07Z"),
+        (datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC), "999-01-02T03:04:05Z"),
+    ],
+)
+def test_timestamps_in_utc_to_the_second(moment: datetime, written: str) -> None:
+    assert format_timestamp(moment) == written
+
+
+def test_a_long_listing_reads_back_whole() -> None:
+    operation = IAM.operation_model("ListUsers")
+    users = [
+        {"Path": "/", "UserName": f"u&{i}", "UserId": f"AIDA{i:017d}", "Arn": f"arn:u/{i}",
+         "CreateDate": datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=i)}
+        for i in range(150)
+    ]  # fmt: skip
+    parsed = parse(operation, serialize_result(operation, {"Users": users}, "rid"))
+    assert [user["UserName"] for user in parsed["Users"]] == [f"u&{i}" for i in range(150)]
+    assert parsed["Users"][149]["CreateDate"] == datetime(2026, 1, 1, 0, 2, 29, tzinfo=UTC)

@@ -17,6 +17,7 @@ URL-encoded as AWS encodes them, which botocore's ``json_decode_policies`` undoe
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,10 @@ from iamd.protocol.models import service_model, xml_namespace
 
 _POLICY_DOCUMENT = "policyDocumentType"
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+# What text content cannot hold as it is: what XML 1.0 cannot carry, markup, and CR.
+_NEEDS_CARE = re.compile(
+    "[^\t\n\x20-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
 
 Parts = list[str]
 
@@ -45,7 +50,7 @@ def serialize_result(
     if shape is not None:
         wrapper = shape.serialization.get("resultWrapper")
         parts.append(f"<{wrapper}>" if wrapper else "")
-        _members(parts, shape, output)
+        _writer_of(shape)(parts, output)
         parts.append(f"</{wrapper}>" if wrapper else "")
     parts.append(
         f"<ResponseMetadata><RequestId>{escape(request_id)}</RequestId></ResponseMetadata>"
@@ -70,6 +75,8 @@ def serialize_error(
 
 def escape(text: str) -> str:
     """Text content for XML: markup escaped, characters XML cannot hold replaced."""
+    if _NEEDS_CARE.search(text) is None:  # most text: returned as it is, after one scan
+        return text
     return xml_safe(text).translate(_ESCAPES)
 
 
@@ -83,11 +90,92 @@ def encode_policy_document(document: str) -> str:
     return quote(document, safe="*", errors="replace").replace("~", "%7E")
 
 
-def _members(parts: Parts, shape: Shape, value: Mapping[str, Any]) -> None:
-    for name, member in shape.members.items():
-        item = value.get(name)
-        if item is not None:
-            _element(parts, member, _tag(member, name), item)
+# A shape's writer: given the parts so far and a value, appends the value's XML (its
+# content, between tags its element writes). Built once per shape from the model, so a
+# response walks closures rather than the model's dictionaries.
+Writer = Callable[[Parts, Any], None]
+_writers: dict[int, tuple[Shape, Writer]] = {}
+
+
+def _writer_of(shape: Shape) -> Writer:
+    """The content writer of ``shape``, built on first use (shapes live as long as the
+    process's models, and each is kept beside its writer so its id is never reused)."""
+    known = _writers.get(id(shape))
+    if known is not None and known[0] is shape:
+        return known[1]
+    writer = _build(shape)
+    _writers[id(shape)] = (shape, writer)
+    return writer
+
+
+def _build(shape: Shape) -> Writer:
+    kind = shape.type_name
+    if kind == "structure":
+        return _structure_writer(shape)
+    if kind == "list":
+        member = shape.member
+        return _repeated(_element_writer(member, member.serialization.get("name", "member")))
+    if kind == "map":
+        return _entries_writer(shape, "entry")
+    if kind == "string":
+        return _policy_document if shape.name == _POLICY_DOCUMENT else _string
+    return _SCALARS[kind]
+
+
+def _structure_writer(shape: Shape) -> Writer:
+    members = [
+        (name, _element_writer(member, _tag(member, name)))
+        for name, member in shape.members.items()
+    ]
+
+    def write(parts: Parts, value: Any) -> None:
+        for name, element in members:
+            item = value.get(name)
+            if item is not None:
+                element(parts, item)
+
+    return write
+
+
+def _element_writer(shape: Shape, tag: str) -> Writer:
+    """``shape`` as the element ``tag`` (a flattened list or map: one per item)."""
+    flattened = shape.serialization.get("flattened")
+    if shape.type_name == "list" and flattened:
+        return _repeated(_element_writer(shape.member, tag))
+    if shape.type_name == "map" and flattened:
+        return _entries_writer(shape, tag)
+    opening, closing = f"<{tag}>", f"</{tag}>"
+
+    def write(parts: Parts, value: Any) -> None:
+        parts.append(opening)
+        _writer_of(shape)(parts, value)
+        parts.append(closing)
+
+    return write
+
+
+def _repeated(element: Writer) -> Writer:
+    def write(parts: Parts, value: Any) -> None:
+        for item in value:
+            element(parts, item)
+
+    return write
+
+
+def _entries_writer(shape: Shape, tag: str) -> Writer:
+    key = _element_writer(shape.key, shape.key.serialization.get("name", "key"))
+    item_writer = _element_writer(shape.value, shape.value.serialization.get("name", "value"))
+    opening, closing = f"<{tag}>", f"</{tag}>"
+
+    def write(parts: Parts, value: Any) -> None:
+        for name, item in value.items():
+            parts.append(opening)
+            key(parts, name)
+            if item is not None:
+                item_writer(parts, item)
+            parts.append(closing)
+
+    return write
 
 
 def _tag(member: Shape, name: str) -> str:
@@ -99,66 +187,27 @@ def _tag(member: Shape, name: str) -> str:
     return tag
 
 
-def _element(parts: Parts, shape: Shape, tag: str, value: Any) -> None:
-    kind = shape.type_name
-    if kind == "list" and shape.serialization.get("flattened"):
-        for item in value:
-            _element(parts, shape.member, tag, item)
-        return
-    if kind == "map" and shape.serialization.get("flattened"):
-        for key, item in value.items():
-            parts.append(f"<{tag}>")
-            _entry(parts, shape, key, item)
-            parts.append(f"</{tag}>")
-        return
-    parts.append(f"<{tag}>")
-    _CONTENT[kind](parts, shape, value)
-    parts.append(f"</{tag}>")
+def _string(parts: Parts, value: Any) -> None:
+    parts.append(escape(str(value)))
 
 
-def _structure(parts: Parts, shape: Shape, value: Any) -> None:
-    _members(parts, shape, value)
+def _policy_document(parts: Parts, value: Any) -> None:
+    parts.append(escape(encode_policy_document(str(value))))
 
 
-def _list(parts: Parts, shape: Shape, value: Any) -> None:
-    tag = shape.member.serialization.get("name", "member")
-    for item in value:
-        _element(parts, shape.member, tag, item)
-
-
-def _map(parts: Parts, shape: Shape, value: Any) -> None:
-    for key, item in value.items():
-        parts.append("<entry>")
-        _entry(parts, shape, key, item)
-        parts.append("</entry>")
-
-
-def _entry(parts: Parts, shape: Shape, key: Any, item: Any) -> None:
-    _element(parts, shape.key, shape.key.serialization.get("name", "key"), key)
-    if item is not None:
-        _element(parts, shape.value, shape.value.serialization.get("name", "value"), item)
-
-
-def _string(parts: Parts, shape: Shape, value: Any) -> None:
-    text = str(value)
-    if shape.name == _POLICY_DOCUMENT:
-        text = encode_policy_document(text)
-    parts.append(escape(text))
-
-
-def _boolean(parts: Parts, shape: Shape, value: Any) -> None:
+def _boolean(parts: Parts, value: Any) -> None:
     parts.append("true" if value else "false")
 
 
-def _integer(parts: Parts, shape: Shape, value: Any) -> None:
+def _integer(parts: Parts, value: Any) -> None:
     parts.append(str(int(value)))
 
 
-def _float(parts: Parts, shape: Shape, value: Any) -> None:
+def _float(parts: Parts, value: Any) -> None:
     parts.append(repr(float(value)))
 
 
-def _timestamp(parts: Parts, shape: Shape, value: Any) -> None:
+def _timestamp(parts: Parts, value: Any) -> None:
     parts.append(format_timestamp(value) if isinstance(value, datetime) else escape(str(value)))
 
 
@@ -166,19 +215,17 @@ def format_timestamp(value: datetime) -> str:
     """AWS's ISO 8601 form, in UTC to the second: ``2026-11-25T09:27:51Z``."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.year < 1000:  # strftime writes such a year unpadded; isoformat would pad it
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _blob(parts: Parts, shape: Shape, value: Any) -> None:
+def _blob(parts: Parts, value: Any) -> None:
     data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
     parts.append(base64.b64encode(data).decode("ascii"))
 
 
-_CONTENT: dict[str, Callable[[Parts, Shape, Any], None]] = {
-    "structure": _structure,
-    "list": _list,
-    "map": _map,
-    "string": _string,
+_SCALARS: dict[str, Writer] = {
     "boolean": _boolean,
     "integer": _integer,
     "long": _integer,
