@@ -1,6 +1,7 @@
 """The audit trail's cost: throughput with the trail on against the trail off, same run.
 
     .venv/bin/python bench/trail_bench.py [--seconds 10] [--connections 16] [--rounds 3]
+    .venv/bin/python bench/trail_bench.py --cpu [--rounds 30] [--per-round 300]
 
 Starts two `iamd serve` processes (SQLite, one worker each, each its own data
 directory): one with the trail (the default), one with `--no-audit-trail`. Each has
@@ -19,6 +20,12 @@ both alike:
 Prints, per workload, the best round of each server and their ratio, and the median
 and spread of the ratios of the rounds (each round runs both servers, in turn
 swapping which goes first); the target is ≥ 0.90.
+
+``--cpu`` measures the same two workloads in process instead, steadier than
+throughput on a shared machine: two `Server`s (trail on, trail off) answer the same
+signed requests through `pipeline.handle`, in alternating rounds, and it prints the
+median CPU time per request of each (``time.process_time``: the trail's batches
+count, on whichever thread writes them) and the median of the rounds' off/on ratios.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -38,6 +46,8 @@ from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
 from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+
+IAM_FULL_ACCESS = "arn:aws:iam::aws:policy/IAMFullAccess"
 
 GET_USER = ("iam", "Action=GetUser&Version=2010-05-08")
 LIST_USERS = ("iam", "Action=ListUsers&Version=2010-05-08")
@@ -171,12 +181,89 @@ def tagged_user(port: int, key: tuple[str, str]) -> None:
     iam.create_user(UserName="tagged")
 
 
+def cpu_report(rounds: int, per_round: int) -> None:
+    """CPU time per request, trail on and off, in process (see the module's notes)."""
+    import gc
+
+    from sts_bench import http_request
+
+    servers = {"on": in_process(trail=True), "off": in_process(trail=False)}
+    gc.freeze()  # as `iamd serve` does once started
+    print(f"{'workload':32} {'on µs':>8} {'off µs':>8} {'off/on':>7}")
+    for workload, per_thread in WORKLOADS.items():
+        calls = per_thread[0]  # one thread here: the first thread's calls
+        signed = {
+            name: [http_request(service, dict(parse_qsl(body)), *key) for service, body in calls]
+            for name, (_, key) in servers.items()
+        }
+        for name, (server, _) in servers.items():  # warm: caches filled, policies compiled
+            cpu_per_request(server, signed[name], per_round)
+        spent: dict[str, list[float]] = {name: [] for name in servers}
+        for round_ in range(rounds):
+            order = list(servers) if round_ % 2 == 0 else list(reversed(servers))
+            for name in order:
+                spent[name].append(cpu_per_request(servers[name][0], signed[name], per_round))
+        on, off = (statistics.median(spent[name]) * 1e6 for name in ("on", "off"))
+        ratios = statistics.median(b / a for a, b in zip(spent["on"], spent["off"], strict=True))
+        print(f"{workload:32} {on:8.0f} {off:8.0f} {ratios:7.2f}")
+
+
+def cpu_per_request(server: Any, requests: list[Any], count: int) -> float:
+    """Seconds of the process's CPU time per request, over ``count`` of them in turn."""
+    import time
+
+    from iamd.server.pipeline import handle
+
+    started = time.process_time()
+    for i in range(count):
+        if handle(server, requests[i % len(requests)]).status != 200:
+            raise SystemExit("a request failed")
+    return (time.process_time() - started) / count
+
+
+def in_process(*, trail: bool) -> tuple[Any, tuple[str, str]]:
+    """A `Server` on its own SQLite store, with the bench user and the user it tags."""
+    from sts_bench import between, call
+
+    from iamd.accounts import create_account
+    from iamd.audit.trail import Trail, disabled_trail
+    from iamd.clock import SystemClock
+    from iamd.server.pipeline import Server
+    from iamd.store.database import Database, sqlite_url
+    from iamd.store.sealing import Sealer, load_master_key
+
+    data_dir = Path(tempfile.mkdtemp(prefix="iamd-trail-cpu-"))
+    db = Database(sqlite_url(str(data_dir / "iamd.sqlite3")))
+    db.migrate()
+    clock = SystemClock()
+    recorder = Trail(db, clock) if trail else disabled_trail()
+    server = Server(db=db, sealer=Sealer(load_master_key(data_dir)), clock=clock, trail=recorder)
+    root = create_account(db, server.sealer, clock, email="bench@example.com")
+    as_root = (root.access_key_id, root.secret_access_key)
+    version = {"Version": "2010-05-08"}
+    for form in (
+        {"Action": "CreateUser", "UserName": "bench"},
+        {"Action": "AttachUserPolicy", "UserName": "bench", "PolicyArn": IAM_FULL_ACCESS},
+        {"Action": "CreateUser", "UserName": "tagged"},
+    ):
+        call(server, "iam", {**form, **version}, as_root)
+    created = call(
+        server, "iam", {"Action": "CreateAccessKey", "UserName": "bench", **version}, as_root
+    )
+    return server, (between(created, "AccessKeyId"), between(created, "SecretAccessKey"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cpu", action="store_true", help="CPU per request, in process")
+    parser.add_argument("--per-round", type=int, default=300)
     options = parser.parse_args()
+    if options.cpu:
+        cpu_report(options.rounds, options.per_round)
+        return
     ports = {"on": free_port(), "off": free_port()}
     servers = [serve(ports["on"]), serve(ports["off"], "--no-audit-trail")]
     try:
