@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -62,6 +63,16 @@ def test_a_read_is_recorded_without_its_answer(iam: Any, trail: Trail) -> None:
     assert record["readOnly"] is True
     assert record["requestParameters"] == {"userName": "reader"}
     assert record["responseElements"] is None  # CloudTrail keeps no answers of reads
+
+
+def test_every_read_of_a_burst_is_recorded_once(iam: Any, trail: Trail) -> None:
+    """A batch of any size is written whole (in statements of 128, 64, 32 … rows)."""
+    iam.create_user(UserName="burst")
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: iam.get_user(UserName="burst"), range(300)))
+    request_ids = [answer["ResponseMetadata"]["RequestId"] for answer in answers]
+    records = trail.wait_for("GetUser", count=300)
+    assert sorted(record["requestID"] for record in records) == sorted(request_ids)
 
 
 def test_a_failed_call_records_the_modelled_error(iam: Any, trail: Trail) -> None:

@@ -91,6 +91,8 @@ def happened(call: ApiCall) -> Happened:
     caller = call.caller
     who = _identity(call)
     error = call.error
+    reads = is_read_only(call.action)  # by its name (GetUser, ListRoles …): asked once
+    answered = call.output if error is None else None
     return Happened(
         when=call.received_at,
         source=event_source(call.service),
@@ -100,14 +102,16 @@ def happened(call: ApiCall) -> Happened:
         source_ip=call.meta.source_ip,
         user_agent=call.meta.user_agent,
         request_id=call.request_id,
-        read_only=_is_read_only(call),
+        # CloudTrail's readOnly: IAM's reads, and every STS and CloudTrail call.
+        read_only=reads or call.service != "iam",
         accounts=_accounts(call, who),
         request_parameters=_parameters(call),
-        response_elements=_response(call),
+        response_elements=_response(call, answered, reads),
         error_code=error_code(call.service, error) if error is not None else None,
         error_message=error.message if error is not None else None,
-        resources=_record_resources(call),
-        lookup_resources=lookup_resources(call.params, _created_by(call)),
+        resources=_record_resources(call) if call.action in _ASSUMING else (),
+        # What the output names was created by the call, unless the call reads.
+        lookup_resources=lookup_resources(call.params, None if reads else answered),
         from_console=call.from_console,
         decision=decision_element(call.journal),
         username=_username(call, who),
@@ -170,13 +174,6 @@ def _region(call: ApiCall) -> str:
     return _GLOBAL_REGIONS.get(partition, call.region)
 
 
-def _is_read_only(call: ApiCall) -> bool:
-    """CloudTrail's readOnly: IAM's reads, and every STS and CloudTrail call."""
-    if call.service == "iam":
-        return is_read_only(call.action)
-    return True
-
-
 def _accounts(call: ApiCall, who: Mapping[str, Any]) -> tuple[str | None, ...]:
     """The caller's account and, for assuming a role, the role's account.
 
@@ -186,7 +183,7 @@ def _accounts(call: ApiCall, who: Mapping[str, Any]) -> tuple[str | None, ...]:
     """
     own = call.caller.account_id if call.caller is not None else who.get("accountId")
     if call.action not in _ASSUMING:
-        return distinct([own])
+        return (own,) if own else ()
     reached = [_account_of(e.resource) for e in call.journal.evaluations if e.decision is not None]
     return distinct([own, *reached])
 
@@ -202,20 +199,13 @@ def _parameters(call: ApiCall) -> Any:
     return request_parameters(call.operation, call.params)
 
 
-def _response(call: ApiCall) -> Any:
+def _response(call: ApiCall, answered: Mapping[str, Any] | None, reads: bool) -> Any:
     """responseElements: what a write answered; reads record none, as CloudTrail's do."""
-    if call.operation is None or call.output is None or call.error is not None:
+    if call.operation is None or answered is None:
         return None
-    if call.service == "iam" and is_read_only(call.action):
+    if reads and call.service == "iam":
         return None
-    return response_elements(call.operation, call.output)
-
-
-def _created_by(call: ApiCall) -> Mapping[str, Any] | None:
-    """The output, when it can name something the call created (a read creates nothing)."""
-    if call.output is None or call.error is not None or is_read_only(call.action):
-        return None
-    return call.output
+    return response_elements(call.operation, answered)
 
 
 def _record_resources(call: ApiCall) -> tuple[dict[str, str], ...]:

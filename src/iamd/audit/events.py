@@ -43,7 +43,9 @@ def event_source(service: str) -> str:
 def event_time(moment: datetime) -> str:
     """``2026-12-04T06:13:21Z``: CloudTrail's eventTime, to the second."""
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
-    return utc.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    # isoformat's first 19 characters are the time to the second, whatever follows
+    # (a fraction, an offset): half the cost of dropping the zone first.
+    return utc.isoformat()[:19] + "Z"
 
 
 # Not frozen: one is built for every request, and a frozen dataclass's per-field
@@ -79,8 +81,10 @@ class Happened:
 
 def rows(happened: Happened) -> list[AuditRow]:
     """The event as stored: one row per account whose history holds it."""
-    accounts = happened.accounts or (None,)
-    shared = event_id(happened.when) if len(accounts) > 1 else None
+    accounts = happened.accounts
+    if len(accounts) <= 1:  # nearly every event: one account, or none known
+        return [_row(happened, accounts[0] if accounts else None, None)]
+    shared = event_id(happened.when)
     return [_row(happened, account, shared) for account in accounts]
 
 
@@ -102,22 +106,23 @@ def event_id(when: datetime) -> str:
 def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRow:
     event_id_ = event_id(happened.when)
     record = _record(happened, event_id_, account, shared)
+    # Positional, in AuditRow's order: a NamedTuple built by keyword costs twice as much.
     return fitted(
         AuditRow(
-            event_id=event_id_,
-            account_id=account,
-            event_time=happened.when,
-            event_source=happened.source,
-            event_name=happened.name,
-            aws_region=happened.region,
-            read_only=happened.read_only,
-            username=happened.username,
-            access_key_id=happened.identity.get("accessKeyId") or None,
-            actor_id=happened.actor_id,
-            error_code=happened.error_code,
+            event_id_,
+            account,
+            happened.when,
+            happened.source,
+            happened.name,
+            happened.region,
+            happened.read_only,
+            happened.username,
+            happened.identity.get("accessKeyId") or None,
+            happened.actor_id,
+            happened.error_code,
             # orjson: a tenth of the stdlib's time, and this runs once per request.
-            record=orjson.dumps(record, default=str).decode(),
-            resources=happened.lookup_resources,
+            orjson.dumps(record, default=str).decode(),
+            happened.lookup_resources,
         )
     )
 

@@ -56,11 +56,13 @@ def decision_element(journal: Journal | None) -> Element:
     evaluations = journal.evaluations if journal is not None else []
     if not evaluations:
         return {"decision": "notEvaluated", "evaluations": []}
-    allowed = all(e.allowed for e in evaluations)
-    return {
-        "decision": "allowed" if allowed else "denied",
-        "evaluations": [_evaluation(e) for e in evaluations],
-    }
+    # One loop, not all() and a comprehension: this runs for every request.
+    elements = []
+    allowed = True
+    for evaluation in evaluations:
+        allowed = allowed and evaluation.allowed
+        elements.append(_evaluation(evaluation))
+    return {"decision": "allowed" if allowed else "denied", "evaluations": elements}
 
 
 def denied_element(reason: str) -> Element:
@@ -81,9 +83,10 @@ def _evaluation(evaluation: Evaluation) -> Element:
         element["decidedBy"] = decision.deciding_policy_type
     element["reasons"] = list(decision.reasons)
     element["statements"] = [_statement(m, evaluation) for m in decision.matched]
-    limits = _limits(decision, evaluation)
-    if limits:
-        element["limitedBy"] = limits
+    if decision.kind == "implicitDeny":  # only an implicit deny is capped by a layer
+        limits = _limits(decision, evaluation)
+        if limits:
+            element["limitedBy"] = limits
     return element
 
 

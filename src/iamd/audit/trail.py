@@ -81,6 +81,8 @@ class Trail:
         self._db = db
         self.clock = clock
         self.settings = settings or TrailSettings()
+        # Asked on every request: an attribute, not a property (neither part changes).
+        self.enabled = self.settings.enabled and db is not None
         self._pending: list[AuditRow] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -91,10 +93,6 @@ class Trail:
         self._pruned_at = 0.0
         self._synced_at = 0.0
         self._flushed_at = time.monotonic()
-
-    @property
-    def enabled(self) -> bool:
-        return self.settings.enabled and self._db is not None
 
     @property
     def db(self) -> Database:
@@ -132,7 +130,7 @@ class Trail:
         try:
             if call.caller is None and call.access_key_id:
                 call.claimed_account = self.claimed_account(call.access_key_id)
-            self.record_later(happened(call), may_write=may_write)
+            self._queue(rows(happened(call)), may_write=may_write)
         except Exception:
             log.exception("could not record request %s in the audit trail", call.request_id)
 
@@ -144,9 +142,13 @@ class Trail:
         request contexts) is a web of objects that would otherwise outlive the request
         and leave the garbage collector far more to trace.
         """
-        if not self.enabled or self._closed:
+        if self.enabled:
+            self._queue(rows(event), may_write=may_write)
+
+    def _queue(self, stored: list[AuditRow], *, may_write: bool) -> None:
+        """Add an event's rows to the next batch; write the batch if it is due."""
+        if self._closed:
             return
-        stored = rows(event)
         with self._lock:
             self._pending += stored
             overflowing = len(self._pending) >= self.settings.max_pending
@@ -173,11 +175,14 @@ class Trail:
 
     def flush(self) -> None:
         """Write everything queued so far (waits for a batch already being written)."""
+        moved = False  # whether a batch of this flush has moved the outbox already
         while True:
             with self._lock:
                 while self._writing:
                     self._idle.wait()
                 batch, self._pending = self._pending, []
+                if moved and not batch:  # nothing came while the last batch was written
+                    return
                 self._flushed_at = time.monotonic()
                 self._writing += 1
             try:
@@ -185,6 +190,7 @@ class Trail:
                 # a write's event is there only once the write's transaction commits.
                 if batch or self._outbox_has_rows():
                     self._write(batch)
+                    moved = True
             finally:
                 with self._lock:
                     self._writing -= 1

@@ -82,6 +82,14 @@ _ROW_LENGTHS = {
 _RESOURCE_LENGTHS = _text_lengths(audit_event_resources)
 
 
+# (position in AuditRow, name, length) of the columns a length bounds.
+_BOUNDED = tuple(
+    (position, name, _ROW_LENGTHS[name])
+    for position, name in enumerate(AuditRow._fields)
+    if name in _ROW_LENGTHS
+)
+
+
 def fitted(row: AuditRow) -> AuditRow:
     """The row with every column it is looked up by within the store's bounds.
 
@@ -90,17 +98,20 @@ def fitted(row: AuditRow) -> AuditRow:
     the column, so no input can make a batch of events unwritable. The record keeps
     every value whole (JSON escapes NUL).
     """
-    changed: dict[str, Any] = {
-        name: _fit(value, _ROW_LENGTHS[name])
-        for name, value in zip(AuditRow._fields, row, strict=False)
-        if name in _ROW_LENGTHS and isinstance(value, str) and _unfit(value, _ROW_LENGTHS[name])
-    }
-    type_length = _RESOURCE_LENGTHS["resource_type"]
-    name_length = _RESOURCE_LENGTHS["resource_name"]
-    if any(_unfit(t, type_length) or _unfit(n, name_length) for t, n in row.resources):
-        changed["resources"] = tuple(
-            (_fit(kind, type_length), _fit(name, name_length)) for kind, name in row.resources
-        )
+    changed: dict[str, Any] = {}
+    # A plain loop, no call per column: this runs for every request, and nearly every
+    # row fits as it is.
+    for position, name, length in _BOUNDED:
+        value = row[position]
+        if isinstance(value, str) and (len(value) > length or "\x00" in value):
+            changed[name] = _fit(value, length)
+    if row.resources:
+        type_length = _RESOURCE_LENGTHS["resource_type"]
+        name_length = _RESOURCE_LENGTHS["resource_name"]
+        if any(_unfit(t, type_length) or _unfit(n, name_length) for t, n in row.resources):
+            changed["resources"] = tuple(
+                (_fit(kind, type_length), _fit(name, name_length)) for kind, name in row.resources
+            )
     return row._replace(**changed) if changed else row
 
 
@@ -154,7 +165,25 @@ def insert_rows(conn: Connection, rows: Sequence[AuditRow]) -> None:
         resources.run(conn, named)
 
 
-_CHUNK = 200  # rows per statement: 14 columns × 200 stays far below any driver's limit
+_CHUNK = 128  # rows per statement at most: 14 columns × 128 stays far below any driver's limit
+
+
+def chunk_sizes(count: int) -> Iterator[int]:
+    """``count`` rows as statements of a power of two rows each, the largest first.
+
+    A statement of any other length would be new text to the driver, parsed and planned
+    afresh (with SQLite, more work than inserting the rows); these few are cached once
+    per connection and reused by every batch.
+    """
+    while count >= _CHUNK:
+        count -= _CHUNK
+        yield _CHUNK
+    size = _CHUNK // 2
+    while count:
+        if count >= size:
+            count -= size
+            yield size
+        size //= 2
 
 
 @dataclass(frozen=True)
@@ -166,13 +195,17 @@ class DriverInsert:
     processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # (position, processor)
 
     def run(self, conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        for start in range(0, len(rows), _CHUNK):
-            chunk = rows[start : start + _CHUNK]
+        start = 0
+        for size in chunk_sizes(len(rows)):
             parameters: list[Any] = []
-            for values in chunk:
+            for values in rows[start : start + size]:
                 parameters += self.bind(values)
-            sql = self.head + ", ".join([self.marks] * len(chunk))
-            conn.exec_driver_sql(sql, tuple(parameters))
+            conn.exec_driver_sql(self._sql(size), tuple(parameters))
+            start += size
+
+    @functools.cache  # noqa: B019 — a handful of sizes per statement, built once per process
+    def _sql(self, size: int) -> str:
+        return self.head + ", ".join([self.marks] * size)
 
     def bind(self, values: tuple[Any, ...]) -> list[Any]:
         bound = list(values)
