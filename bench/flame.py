@@ -19,11 +19,10 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from run import free_port, wait_ready
-from trail_bench import GET_USER, LIST_USERS, bench_user, lua_script, serve, wrk
+from trail_bench import GET_USER, LIST_USERS, bench_user, lua_script, serve, tagged_user, wrk
 from write_bench import TAG_BLUE, TAG_RED
 
 WORKLOADS = {
@@ -57,7 +56,7 @@ def main() -> None:
     try:
         wait_ready(f"http://127.0.0.1:{port}/healthz")
         key = bench_user(port)
-        tagged(port, key)
+        tagged_user(port, key)
         for name, calls in WORKLOADS.items():
             script = lua_script(port, calls, *key)
             rates: list[float] = []
@@ -76,20 +75,6 @@ def main() -> None:
 
 def _drive(port: int, script: str, seconds: float, connections: int, rates: list[float]) -> None:
     rates.append(wrk(port, script, seconds, connections))
-
-
-def tagged(port: int, key: tuple[str, str]) -> None:
-    """The user the write workload tags."""
-    import boto3
-
-    iam: Any = boto3.client(
-        "iam",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=key[0],
-        aws_secret_access_key=key[1],
-    )
-    iam.create_user(UserName="tagged")
 
 
 if __name__ == "__main__":
