@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from botocore.model import Shape
 
+from iamd.protocol.models import member_tag
 from iamd.protocol.scalars import READERS
 from iamd.protocol.violations import (
     INVALID,
@@ -108,21 +109,12 @@ def _structure(
 @functools.cache
 def _wire_members(shape: Shape) -> tuple[tuple[str, str, Shape], ...]:
     """(member name, key segment, shape) for each member, as botocore's serializer names them."""
-    return tuple((name, _wire_name(member, name), member) for name, member in shape.members.items())
+    return tuple((name, member_tag(member, name), member) for name, member in shape.members.items())
 
 
 @functools.cache
 def _root_names(shape: Shape) -> frozenset[str]:
     return frozenset(wire_name for _, wire_name, _ in _wire_members(shape))
-
-
-def _wire_name(member: Shape, name: str) -> str:
-    if member.type_name == "list" and member.serialization.get("flattened"):
-        element_name: str | None = member.member.serialization.get("name")
-        if element_name:
-            return element_name
-    wire_name: str = member.serialization.get("name", name)
-    return wire_name
 
 
 def _list(shape: Shape, node: Node, path: str, reveal: bool, sink: list[Violation]) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 
 from botocore.loaders import Loader
-from botocore.model import ServiceModel
+from botocore.model import ServiceModel, Shape
 
 SERVICES = ("iam", "sts", "cloudtrail")
 
@@ -45,3 +45,13 @@ def xml_namespace(service: ServiceModel) -> str:
     """The namespace of the service's XML answers, e.g. IAM's ``.../doc/2010-05-08/``."""
     namespace: str = service.metadata["xmlNamespace"]
     return namespace
+
+
+def member_tag(member: Shape, name: str) -> str:
+    """A structure member's element name on the wire: its own, or its flattened items'."""
+    if member.type_name == "list" and member.serialization.get("flattened"):
+        item_name: str | None = member.member.serialization.get("name")
+        if item_name:
+            return item_name
+    named: str = member.serialization.get("name", name)
+    return named

@@ -27,7 +27,7 @@ from botocore.model import OperationModel, Shape
 
 from iamd.errors import ServiceError
 from iamd.protocol.characters import xml_safe
-from iamd.protocol.models import service_model, xml_namespace
+from iamd.protocol.models import member_tag, service_model, xml_namespace
 
 _POLICY_DOCUMENT = "policyDocumentType"
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -124,7 +124,7 @@ def _build(shape: Shape) -> Writer:
 
 def _structure_writer(shape: Shape) -> Writer:
     members = [
-        (name, _element_writer(member, _tag(member, name)))
+        (name, _element_writer(member, member_tag(member, name)))
         for name, member in shape.members.items()
     ]
 
@@ -176,15 +176,6 @@ def _entries_writer(shape: Shape, tag: str) -> Writer:
             parts.append(closing)
 
     return write
-
-
-def _tag(member: Shape, name: str) -> str:
-    if member.type_name == "list" and member.serialization.get("flattened"):
-        element_name: str | None = member.member.serialization.get("name")
-        if element_name:
-            return element_name
-    tag: str = member.serialization.get("name", name)
-    return tag
 
 
 def _string(parts: Parts, value: Any) -> None:
