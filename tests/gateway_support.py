@@ -400,3 +400,13 @@ def api_curl(
     out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
     body, _, status = out.rpartition("\n")
     return int(status), json.loads(body) if body else {}
+
+
+def recording(client: Any) -> Any:
+    """``client``, keeping the headers of every request it sends (names lowercased)."""
+    client.sent = []
+    client.meta.events.register(
+        "before-send.s3.*",
+        lambda request, **_: client.sent.append({k.lower(): v for k, v in request.headers.items()}),
+    )
+    return client

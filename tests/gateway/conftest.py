@@ -14,7 +14,9 @@ from ipaddress import IPv4Address
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -25,10 +27,11 @@ from gateway_support import (
     GatewayProcess,
     MotoServer,
     gateway_client,
+    recording,
     start_gateway,
     start_moto,
 )
-from support import IamdServer
+from support import REGION, IamdServer
 
 
 @pytest.fixture(scope="session")
@@ -166,3 +169,15 @@ def tls_gateway(
     relay = TlsRelay(s3_gateway.port, tmp_path_factory.mktemp("tls"))
     yield relay
     relay.stop()
+
+
+@pytest.fixture
+def https_client(tls_gateway: TlsRelay, credential: tuple[str, str]) -> Any:
+    """boto3 over HTTPS (which sends its checksum as a trailer), recording what it sends."""
+    client = boto3.client(
+        "s3", endpoint_url=tls_gateway.endpoint, region_name=REGION,
+        aws_access_key_id=credential[0], aws_secret_access_key=credential[1],
+        verify=str(tls_gateway.certificate),
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )  # fmt: skip
+    return recording(client)

@@ -49,22 +49,6 @@ def bucket(s3_client: Callable[..., Any], credential: tuple[str, str]) -> str:
     return name
 
 
-@pytest.fixture
-def https_client(tls_gateway: Any, credential: tuple[str, str]) -> Any:
-    """boto3 through HTTPS, recording the headers of every request it sends."""
-    client = boto3.client(
-        "s3", endpoint_url=tls_gateway.endpoint, region_name=REGION,
-        aws_access_key_id=credential[0], aws_secret_access_key=credential[1],
-        verify=str(tls_gateway.certificate),
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )  # fmt: skip
-    client.sent = []
-    client.meta.events.register(
-        "before-send.s3.*", lambda request, **_: client.sent.append(dict(request.headers))
-    )
-    return client
-
-
 def stored(upstream: Any, bucket: str, key: str) -> bytes | None:
     try:
         return bytes(upstream.get_object(Bucket=bucket, Key=key)["Body"].read())

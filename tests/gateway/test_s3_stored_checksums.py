@@ -16,14 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from gateway_support import GatewayProcess, aws_cli, signed_request
+from gateway_support import GatewayProcess, aws_cli, recording, signed_request
 from iamd.gateway.checksums import checksum_for
-from support import REGION, RootCredential
+from support import RootCredential
 
 ALGORITHMS = [
     "CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256", "SHA512", "XXHASH64", "XXHASH3",
@@ -41,27 +39,6 @@ def credential(account: RootCredential) -> tuple[str, str]:
 def http_client(s3_client: Callable[..., Any], credential: tuple[str, str]) -> Any:
     """boto3 over plain HTTP, which sends its checksum as a header."""
     return recording(s3_client(*credential))
-
-
-@pytest.fixture
-def https_client(tls_gateway: Any, credential: tuple[str, str]) -> Any:
-    """boto3 over HTTPS, which sends its checksum as a trailer."""
-    client = boto3.client(
-        "s3", endpoint_url=tls_gateway.endpoint, region_name=REGION,
-        aws_access_key_id=credential[0], aws_secret_access_key=credential[1],
-        verify=str(tls_gateway.certificate),
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )  # fmt: skip
-    return recording(client)
-
-
-def recording(client: Any) -> Any:
-    client.sent = []
-    client.meta.events.register(
-        "before-send.s3.*",
-        lambda request, **_: client.sent.append({k.lower(): v for k, v in request.headers.items()}),
-    )
-    return client
 
 
 @pytest.fixture
