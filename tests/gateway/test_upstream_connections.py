@@ -35,6 +35,7 @@ class CountingRelay:
         self.most_open = 0
         self.passing = threading.Event()  # cleared: bytes wait here, the upstream seems hung
         self.passing.set()
+        self.stalled = threading.Event()  # set once bytes have waited while passing was cleared
         threading.Thread(target=self._accept, daemon=True).start()
 
     @property
@@ -53,7 +54,7 @@ class CountingRelay:
                 self.most_open = max(self.most_open, len(self._held))
             target = socket.create_connection(("127.0.0.1", self._target_port))
             for source, sink in ((target, client), (client, target)):
-                pump = threading.Thread(target=_pump, args=(source, sink, self.passing))
+                pump = threading.Thread(target=_pump, args=(source, sink, self))
                 pump.daemon = True
                 pump.start()
 
@@ -70,10 +71,12 @@ def _is_open(connection: socket.socket) -> bool:
         return False
 
 
-def _pump(source: socket.socket, sink: socket.socket, passing: threading.Event) -> None:
+def _pump(source: socket.socket, sink: socket.socket, relay: CountingRelay) -> None:
     try:
         while data := source.recv(65536):
-            passing.wait()
+            if not relay.passing.is_set():
+                relay.stalled.set()
+            relay.passing.wait()
             sink.sendall(data)
     except OSError:
         pass
@@ -132,6 +135,9 @@ def test_a_request_that_waits_too_long_for_a_connection_is_told_to_slow_down(
         relay.passing.clear()  # the next request holds the one connection, unanswered
         with ThreadPoolExecutor(1) as pool:
             held = pool.submit(lambda: client.get_object(Bucket=bucket, Key="k")["Body"].read())
+            # Only once the held request has the connection may the second one ask for it;
+            # otherwise the second could win the race and hang in the first one's place.
+            assert relay.stalled.wait(timeout=30)
             with pytest.raises(ClientError) as refused:  # after the gateway's 10 s wait
                 client.get_object(Bucket=bucket, Key="other")
             relay.passing.set()
