@@ -18,6 +18,7 @@ from sqlalchemy.pool import QueuePool
 
 from iamd.errors import ConcurrentModification
 from iamd.store.migrate import upgrade_to_head
+from iamd.store.readers import Readers
 from iamd.store.writer_lock import WriterLock
 
 # How long a SQLite writer waits for another to finish before giving up.
@@ -40,6 +41,7 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine: Engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
         self._writers = _writer_lock(url) if self.is_sqlite else None
+        self._readers = Readers(self.engine, _READING) if self.is_sqlite else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call on every start)."""
@@ -61,6 +63,12 @@ class Database:
         commit's sync (SQLite's synchronous=NORMAL in WAL mode; PostgreSQL's
         synchronous_commit=off). For the audit trail's batches of read events only.
         """
+        if not write and durable and self._readers is not None:
+            kept = self._readers.connection()
+            if kept is not None and not kept.in_transaction():
+                with kept.begin():
+                    yield kept
+                return
         options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
         queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
@@ -78,7 +86,13 @@ class Database:
             raise ConcurrentModification(CONCURRENT_MODIFICATION) from None
 
     def dispose(self) -> None:
+        if self._readers is not None:
+            self._readers.close()
         self.engine.dispose()
+
+
+# The execution options of a reading transaction.
+_READING: dict[str, Any] = {"iamd_write": False, "iamd_durable": True}
 
 
 def is_lost_race(error: DBAPIError) -> bool:
