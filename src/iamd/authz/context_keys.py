@@ -97,7 +97,9 @@ def session_keys(caller: Caller, now: datetime) -> ContextKeys:
 
 def iso_time(value: datetime) -> str:
     """A date as AWS writes it in the request context: ``2014-05-07T23:47:00Z``."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if value.year < 1000:  # strftime writes such a year unpadded; isoformat would pad it
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _request_tag_keys(params: Mapping[str, Any]) -> ContextKeys:

@@ -65,8 +65,8 @@ class Database:
         """
         if not write and durable and self._readers is not None:
             kept = self._readers.connection()
-            if kept is not None and not kept.in_transaction():
-                with kept.begin():
+            if kept is not None:
+                with self._readers.transaction(kept):
                     yield kept
                 return
         options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
@@ -144,6 +144,8 @@ def _sqlite_engine(url: str) -> Engine:
         # statement machinery would cost more than the BEGIN itself.
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
+        if dbapi_conn.in_transaction:  # a kept reader's, begun on the driver (`Readers`)
+            return
         write = options.get("iamd_write", True)
         _set_pragma(conn, "synchronous", "FULL" if options.get("iamd_durable", True) else "NORMAL")
         # A reading transaction that writes would fail only when another writer holds

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -35,20 +37,50 @@ class Readers:
         self._lock = threading.Lock()
         self._kept: weakref.WeakSet[Connection] = weakref.WeakSet()
 
+    @contextmanager
+    def transaction(self, conn: Connection) -> Iterator[Connection]:
+        """A read transaction on a kept connection, begun and ended on the driver.
+
+        SQLAlchemy's own begin and commit cost more than the BEGIN and COMMIT they
+        send. A statement run through SQLAlchemy inside still autobegins its
+        transaction object (whose BEGIN the engine skips: the driver is already in a
+        transaction), and that object then ends the transaction instead.
+        """
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("BEGIN")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction():
+                conn.rollback()
+            else:
+                dbapi.rollback()
+            raise
+        if conn.in_transaction():
+            conn.commit()
+        else:
+            dbapi.commit()
+
     def connection(self) -> Connection | None:
-        """This thread's kept connection (opened now if it may keep one), else None."""
+        """This thread's kept connection, opened now if it may keep one; None if it may
+        not, or if the connection is already in a transaction (a read inside a read)."""
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            if not conn.closed and not conn.invalidated:
-                return conn
+        if conn is None:
+            return self._keep()
+        if conn.closed or conn.invalidated:
             self._drop(conn)
-        return self._keep()
+            return self._keep()
+        dbapi = conn.connection.dbapi_connection
+        return None if dbapi is None or dbapi.in_transaction else conn
 
     def _keep(self) -> Connection | None:
         with self._lock:
             if len(self._kept) >= MAX_KEPT:
                 return None
             conn = self._engine.connect().execution_options(**self._options)
+            with conn.begin():  # the engine's begin sets the connection up for reading
+                pass
             self._kept.add(conn)
         self._local.conn = conn
         return conn
