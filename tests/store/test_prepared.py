@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, bindparam, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from iamd.errors import ConcurrentModification
 from iamd.store import pages, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
@@ -92,3 +93,37 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
         with pytest.raises(DBAPIError) as raised:
             Prepared(select(missing).where(missing.c.id == bindparam("id"))).rows(conn, {"id": "x"})
         assert type(raised.value.orig).__name__ in ("OperationalError", "UndefinedTable")
+
+
+def test_a_tag_written_through_the_driver_is_what_sqlalchemy_writes(
+    db: Database, people: list[str], account: Any
+) -> None:
+    """`run`: the insert and the update of a tag, each beside SQLAlchemy's own, agree."""
+    with db.transaction(write=False) as conn:
+        user_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "bob"})[0]
+    row = {"account_id": account.account_id, "entity_kind": "user", "entity_id": user_id,
+           "value": "v", "position": 90}  # fmt: skip
+    with db.transaction() as conn:
+        tags._INSERT.run(conn, {**row, "key": "Fast", "key_lower": "fast"})
+        conn.execute(tags._INSERT.statement, {**row, "key": "Usual", "key_lower": "usual"})
+        where = {"of_kind": "user", "of_entity": user_id, "new_value": "changed"}
+        changed_fast = tags._SET_VALUE.run(conn, {**where, "of_key": "fast"})
+        changed_usual = conn.execute(tags._SET_VALUE.statement, {**where, "of_key": "usual"})
+        missed = tags._SET_VALUE.run(conn, {**where, "of_key": "absent"})
+    assert (changed_fast, changed_usual.rowcount, missed) == (1, 1, 0)
+    with db.transaction(write=False) as conn:
+        values = dict(tags.tags_of(conn, "user", user_id))
+    assert values["Fast"] == values["Usual"] == "changed"
+
+
+def test_a_refused_constraint_through_the_driver_is_sqlalchemy_s_integrity_error(
+    db: Database, people: list[str], account: Any
+) -> None:
+    """A duplicate tag key is a lost race to `Database.transaction`, as before."""
+    with db.transaction(write=False) as conn:
+        user_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "ana"})[0]
+    row = {"account_id": account.account_id, "entity_kind": "user", "entity_id": user_id,
+           "key": "k", "key_lower": "k", "value": "again", "position": 99}  # fmt: skip
+    with pytest.raises(ConcurrentModification) as raised, db.transaction() as conn:
+        tags._INSERT.run(conn, row)
+    assert isinstance(raised.value.__context__, IntegrityError)  # as SQLAlchemy raises it

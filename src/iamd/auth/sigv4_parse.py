@@ -139,10 +139,7 @@ def amz_date(moment: datetime) -> str:
     utc = moment.astimezone(UTC)
     if utc.year < 1000:
         return utc.strftime(AMZ_DATE_FORMAT)
-    return (
-        f"{utc.year}{utc.month:02d}{utc.day:02d}"
-        f"T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
-    )
+    return f"{utc.year}{utc.month:02d}{utc.day:02d}T{utc.hour:02d}{utc.minute:02d}{utc.second:02d}Z"
 
 
 def _header_fields(authorization: str, headers: Mapping[str, str]) -> _Fields:

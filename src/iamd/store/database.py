@@ -17,8 +17,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import QueuePool
 
 from iamd.errors import ConcurrentModification
+from iamd.store.kept_connections import Kept
 from iamd.store.migrate import upgrade_to_head
-from iamd.store.readers import Readers
 from iamd.store.writer_lock import WriterLock
 
 # How long a SQLite writer waits for another to finish before giving up.
@@ -41,7 +41,9 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine: Engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
         self._writers = _writer_lock(url) if self.is_sqlite else None
-        self._readers = Readers(self.engine, _READING) if self.is_sqlite else None
+        kept = _kept(self.engine) if self.is_sqlite else None
+        self._reading: Kept | None = kept[0] if kept else None
+        self._writing: Kept | None = kept[1] if kept else None
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call on every start)."""
@@ -63,15 +65,14 @@ class Database:
         commit's sync (SQLite's synchronous=NORMAL in WAL mode; PostgreSQL's
         synchronous_commit=off). For the audit trail's batches of read events only.
         """
-        if not write and durable and self._readers is not None:
-            kept = self._readers.connection()
-            if kept is not None:
-                with self._readers.transaction(kept):
-                    yield kept
-                return
-        options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
+        kept = self._kept_connection(write, durable)
         queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
+            if kept is not None:
+                with queued, kept[0].transaction(kept[1]) as conn:
+                    yield conn
+                return
+            options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
             # The writers' queue is joined only around the transaction itself: taking a
             # connection from the pool and handing it back need no lock, so no writer
             # waits while another does either.
@@ -85,14 +86,36 @@ class Database:
             log.warning("a write lost a race: %s", type(error.orig).__name__)
             raise ConcurrentModification(CONCURRENT_MODIFICATION) from None
 
+    def _kept_connection(self, write: bool, durable: bool) -> tuple[Kept, Connection] | None:
+        """This thread's kept connection for such a transaction, if it has one (SQLite)."""
+        kept = self._writing if write else self._reading
+        if kept is None or not durable:
+            return None
+        conn = kept.connection()
+        return None if conn is None else (kept, conn)
+
     def dispose(self) -> None:
-        if self._readers is not None:
-            self._readers.close()
+        for kept in (self._reading, self._writing):
+            if kept is not None:
+                kept.close()
         self.engine.dispose()
 
 
-# The execution options of a reading transaction.
-_READING: dict[str, Any] = {"iamd_write": False, "iamd_durable": True}
+def _kept(engine: Engine) -> tuple[Kept, Kept]:
+    """The kept connections for reading and for writing, set up as `_on_begin` would."""
+
+    def for_reading(conn: Connection) -> None:
+        _set_pragma(conn, "query_only", "ON")
+
+    def for_writing(conn: Connection) -> None:
+        _set_pragma(conn, "query_only", "OFF")
+        _set_pragma(conn, "synchronous", "FULL")
+
+    durable = {"iamd_durable": True}
+    return (
+        Kept(engine, {"iamd_write": False, **durable}, "BEGIN", for_reading),
+        Kept(engine, {"iamd_write": True, **durable}, "BEGIN IMMEDIATE", for_writing),
+    )
 
 
 def is_lost_race(error: DBAPIError) -> bool:
@@ -144,7 +167,7 @@ def _sqlite_engine(url: str) -> Engine:
         # statement machinery would cost more than the BEGIN itself.
         dbapi_conn = conn.connection.dbapi_connection
         assert dbapi_conn is not None
-        if dbapi_conn.in_transaction:  # a kept reader's, begun on the driver (`Readers`)
+        if dbapi_conn.in_transaction:  # a kept connection's, begun on the driver (`Kept`)
             return
         write = options.get("iamd_write", True)
         _set_pragma(conn, "synchronous", "FULL" if options.get("iamd_durable", True) else "NORMAL")

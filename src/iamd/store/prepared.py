@@ -1,14 +1,16 @@
-"""Hot reads compiled once per dialect and run through the driver.
+"""Hot statements compiled once per dialect and run through the driver.
 
-A handful of statements run on nearly every request (the named user, its tags).
+A handful of statements run on nearly every request (the named user, its tags) or
+every write of a kind (a tag's new value).
 SQLAlchemy's per-execution machinery — an execution context, events, a result
 object — costs several times the query itself on SQLite. `Prepared` keeps what
 that machinery would work out each time (the SQL text, the order of its parameters,
 each column's result conversion) and does only the rest.
 
-Only for selects whose parameters are plain values the driver takes as they are
+Only for statements whose parameters are plain values the driver takes as they are
 (strings, numbers): a parameter whose type converts values on the way in is refused
-when the statement is first compiled.
+when the statement is first compiled. Selects give rows (`rows`, `first`); an insert,
+update or delete without RETURNING is `run`.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
+Statement = Select[Any] | Insert | Update | Delete
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,9 @@ class _Compiled:
 
 
 class Prepared:
-    """A select, its compiled form remembered per dialect."""
+    """A statement, its compiled form remembered per dialect."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Statement) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
@@ -47,26 +50,14 @@ class Prepared:
     def rows(self, conn: Connection, parameters: Mapping[str, Any]) -> list[Any]:
         """The rows, each with the columns as attributes (like SQLAlchemy's rows)."""
         compiled = self._for(conn.dialect)
-        dbapi = conn.connection.dbapi_connection
-        assert dbapi is not None
-        given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
-        if compiled.parameter_names is None:
-            values: Any = given
-        else:
-            values = tuple(given[name] for name in compiled.parameter_names)
-        cursor = dbapi.cursor()
-        try:
-            cursor.execute(compiled.sql, values)
-            fetched = cursor.fetchall()
-        except conn.dialect.loaded_dbapi.Error as error:
-            # As SQLAlchemy would raise it, so a lost race (a deadlock PostgreSQL broke)
-            # is still told apart from a fault where transactions are handled.
-            raise DBAPIError.instance(
-                compiled.sql, values, error, conn.dialect.loaded_dbapi.Error
-            ) from error
-        finally:
-            cursor.close()
+        fetched = _execute(conn, compiled, parameters, lambda cursor: cursor.fetchall())
         return [_converted(compiled, row) for row in fetched]
+
+    def run(self, conn: Connection, parameters: Mapping[str, Any]) -> int:
+        """Run an insert, update or delete; the number of rows it changed."""
+        compiled = self._for(conn.dialect)
+        changed: int = _execute(conn, compiled, parameters, lambda cursor: cursor.rowcount)
+        return changed
 
     def first(self, conn: Connection, parameters: Mapping[str, Any]) -> Any | None:
         found = self.rows(conn, parameters)
@@ -80,6 +71,35 @@ class Prepared:
         return compiled
 
 
+def _execute(
+    conn: Connection,
+    compiled: _Compiled,
+    parameters: Mapping[str, Any],
+    outcome: Callable[[Any], Any],
+) -> Any:
+    """Execute on a cursor of the connection's driver; ``outcome`` reads the cursor."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
+    if compiled.parameter_names is None:
+        values: Any = given
+    else:
+        values = tuple(given[name] for name in compiled.parameter_names)
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(compiled.sql, values)
+        return outcome(cursor)
+    except conn.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy would raise it, so a lost race (a refused constraint, a deadlock
+        # PostgreSQL broke) is still told apart from a fault where transactions are
+        # handled.
+        raise DBAPIError.instance(
+            compiled.sql, values, error, conn.dialect.loaded_dbapi.Error
+        ) from error
+    finally:
+        cursor.close()
+
+
 def _converted(compiled: _Compiled, row: Any) -> Any:
     values = [
         value if process is None or value is None else process(value)
@@ -88,12 +108,14 @@ def _converted(compiled: _Compiled, row: Any) -> Any:
     return compiled.row_type(*values)
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     for name, bind in compiled.binds.items():
         if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
             raise TypeError(f"parameter {name} needs converting; run it through SQLAlchemy")
-    columns = list(statement.selected_columns)
+    if not isinstance(statement, Select) and statement._returning:
+        raise TypeError("a statement with RETURNING gives rows: run it through SQLAlchemy")
+    columns = list(statement.selected_columns) if isinstance(statement, Select) else []
     processors = tuple(
         column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
     )

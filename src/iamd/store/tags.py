@@ -49,7 +49,7 @@ def check_unique_keys(new_tags: Sequence[Tag]) -> None:
         )
 
 
-_SET_VALUE = (
+_SET_VALUE = Prepared(
     update(tags)
     .where(
         # Not the columns' own names: an UPDATE keeps those for its SET clause.
@@ -59,7 +59,7 @@ _SET_VALUE = (
     )
     .values(value=bindparam("new_value"))
 )
-_INSERT = insert(tags)
+_INSERT = Prepared(insert(tags))
 
 
 def add_tags(
@@ -82,7 +82,7 @@ def add_tags(
         if key.lower() in current:
             if current[key.lower()] != value:  # the same value again changes nothing
                 changed = {"of_kind": entity_kind, "of_entity": entity_id, "new_value": value}
-                conn.execute(_SET_VALUE, {**changed, "of_key": key.lower()})
+                _SET_VALUE.run(conn, {**changed, "of_key": key.lower()})
             continue
         row = {
             "account_id": account_id,
@@ -93,7 +93,7 @@ def add_tags(
             "value": value,
             "position": next_position,
         }
-        conn.execute(_INSERT, row)
+        _INSERT.run(conn, row)
         next_position += 1
 
 

@@ -1,0 +1,119 @@
+"""Transactions on SQLite on a connection kept by their thread, begun on the driver.
+
+Taking a connection from SQLAlchemy's pool and handing it back, and SQLAlchemy's own
+begin and commit, cost more than most requests' statements (together about a third
+of a GetUser). Requests are answered on the event loop's thread, so one connection
+kept checked out by that thread for reading, and one for writing, serve almost every
+request. A few threads may keep one of each kind (`MAX_KEPT`, so that together they
+stay well under the pool's size and others always find a connection); other threads,
+a transaction inside another, and the trail's non-durable batches go through the
+pool as before.
+
+A kept connection goes back to the pool when its thread ends (the thread's storage
+lets go of it, and SQLAlchemy returns a collected connection) and is closed when the
+database is disposed of. One that failed (invalidated by SQLAlchemy) is dropped, and
+the thread's next transaction opens another.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+# Threads that may keep a connection of one kind: the event loop's, and a few others
+# (the thread pool's), far fewer than the pool holds.
+MAX_KEPT = 4
+
+
+class Kept:
+    """Each thread's connection of one kind (reading or writing), up to `MAX_KEPT`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        options: dict[str, Any],
+        begin: str,
+        set_up: Callable[[Connection], None],
+    ) -> None:
+        self._engine = engine
+        self._options = options
+        self._begin = begin
+        self._set_up = set_up
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+    def connection(self) -> Connection | None:
+        """This thread's kept connection, opened now if it may keep one; None if it may
+        not, or if the connection is already in a transaction (one inside another)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            return self._keep()
+        if conn.closed or conn.invalidated:
+            self._drop(conn)
+            return self._keep()
+        dbapi = conn.connection.dbapi_connection
+        return None if dbapi is None or dbapi.in_transaction else conn
+
+    @contextmanager
+    def transaction(self, conn: Connection) -> Iterator[Connection]:
+        """A transaction on a kept connection, begun and ended on the driver.
+
+        A statement run through SQLAlchemy inside still autobegins SQLAlchemy's
+        transaction object (whose BEGIN the engine skips: the driver is already in a
+        transaction), and that object then ends the transaction instead.
+        """
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        _on_driver(conn, lambda: dbapi.execute(self._begin))
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction():
+                conn.rollback()
+            else:
+                _on_driver(conn, dbapi.rollback)
+            raise
+        if conn.in_transaction():
+            conn.commit()
+        else:
+            _on_driver(conn, dbapi.commit)
+
+    def _keep(self) -> Connection | None:
+        with self._lock:
+            if len(self._kept) >= MAX_KEPT:
+                return None
+            conn = self._engine.connect().execution_options(**self._options)
+            self._kept.add(conn)
+        self._set_up(conn)
+        self._local.conn = conn
+        return conn
+
+    def _drop(self, conn: Connection) -> None:
+        self._local.conn = None
+        with self._lock:
+            self._kept.discard(conn)
+        conn.close()
+
+    def close(self) -> None:
+        """Close every kept connection (the database is being disposed of)."""
+        with self._lock:
+            kept, self._kept = list(self._kept), weakref.WeakSet()
+        for conn in kept:
+            conn.close()
+
+
+def _on_driver(conn: Connection, call: Callable[[], object]) -> None:
+    """Run a driver call, raising its error as SQLAlchemy would (a lost race stays
+    one: `Database.transaction` tells it apart by SQLAlchemy's error classes)."""
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        call()
+    except driver_error as error:
+        raise DBAPIError.instance(None, None, error, driver_error) from error
