@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import resources
+from typing import Any
 
 from iamd.store.catalog import aws_managed_policies
 from iamd.store.linked_services import find_linked_service, linked_services
@@ -12,9 +14,38 @@ from iamd.store.linked_services import find_linked_service, linked_services
 PRINCIPAL = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com")
 
 
+FIELDS = {"AWSServiceName", "RoleName", "Policies"}
+
+
+def raw_rows() -> list[dict[str, Any]]:
+    text = resources.files("iamd").joinpath("data/service_linked_roles.json").read_text()
+    table = json.loads(text)
+    assert table["count"] == len(table["roles"])
+    rows: list[dict[str, Any]] = table["roles"]
+    return rows
+
+
 def test_table_is_loaded_once_and_large() -> None:
     assert linked_services() is linked_services()
-    assert len(linked_services()) >= 150
+    assert len(linked_services()) == len(raw_rows()) == 187
+
+
+def test_rows_are_sorted_and_sourced() -> None:
+    rows = raw_rows()
+    assert [row["AWSServiceName"] for row in rows] == sorted(row["AWSServiceName"] for row in rows)
+    sources = [row["Source"] for row in rows]
+    assert (sources.count("recorded"), sources.count("documented")) == (71, 116)
+
+
+def test_evidence_names_aws_pages_and_what_they_show() -> None:
+    evidenced = [row for row in raw_rows() if "Evidence" in row]
+    assert all(row["Source"] == "documented" for row in evidenced)
+    for row in evidenced:
+        for item in row["Evidence"]:
+            assert item["Url"].startswith("https://docs.aws.amazon.com/"), row["AWSServiceName"]
+            assert item["Names"] and set(item["Names"]) <= FIELDS
+    complete = [r for r in evidenced if {n for e in r["Evidence"] for n in e["Names"]} == FIELDS]
+    assert len(complete) >= 14
 
 
 def test_every_row_is_shaped_as_aws_names_roles() -> None:

@@ -275,3 +275,53 @@ def test_role_and_policies_match_aws(iam: Any, service: str, recorded: dict[str,
         p["PolicyArn"].replace("<partition>", "aws") for p in want
     ]
     assert iam.list_role_policies(RoleName=role["RoleName"])["PolicyNames"] == []
+
+
+@pytest.mark.parametrize(
+    ("service", "role_name", "policy_name"),
+    [
+        # Rows added from the services' guides (evidence in service_linked_roles.json).
+        ("appfabric.amazonaws.com", "AWSServiceRoleForAppFabric", "AWSAppFabricServiceRolePolicy"),
+        (
+            "cassandra-streams.amazonaws.com",
+            "AWSServiceRoleForAmazonKeyspacesCDC",
+            "KeyspacesCDCServiceRolePolicy",
+        ),
+        (
+            "ec2fastlaunch.amazonaws.com",
+            "AWSServiceRoleForEC2FastLaunch",
+            "EC2FastLaunchServiceRolePolicy",
+        ),
+        (
+            "networking.apprunner.amazonaws.com",
+            "AWSServiceRoleForAppRunnerNetworking",
+            "AppRunnerNetworkingServiceRolePolicy",
+        ),
+        (
+            "reachabilityanalyzer.networkinsights.amazonaws.com",
+            "AWSServiceRoleForReachabilityAnalyzer",
+            "AWSReachabilityAnalyzerServiceRolePolicy",
+        ),
+        (
+            "schemas.amazonaws.com",
+            "AWSServiceRoleForSchemas",
+            "AmazonEventBridgeSchemasServiceRolePolicy",
+        ),
+    ],
+)
+def test_documented_roles_added(
+    iam: Any, account: Any, service: str, role_name: str, policy_name: str
+) -> None:
+    created = iam.create_service_linked_role(AWSServiceName=service)["Role"]
+    path = f"/aws-service-role/{service}/"
+    assert (created["RoleName"], created["Path"]) == (role_name, path)
+    role = iam.get_role(RoleName=role_name)["Role"]
+    assert role["Arn"] == f"arn:aws:iam::{account.account_id}:role{path}{role_name}"
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+    ]
+    arn = f"arn:aws:iam::aws:policy/aws-service-role/{policy_name}"
+    attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    assert attached == [{"PolicyName": policy_name, "PolicyArn": arn}]
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Path"] == "/aws-service-role/"
+    assert iam.list_role_policies(RoleName=role_name)["PolicyNames"] == []
