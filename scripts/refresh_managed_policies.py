@@ -262,7 +262,9 @@ def read_history(tarball: Path) -> dict[str, dict[str, Any]]:
     return {policy["arn"]: policy["versions"] for policy in raw.values()}
 
 
-_DOC_MEMBER = re.compile(r"/\*\*\s*(.*?)\s*\*/\s*static\s+(\w+)\s*:", re.S)
+# A member's own doc comment: one that does not run on past its end (the class's
+# comment, just before the first member, would otherwise be taken with it).
+_DOC_MEMBER = re.compile(r"/\*\*\s*((?:(?!\*/).)*?)\s*\*/\s*static\s+(\w+)\s*:", re.S)
 _MEMBER_VALUE = re.compile(r"AwsManagedPolicy\.(\w+)\s*=\s*'([^']+)'")
 
 

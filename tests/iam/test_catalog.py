@@ -136,6 +136,20 @@ def test_descriptions_are_aws_own() -> None:
     assert len(described) >= len(aws_managed_policies()) - 5
 
 
+def test_no_description_carries_its_source_s_code() -> None:
+    """Descriptions come from doc comments; none may run into the code around them (the
+    first member's once took the class's comment and declaration with it)."""
+    assert _policy("aws-service-role/AccessAnalyzerServiceRolePolicy").description == (
+        "Allow Access Analyzer to analyze resource metadata"
+    )
+    leaked = [
+        p.policy_name
+        for p in aws_managed_policies().values()
+        if any(code in (p.description or "") for code in ("*/", "/**", "declare ", "static "))
+    ]
+    assert leaked == []
+
+
 def test_deprecated_policies_say_so_as_aws_does() -> None:
     """AWS marks a deprecated managed policy in its description, and so does the catalog."""
     description = _policy("AmazonElasticMapReduceFullAccess").description or ""
