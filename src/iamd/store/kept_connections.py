@@ -77,7 +77,7 @@ class Kept:
         except BaseException:
             if conn.in_transaction():
                 conn.rollback()
-            else:
+            elif not conn.invalidated:  # an invalidated one has nothing left to undo
                 _on_driver(conn, dbapi.rollback)
             raise
         if conn.in_transaction():
