@@ -19,8 +19,10 @@ import pytest
 from sqlalchemy import text
 
 from iamd.errors import ConcurrentModification
+from iamd.store import kept_connections
 from iamd.store.database import Database, sqlite_url
 from iamd.store.kept_connections import MAX_KEPT
+from support import IamdServer
 
 
 @pytest.fixture
@@ -173,3 +175,27 @@ def test_a_write_that_need_not_be_durable_still_commits(db: Database) -> None:
     with db.transaction(durable=False) as conn:
         conn.execute(text("INSERT INTO facts VALUES (9)"))
     assert _read(db)[0] == 9
+
+
+def test_a_kept_connection_that_broke_is_replaced_before_it_fails_a_request(
+    server: IamdServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the suite's database: PostgreSQL closing the connection (found by the ping an
+    idle kept connection gets), or SQLAlchemy invalidating it (SQLite)."""
+    monkeypatch.setattr(kept_connections, "PING_AFTER_IDLE", 0.0)
+    db, _ = server.open_store()
+    try:
+        with db.transaction(write=False) as kept:
+            first = kept.connection.dbapi_connection
+            pid = None if db.is_sqlite else kept.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        if db.is_sqlite:
+            kept.invalidate()
+        else:
+            with db.engine.connect() as other:  # the server ends the kept connection
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+                other.commit()
+        with db.transaction(write=False) as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
+            assert conn.connection.dbapi_connection is not first
+    finally:
+        db.dispose()

@@ -41,9 +41,7 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.engine: Engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
         self._writers = _writer_lock(url) if self.is_sqlite else None
-        kept = _kept(self.engine) if self.is_sqlite else None
-        self._reading: Kept | None = kept[0] if kept else None
-        self._writing: Kept | None = kept[1] if kept else None
+        self._reading, self._writing = _kept(self.engine, self.is_sqlite)
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call on every start)."""
@@ -87,34 +85,37 @@ class Database:
             raise ConcurrentModification(CONCURRENT_MODIFICATION) from None
 
     def _kept_connection(self, write: bool, durable: bool) -> tuple[Kept, Connection] | None:
-        """This thread's kept connection for such a transaction, if it has one (SQLite)."""
+        """This thread's kept connection for such a transaction, if it has one."""
         kept = self._writing if write else self._reading
-        if kept is None or not durable:
+        if not durable:
             return None
         conn = kept.connection()
         return None if conn is None else (kept, conn)
 
     def dispose(self) -> None:
-        for kept in (self._reading, self._writing):
-            if kept is not None:
-                kept.close()
+        self._reading.close()
+        self._writing.close()
         self.engine.dispose()
 
 
-def _kept(engine: Engine) -> tuple[Kept, Kept]:
-    """The kept connections for reading and for writing, set up as `_on_begin` would."""
+def _kept(engine: Engine, is_sqlite: bool) -> tuple[Kept, Kept]:
+    """The kept connections for reading and for writing; on SQLite set up as `_on_begin`
+    would set them, and begun on the driver."""
 
     def for_reading(conn: Connection) -> None:
-        _set_pragma(conn, "query_only", "ON")
+        if is_sqlite:
+            _set_pragma(conn, "query_only", "ON")
 
     def for_writing(conn: Connection) -> None:
-        _set_pragma(conn, "query_only", "OFF")
-        _set_pragma(conn, "synchronous", "FULL")
+        if is_sqlite:
+            _set_pragma(conn, "query_only", "OFF")
+            _set_pragma(conn, "synchronous", "FULL")
 
-    durable = {"iamd_durable": True}
+    reading = {"iamd_write": False, "iamd_durable": True}
+    writing = {"iamd_write": True, "iamd_durable": True}
     return (
-        Kept(engine, {"iamd_write": False, **durable}, "BEGIN", for_reading),
-        Kept(engine, {"iamd_write": True, **durable}, "BEGIN IMMEDIATE", for_writing),
+        Kept(engine, reading, for_reading, driver_begin="BEGIN" if is_sqlite else None),
+        Kept(engine, writing, for_writing, driver_begin="BEGIN IMMEDIATE" if is_sqlite else None),
     )
 
 

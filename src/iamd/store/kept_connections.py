@@ -1,13 +1,18 @@
-"""Transactions on SQLite on a connection kept by their thread, begun on the driver.
+"""Transactions on a connection kept by their thread.
 
-Taking a connection from SQLAlchemy's pool and handing it back, and SQLAlchemy's own
-begin and commit, cost more than most requests' statements (together about a third
-of a GetUser). Requests are answered on the event loop's thread, so one connection
-kept checked out by that thread for reading, and one for writing, serve almost every
-request. A few threads may keep one of each kind (`MAX_KEPT`, so that together they
-stay well under the pool's size and others always find a connection); other threads,
-a transaction inside another, and the trail's non-durable batches go through the
-pool as before.
+Taking a connection from SQLAlchemy's pool and handing it back (on PostgreSQL with a
+round trip to ping it), and on SQLite SQLAlchemy's own begin and commit, cost more
+than most requests' statements (together about a third of a GetUser on SQLite).
+Requests are answered on the event loop's thread, so one connection kept checked out
+by that thread for reading, and one for writing, serve almost every request. A few
+threads may keep one of each kind (`MAX_KEPT`, so that together they stay well under
+the pool's size and others always find a connection); other threads, a transaction
+inside another, and the trail's non-durable batches go through the pool as before.
+
+On SQLite transactions begin and end on the driver. On PostgreSQL SQLAlchemy begins
+and ends them, and a connection idle for longer than `PING_AFTER_IDLE` is pinged
+before use, as the pool pings each one it hands out: one that the server closed
+meanwhile is dropped for another rather than failing the request.
 
 A kept connection goes back to the pool when its thread ends (the thread's storage
 lets go of it, and SQLAlchemy returns a collected connection) and is closed when the
@@ -18,6 +23,7 @@ the thread's next transaction opens another.
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +35,8 @@ from sqlalchemy.exc import DBAPIError
 # Threads that may keep a connection of one kind: the event loop's, and a few others
 # (the thread pool's), far fewer than the pool holds.
 MAX_KEPT = 4
+# Seconds a kept PostgreSQL connection may sit unused before it is pinged again.
+PING_AFTER_IDLE = 1.0
 
 
 class Kept:
@@ -38,12 +46,16 @@ class Kept:
         self,
         engine: Engine,
         options: dict[str, Any],
-        begin: str,
         set_up: Callable[[Connection], None],
+        *,
+        driver_begin: str | None,
     ) -> None:
+        """``driver_begin``: the statement that begins a transaction on the driver
+        (SQLite); None leaves beginning and ending to SQLAlchemy, with pings (PostgreSQL).
+        """
         self._engine = engine
         self._options = options
-        self._begin = begin
+        self._begin = driver_begin
         self._set_up = set_up
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -53,13 +65,30 @@ class Kept:
         """This thread's kept connection, opened now if it may keep one; None if it may
         not, or if the connection is already in a transaction (one inside another)."""
         conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and (conn.closed or conn.invalidated or not self._alive(conn)):
+            self._drop(conn)
+            conn = None
         if conn is None:
             return self._keep()
-        if conn.closed or conn.invalidated:
-            self._drop(conn)
-            return self._keep()
         dbapi = conn.connection.dbapi_connection
-        return None if dbapi is None or dbapi.in_transaction else conn
+        if conn.in_transaction() or getattr(dbapi, "in_transaction", False):
+            return None
+        return conn
+
+    def _alive(self, conn: Connection) -> bool:
+        """Whether a connection SQLAlchemy's pool would ping still answers (PostgreSQL)."""
+        if self._begin is not None:
+            return True
+        now = time.monotonic()
+        idle_since: float = self._local.used
+        self._local.used = now
+        if now - idle_since < PING_AFTER_IDLE:
+            return True
+        dbapi = conn.connection.dbapi_connection
+        try:
+            return dbapi is not None and bool(conn.dialect.do_ping(dbapi))
+        except conn.dialect.loaded_dbapi.Error:
+            return False
 
     @contextmanager
     def transaction(self, conn: Connection) -> Iterator[Connection]:
@@ -67,11 +96,17 @@ class Kept:
 
         A statement run through SQLAlchemy inside still autobegins SQLAlchemy's
         transaction object (whose BEGIN the engine skips: the driver is already in a
-        transaction), and that object then ends the transaction instead.
+        transaction), and that object then ends the transaction instead. Without a
+        driver statement to begin with, SQLAlchemy begins and ends it.
         """
+        if self._begin is None:
+            with conn.begin():
+                yield conn
+            return
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
-        _on_driver(conn, lambda: dbapi.execute(self._begin))
+        begin = self._begin
+        _on_driver(conn, lambda: dbapi.execute(begin))
         try:
             yield conn
         except BaseException:
@@ -93,6 +128,7 @@ class Kept:
             self._kept.add(conn)
         self._set_up(conn)
         self._local.conn = conn
+        self._local.used = time.monotonic()
         return conn
 
     def _drop(self, conn: Connection) -> None:
