@@ -94,6 +94,9 @@ class Wire(asyncio.Protocol):
         return data
 
     async def drain(self) -> None:
+        assert self.transport is not None
+        if self.transport.is_closing():  # a failed write: its connection_lost runs first
+            await asyncio.sleep(0)
         waiter = self._write_waiter
         if waiter is not None:
             await waiter
