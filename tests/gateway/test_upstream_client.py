@@ -140,8 +140,8 @@ def test_a_kept_alive_connection_the_upstream_dropped_is_replaced_for_a_repeatab
         response = await client.send("GET", f"{base}/a", {}, None)
         assert await response.aread() == b"ok:"
         (idle,) = next(iter(client._pools.values()))._idle
-        idle.writer.transport.abort()  # as if the upstream had timed the connection out
-        idle.reader.feed_eof()
+        idle.transport.abort()  # as if the upstream had timed the connection out
+        idle.wire.eof_received()
         response = await client.send("PUT", f"{base}/b", {}, b"again")
         assert await response.aread() == b"ok:again"
 

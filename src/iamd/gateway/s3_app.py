@@ -21,7 +21,6 @@ from contextlib import asynccontextmanager
 
 import httpx
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
@@ -36,6 +35,7 @@ from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
 from iamd.gateway.s3_request import Admitted, S3Gateway, read_request
+from iamd.gateway.store_threads import off_loop
 from iamd.gateway.upstream_client import UpstreamBusy, UpstreamError
 
 log = logging.getLogger("iamd.gateway")
@@ -108,16 +108,16 @@ async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Resp
     located = read_request(gateway, request, request_id)
     name = located.operation.name
     if name in BUFFERED:
-        admitted = await run_in_threadpool(admit, gateway, located)
+        admitted = await off_loop(admit, gateway, located)
         body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
-        await run_in_threadpool(authorize, gateway, admitted, body)
+        await off_loop(authorize, gateway, admitted, body)
     else:
-        admitted = await run_in_threadpool(admit_and_authorize, gateway, located)
+        admitted = await off_loop(admit_and_authorize, gateway, located)
         body = None
     if name in ANSWERED_HERE:
         if body is None:
             body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
-        return await run_in_threadpool(_answer_here, gateway, admitted, body)
+        return await off_loop(_answer_here, gateway, admitted, body)
     if name == "DeleteObjects":
         assert body is not None
         return await forward_delete_objects(gateway, admitted, request, body)

@@ -43,6 +43,7 @@ from iamd.gateway.s3_keys import Signing, s3_keys
 from iamd.gateway.s3_operations import ANSWERED_HERE, header_actions
 from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
+from iamd.policy.context import KeyResolver
 from iamd.store import buckets
 
 # S3 takes an unsigned body with a trailing checksum only where the body is the object.
@@ -162,7 +163,9 @@ def _authorize(
         if caller.is_root:  # S3: the owner's root user is never locked out of its policy
             call.journal.add(Evaluation(f"s3:{request.operation.name}", "*", True, BY_ROOT))
             return
-    checks = _checks(gateway, replace(admitted, bucket=bucket), body)
+    if bucket is not admitted.bucket:
+        admitted = replace(admitted, bucket=bucket)
+    checks = _checks(gateway, admitted, body)
     denial = first_denial(call, checks, bucket)
     if denial is not None:
         raise access_denied(access_denied_message(denial))
@@ -190,11 +193,13 @@ def _checks(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> list[
     actions = operation.actions(has_version="versionId" in request.params)
     actions += header_actions(operation.name, request.head.headers)
     facts = _body_facts(admitted, body)
-    checks = [_check(admitted, action, resource, request.params, facts) for action in actions]
+    resolver = None
     if address.key is not None:
         version = request.params.get("versionId")
         resolver = tag_resolver(lambda: fetch_tags(gateway.upstream, address, version))
-        checks = [replace(check, resolver=resolver) for check in checks]
+    checks = [
+        _check(admitted, action, resource, request.params, facts, resolver) for action in actions
+    ]
     return checks + _copy_source_checks(admitted, partition)
 
 
@@ -252,6 +257,7 @@ def _check(
     resource: str,
     params: Mapping[str, str],
     facts: _BodyFacts | None = None,
+    resolver: KeyResolver | None = None,
 ) -> Check:
     request, signed = admitted.request, admitted.s3_caller.signed
     signing = None if signed is None else Signing(signed.is_presigned, signed.request_time)
@@ -266,7 +272,7 @@ def _check(
         request_tags=facts.request_tags if facts else None,
         location=facts.location if facts else None,
     )
-    return Check(action, resource, keys)
+    return Check(action, resource, keys, resolver)
 
 
 def _copy_source_checks(admitted: Admitted, partition: str) -> list[Check]:

@@ -18,7 +18,6 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
@@ -39,6 +38,7 @@ from iamd.gateway.s3_authn import decoded_length
 from iamd.gateway.s3_checks import refused_deletions
 from iamd.gateway.s3_errors import S3Error
 from iamd.gateway.s3_request import Admitted, S3Gateway
+from iamd.gateway.store_threads import off_loop
 from iamd.gateway.upstream import forwarded_headers
 from iamd.gateway.upstream_checksum import (
     checksum_headers,
@@ -61,22 +61,22 @@ async def forward(
     name = located.operation.name
     claimed = False
     if name == "CreateBucket":
-        claimed = await run_in_threadpool(_claim, gateway, admitted)
+        claimed = await off_loop(_claim, gateway, admitted)
     try:
         response = await _send(gateway, admitted, request, body)
     except BaseException:
         if claimed:
-            await run_in_threadpool(_forget, gateway, admitted)
+            await off_loop(_forget, gateway, admitted)
         raise
     status = response.status_code
     if (name == "CreateBucket" and claimed and status >= 300) or (
         name == "DeleteBucket" and status < 300
     ):
-        await run_in_threadpool(_forget, gateway, admitted)
+        await off_loop(_forget, gateway, admitted)
     headers = forwarded_headers(response)
     if name == "ListBuckets" and status == 200:
         document = await _read_capped(response)
-        owned = await run_in_threadpool(_owned, gateway, admitted)
+        owned = await off_loop(_owned, gateway, admitted)
         headers.pop("content-length", None)
         return Response(only_buckets_of(document, owned), status, headers)
     if _is_small(response):  # no streaming machinery for what one read holds
@@ -260,7 +260,7 @@ async def forward_delete_objects(
     gateway: S3Gateway, admitted: Admitted, request: Request, body: bytes
 ) -> Response:
     """DeleteObjects: the allowed objects forwarded, the refused ones reported as errors."""
-    refused = await run_in_threadpool(refused_deletions, gateway, admitted, body)
+    refused = await off_loop(refused_deletions, gateway, admitted, body)
     if not refused:
         return await forward(gateway, admitted, request, body)
     remaining = delete_objects.without(body, refused)

@@ -1,10 +1,12 @@
-"""The HTTP/1.1 client the S3 gateway forwards with: h11 over asyncio streams, pooled.
+"""The HTTP/1.1 client the S3 gateway forwards with: h11 over asyncio Protocols, pooled.
 
 Why not httpx: measured against moto's S3 server (bench/gateway_profile.py), its async
 stack — httpcore over anyio, with a cancel scope around every read and write — cost a
 small GET several times the request's own time, most of the gateway's added latency.
-This client does only what a forward needs: one request on a kept-alive connection
-(or a new one, TCP or TLS), its body sent as it is produced, the response streamed.
+Nor asyncio's streams, for the same reason on a smaller scale: the socket's bytes come
+through `upstream_wire`'s Protocol callbacks. This client does only what a forward
+needs: one request on a kept-alive connection (or a new one, TCP or TLS), its body
+sent as it is produced, the response streamed.
 
 In: the method, an absolute URL as the gateway built it (sent as it is, never
 re-encoded), headers and a body (bytes, an async iterator of bytes, or none). Out: an
@@ -29,6 +31,7 @@ from urllib.parse import urlsplit
 import h11
 
 from iamd.gateway.upstream_pool import OriginPool, UpstreamBusy
+from iamd.gateway.upstream_wire import Wire
 
 __all__ = ["UpstreamBusy", "UpstreamClient", "UpstreamError", "UpstreamResponse"]
 
@@ -36,6 +39,7 @@ MAX_IDLE_PER_ORIGIN = 32
 DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_POOL_WAIT = 10.0
 _READ_BYTES = 65536
+_HELD_BYTES = _READ_BYTES * 8  # received and not yet taken, before the socket is not read
 
 
 class UpstreamError(Exception):
@@ -50,24 +54,19 @@ class _Origin:
 
 
 class _Connection:
-    def __init__(
-        self,
-        reader: asyncio.StreamReader,
-        writer: asyncio.StreamWriter,
-        pool: OriginPool[_Connection],
-    ) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, transport: asyncio.Transport, wire: Wire, pool: OriginPool[_Connection]):
+        self.transport = transport
+        self.wire = wire
         self.protocol = h11.Connection(h11.CLIENT)
-        self.loop = asyncio.get_running_loop()
+        self.loop = wire.loop
         self.pool = pool
         self._is_closed = False
 
     def is_reusable(self) -> bool:
         return (
             self.loop is asyncio.get_running_loop()
-            and not self.reader.at_eof()
-            and not self.writer.is_closing()
+            and not self.wire.at_end()
+            and not self.transport.is_closing()
         )
 
     def close(self) -> None:
@@ -82,13 +81,13 @@ class _Connection:
                 self.loop.call_soon_threadsafe(self._close_here)
         except RuntimeError:  # its loop has ended: the upstream is told the socket is done
             with contextlib.suppress(OSError):
-                self.writer.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
+                self.transport.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
             self.pool.discard()
 
     def _close_here(self) -> None:
         """On its loop: the socket closes at the loop's next turn, and only then (the
         callbacks run in order) does its place go on, so the cap holds at every moment."""
-        self.writer.transport.abort()
+        self.transport.abort()
         self.loop.call_soon(self.pool.discard)
 
 
@@ -208,8 +207,7 @@ class UpstreamClient:
             if event is h11.PAUSED:
                 raise UpstreamError("the upstream sent more than one response")
             try:
-                async with asyncio.timeout(self._read_timeout):
-                    data = await connection.reader.read(_READ_BYTES)
+                data = await connection.wire.read(_READ_BYTES, self._read_timeout)
             except (OSError, TimeoutError) as error:
                 raise UpstreamError(f"reading from the upstream failed: {error!r}") from error
             protocol.receive_data(data)
@@ -250,17 +248,21 @@ class UpstreamClient:
         if idle is not None:
             return idle, True
         tls = self._tls if origin.scheme == "https" else None
+        loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    origin.host, origin.port, ssl=tls, limit=_READ_BYTES * 4
+                transport, wire = await loop.create_connection(
+                    lambda: Wire(loop, limit=_HELD_BYTES, over_tls=tls is not None),
+                    origin.host,
+                    origin.port,
+                    ssl=tls,
                 )
         except BaseException as error:
             pool.discard()  # its place, counted when granted, goes on
             if isinstance(error, (OSError, TimeoutError)):
                 raise UpstreamError(f"connecting to the upstream failed: {error!r}") from error
             raise
-        return _Connection(reader, writer, pool), False
+        return _Connection(transport, wire, pool), False
 
     async def _send(
         self,
@@ -268,17 +270,17 @@ class UpstreamClient:
         request: h11.Request,
         body: bytes | AsyncIterator[bytes] | None,
     ) -> None:
-        protocol, writer = connection.protocol, connection.writer
+        protocol, transport, wire = connection.protocol, connection.transport, connection.wire
         try:
-            writer.write(protocol.send(request))
+            transport.write(protocol.send(request))
             if isinstance(body, bytes):
-                writer.write(protocol.send(h11.Data(data=body)))
+                transport.write(protocol.send(h11.Data(data=body)))
             elif body is not None:
                 async for piece in body:
-                    writer.write(protocol.send(h11.Data(data=piece)))
-                    await writer.drain()
-            writer.write(protocol.send(h11.EndOfMessage()))
-            await writer.drain()
+                    transport.write(protocol.send(h11.Data(data=piece)))
+                    await wire.drain()
+            transport.write(protocol.send(h11.EndOfMessage()))
+            await wire.drain()
         except h11.ProtocolError as error:
             raise UpstreamError(str(error)) from error
         except OSError:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from iamd.store.prepared import Prepared
 from iamd.store.schema import s3_buckets
 
 
@@ -26,14 +27,17 @@ class Bucket:
     policy: str | None
 
 
-# Built once: every request through the gateway reads its bucket's row.
-_FIND = select(s3_buckets.c.account_id, s3_buckets.c.policy).where(
-    s3_buckets.c.name == bindparam("name")
+# Built once, read through the driver: every request through the gateway reads its
+# bucket's row.
+_FIND = Prepared(
+    select(s3_buckets.c.account_id, s3_buckets.c.policy).where(
+        s3_buckets.c.name == bindparam("name")
+    )
 )
 
 
 def find_bucket(conn: Connection, name: str) -> Bucket | None:
-    row = conn.execute(_FIND, {"name": name}).first()
+    row = _FIND.first(conn, {"name": name})
     return None if row is None else Bucket(name, row.account_id, row.policy)
 
 
