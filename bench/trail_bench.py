@@ -26,6 +26,13 @@ throughput on a shared machine: two `Server`s (trail on, trail off) answer the s
 signed requests through `pipeline.handle`, in alternating rounds, and it prints the
 median CPU time per request of each (``time.process_time``: the trail's batches
 count, on whichever thread writes them) and the median of the rounds' off/on ratios.
+
+``--callgrind`` counts instructions instead, the steadiest measure here: for each
+workload and each server it runs the in-process loop under valgrind's callgrind twice,
+with ``--requests`` requests (800) and with none, each after the same warm-up, and
+prints the difference per request. The trail writes its batch every 160 requests
+(about what 0.2 s holds at full speed), called by the loop rather than by the clock,
+so a run counts the same work whatever valgrind's speed.
 """
 
 from __future__ import annotations
@@ -221,7 +228,7 @@ def cpu_per_request(server: Any, requests: list[Any], count: int) -> float:
     return (time.process_time() - started) / count
 
 
-def in_process(*, trail: bool) -> tuple[Any, tuple[str, str]]:
+def in_process(*, trail: bool, settings: Any = None) -> tuple[Any, tuple[str, str]]:
     """A `Server` on its own SQLite store, with the bench user and the user it tags."""
     from sts_bench import between, call
 
@@ -236,7 +243,7 @@ def in_process(*, trail: bool) -> tuple[Any, tuple[str, str]]:
     db = Database(sqlite_url(str(data_dir / "iamd.sqlite3")))
     db.migrate()
     clock = SystemClock()
-    recorder = Trail(db, clock) if trail else disabled_trail()
+    recorder = Trail(db, clock, settings) if trail else disabled_trail()
     server = Server(db=db, sealer=Sealer(load_master_key(data_dir)), clock=clock, trail=recorder)
     root = create_account(db, server.sealer, clock, email="bench@example.com")
     as_root = (root.access_key_id, root.secret_access_key)
@@ -253,6 +260,59 @@ def in_process(*, trail: bool) -> tuple[Any, tuple[str, str]]:
     return server, (between(created, "AccessKeyId"), between(created, "SecretAccessKey"))
 
 
+WARM_UP = 320  # requests before counting: caches filled, policies compiled
+BATCH = 160  # requests per batch of the trail, under callgrind
+
+
+def callgrind_report(requests: int) -> None:
+    """Instructions per request, trail on and off (see the module's notes)."""
+    print(f"{'workload':32} {'on':>10} {'off':>10} {'trail':>9} {'off/on':>7}")
+    for number, workload in enumerate(WORKLOADS):
+        per_request = {
+            trail: (_instructions(number, trail, requests) - _instructions(number, trail, 0))
+            / requests
+            for trail in ("on", "off")
+        }
+        on, off = per_request["on"], per_request["off"]
+        print(f"{workload:32} {on:10,.0f} {off:10,.0f} {on - off:9,.0f} {off / on:7.3f}")
+
+
+def _instructions(workload: int, trail: str, requests: int) -> int:
+    """Instructions of one run of the in-process loop under callgrind."""
+    out = Path(tempfile.mkdtemp(prefix="iamd-trail-callgrind-")) / "callgrind.out"
+    command = [
+        "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+        sys.executable, __file__, "--counted", trail, "--workload", str(workload),
+        "--requests", str(requests),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True)
+    totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+    return int(totals.group(1))  # type: ignore[union-attr]
+
+
+def counted_run(trail: str, workload: int, requests: int) -> None:
+    """The loop callgrind counts: warm up, then ``requests`` requests, batch by batch."""
+    import gc
+
+    from sts_bench import http_request
+
+    from iamd.audit.trail import TrailSettings
+    from iamd.server.pipeline import handle
+
+    by_clock_never = TrailSettings(flush_interval=1e9, sync_every=1e9, prune_every=1e9)
+    server, key = in_process(trail=trail == "on", settings=by_clock_never)
+    calls = list(WORKLOADS.values())[workload][0]
+    signed = [http_request(service, dict(parse_qsl(body)), *key) for service, body in calls]
+    gc.freeze()
+    for done in range(WARM_UP + requests):
+        if handle(server, signed[done % len(signed)]).status != 200:
+            raise SystemExit("a request failed")
+        if (done + 1) % BATCH == 0 and server.trail.enabled:
+            server.trail.flush()
+    if server.trail.enabled:
+        server.trail.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
@@ -260,7 +320,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cpu", action="store_true", help="CPU per request, in process")
     parser.add_argument("--per-round", type=int, default=300)
+    parser.add_argument("--callgrind", action="store_true", help="instructions per request")
+    parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--counted", choices=("on", "off"), help=argparse.SUPPRESS)
+    parser.add_argument("--workload", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
+    if options.counted:
+        counted_run(options.counted, options.workload, options.requests)
+        return
+    if options.callgrind:
+        callgrind_report(options.requests)
+        return
     if options.cpu:
         cpu_report(options.rounds, options.per_round)
         return
