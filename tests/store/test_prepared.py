@@ -95,14 +95,22 @@ def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
         assert type(raised.value.orig).__name__ in ("OperationalError", "UndefinedTable")
 
 
+def _tag_row(
+    db: Database, account: Any, user_name: str, *, value: str, position: int
+) -> tuple[str, dict[str, Any]]:
+    """A user's id, and a tag row of that user without its key (each test names one)."""
+    with db.transaction(write=False) as conn:
+        found = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": user_name})
+    row = {"account_id": account.account_id, "entity_kind": "user", "entity_id": found[0],
+           "value": value, "position": position}  # fmt: skip
+    return found[0], row
+
+
 def test_a_tag_written_through_the_driver_is_what_sqlalchemy_writes(
     db: Database, people: list[str], account: Any
 ) -> None:
     """`run`: the insert and the update of a tag, each beside SQLAlchemy's own, agree."""
-    with db.transaction(write=False) as conn:
-        user_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "bob"})[0]
-    row = {"account_id": account.account_id, "entity_kind": "user", "entity_id": user_id,
-           "value": "v", "position": 90}  # fmt: skip
+    user_id, row = _tag_row(db, account, "bob", value="v", position=90)
     with db.transaction() as conn:
         tags._INSERT.run(conn, {**row, "key": "Fast", "key_lower": "fast"})
         conn.execute(tags._INSERT.statement, {**row, "key": "Usual", "key_lower": "usual"})
@@ -120,10 +128,8 @@ def test_a_refused_constraint_through_the_driver_is_sqlalchemy_s_integrity_error
     db: Database, people: list[str], account: Any
 ) -> None:
     """A duplicate tag key is a lost race to `Database.transaction`, as before."""
-    with db.transaction(write=False) as conn:
-        user_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "ana"})[0]
-    row = {"account_id": account.account_id, "entity_kind": "user", "entity_id": user_id,
-           "key": "k", "key_lower": "k", "value": "again", "position": 99}  # fmt: skip
+    _, row = _tag_row(db, account, "ana", value="again", position=99)
+    row.update(key="k", key_lower="k")  # the user's tag "k" is already there
     with pytest.raises(ConcurrentModification) as raised, db.transaction() as conn:
         tags._INSERT.run(conn, row)
     assert isinstance(raised.value.__context__, IntegrityError)  # as SQLAlchemy raises it
