@@ -65,14 +65,17 @@ class Kept:
         """This thread's kept connection, opened now if it may keep one; None if it may
         not, or if the connection is already in a transaction (one inside another)."""
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and (conn.closed or conn.invalidated or not self._alive(conn)):
-            self._drop(conn)
-            conn = None
         if conn is None:
+            return self._keep()
+        if conn.closed or conn.invalidated:
+            self._drop(conn)
             return self._keep()
         dbapi = conn.connection.dbapi_connection
         if conn.in_transaction() or getattr(dbapi, "in_transaction", False):
-            return None
+            return None  # in use further up this thread's stack: never pinged nor dropped
+        if not self._alive(conn):
+            self._drop(conn)
+            return self._keep()
         return conn
 
     def _alive(self, conn: Connection) -> bool:
@@ -126,7 +129,11 @@ class Kept:
                 return None
             conn = self._engine.connect().execution_options(**self._options)
             self._kept.add(conn)
-        self._set_up(conn)
+        try:
+            self._set_up(conn)
+        except BaseException:
+            self._drop(conn)
+            raise
         self._local.conn = conn
         self._local.used = time.monotonic()
         return conn
