@@ -13,12 +13,14 @@ import http.client
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -60,6 +62,40 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class LoopbackRelay(ABC):
+    """A listener on a loopback port that hands each accepted client to `serve`.
+
+    Subclasses set what `serve` needs before calling ``__init__``, which starts
+    accepting at once.
+    """
+
+    scheme = "http"
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @abstractmethod
+    def serve(self, client: socket.socket) -> None:
+        """Take one accepted client (on the accepting thread: start another to wait)."""
+
+    def stop(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self.serve(client)
 
 
 @dataclass

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 from gateway_support import (
     EchoUpstream,
     GatewayProcess,
+    LoopbackRelay,
     MotoServer,
     gateway_client,
     recording,
@@ -77,12 +78,14 @@ def echo() -> Iterator[EchoUpstream]:
     upstream.stop()
 
 
-class TlsRelay:
+class TlsRelay(LoopbackRelay):
     """HTTPS in front of the gateway, relaying the bytes as they are.
 
     boto3 and the AWS CLI send a checksum as an aws-chunked trailer only over HTTPS
     (botocore's ``httpchecksum``): this is how a test sees them do it, unchanged.
     """
+
+    scheme = "https"
 
     def __init__(self, target_port: int, directory: Path) -> None:
         self.certificate = directory / "relay.pem"
@@ -91,21 +94,10 @@ class TlsRelay:
         self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._context.load_cert_chain(self.certificate, key)
         self._target_port = target_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    @property
-    def endpoint(self) -> str:
-        return f"https://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+    def serve(self, client: socket.socket) -> None:
+        threading.Thread(target=self._relay, args=(client,), daemon=True).start()
 
     def _relay(self, client: socket.socket) -> None:
         try:
@@ -116,9 +108,6 @@ class TlsRelay:
         target = socket.create_connection(("127.0.0.1", self._target_port))
         threading.Thread(target=_pump, args=(target, secure), daemon=True).start()
         _pump(secure, target)
-
-    def stop(self) -> None:
-        self._listener.close()
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:

@@ -15,11 +15,17 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from gateway_support import GatewayProcess, MotoServer, gateway_client, start_gateway
+from gateway_support import (
+    GatewayProcess,
+    LoopbackRelay,
+    MotoServer,
+    gateway_client,
+    start_gateway,
+)
 from support import IamdServer, RootCredential
 
 
-class CountingRelay:
+class CountingRelay(LoopbackRelay):
     """TCP in front of the upstream, counting the connections the gateway holds open.
 
     A connection counts from its accept until the gateway closes its end; that end is
@@ -28,38 +34,24 @@ class CountingRelay:
 
     def __init__(self, target_port: int) -> None:
         self._target_port = target_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
         self._lock = threading.Lock()
         self._held: list[socket.socket] = []
         self.most_open = 0
         self.passing = threading.Event()  # cleared: bytes wait here, the upstream seems hung
         self.passing.set()
         self.stalled = threading.Event()  # set once bytes have waited while passing was cleared
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
 
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            with self._lock:
-                self._held = [held for held in self._held if _is_open(held)]
-                self._held.append(client)
-                self.most_open = max(self.most_open, len(self._held))
-            target = socket.create_connection(("127.0.0.1", self._target_port))
-            for source, sink in ((target, client), (client, target)):
-                pump = threading.Thread(target=_pump, args=(source, sink, self))
-                pump.daemon = True
-                pump.start()
-
-    def stop(self) -> None:
-        self._listener.close()
+    def serve(self, client: socket.socket) -> None:
+        with self._lock:
+            self._held = [held for held in self._held if _is_open(held)]
+            self._held.append(client)
+            self.most_open = max(self.most_open, len(self._held))
+        target = socket.create_connection(("127.0.0.1", self._target_port))
+        for source, sink in ((target, client), (client, target)):
+            pump = threading.Thread(target=_pump, args=(source, sink, self))
+            pump.daemon = True
+            pump.start()
 
 
 def _is_open(connection: socket.socket) -> bool:
