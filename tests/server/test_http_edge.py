@@ -14,12 +14,25 @@ from collections.abc import Iterator
 from xml.etree import ElementTree
 
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
-from support import IamdServer, first_traceback, read_reply, start_server
+from support import (
+    BOOTSTRAP,
+    REGION,
+    IamdServer,
+    RawReply,
+    exchange,
+    first_traceback,
+    read_reply,
+    start_server,
+)
 
 XML_ERROR = re.compile(rb"^<ErrorResponse xmlns=\"https://iam\.amazonaws\.com/doc/2010-05-08/\">")
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
 NS = "{https://iam.amazonaws.com/doc/2010-05-08/}"
+FORM_TYPE = "application/x-www-form-urlencoded; charset=utf-8"
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +229,51 @@ def test_an_upgrade_request_is_answered_as_plain_http_and_logs_nothing(
 def test_the_log_of_all_that_holds_no_traceback(edge_server: IamdServer) -> None:
     # Runs last in this module: everything above has gone through the same server.
     assert edge_server.traceback() is None, edge_server.traceback()
+
+
+def _signed_reply(server: IamdServer, path: str, body: bytes, service: str) -> RawReply:
+    """A call signed by botocore for ``path``, sent as raw bytes, read as it came."""
+    url = server.endpoint + path
+    request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": FORM_TYPE})
+    keys = Credentials(BOOTSTRAP.access_key_id, BOOTSTRAP.secret_access_key)
+    SigV4Auth(keys, service, REGION).add_auth(request)
+    prepared = request.prepare()
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in prepared.headers.items()
+    )
+    head += f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    return read_reply(exchange(server.port, head.encode() + body))
+
+
+@pytest.mark.parametrize(
+    ("service", "body", "status"),
+    [
+        ("sts", b"Action=GetCallerIdentity&Version=2011-06-15", 200),
+        ("iam", b"Action=GetUser&Version=2010-05-08&UserName=nobody", 404),
+        ("iam", b"Action=ListUsers&Version=2010-05-08&MaxItems=0", 400),
+    ],
+)
+def test_the_api_answers_alike_at_the_root_and_on_any_other_path(
+    edge_server: IamdServer, service: str, body: bytes, status: int
+) -> None:
+    # "/" goes straight to the endpoint, other paths through the router: same bytes.
+    replies = [_signed_reply(edge_server, path, body, service) for path in ("/", "/some/where")]
+    heads = [_head_without_ids(reply) for reply in replies]
+    assert heads[0] == heads[1]
+    assert heads[0][0] == ("status", str(status))
+    assert ("content-type", "text/xml; charset=utf-8") in heads[0]
+    assert len({reply.headers["x-amzn-requestid"] for reply in replies}) == 2
+    bodies = [REQUEST_ID.sub(b"", reply.body) for reply in replies]
+    assert bodies[0] == bodies[1] and bodies[0].startswith(b"<")
+
+
+REQUEST_ID = re.compile(rb"<RequestId>[^<]+</RequestId>")
+
+
+def _head_without_ids(reply: RawReply) -> list[tuple[str, str]]:
+    """Status and headers in order, less what differs by request and by second."""
+    kept = [(name, value) for name, value in reply.headers.items() if name not in UNIQUE]
+    return [("status", str(reply.status)), *kept]
+
+
+UNIQUE = frozenset({"x-amzn-requestid", "date"})

@@ -6,7 +6,6 @@ never import each other.
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -14,11 +13,11 @@ from starlette.routing import Mount, Route
 from iamd.console.app import create_console_app
 from iamd.console.console import ConsoleSettings
 from iamd.gateway.forward_auth import Authorizer, forward_auth_routes
-from iamd.server.app import create_app
+from iamd.server.app import ApiFirst, create_app
 from iamd.server.pipeline import Server
 
 
-def create_combined_app(server: Server, console: ConsoleSettings | None = None) -> Starlette:
+def create_combined_app(server: Server, console: ConsoleSettings | None = None) -> ApiFirst:
     async def console_home(request: Request) -> Response:
         return RedirectResponse("/console/", status_code=308)
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 import uvicorn
-from starlette.applications import Starlette
 
 from iamd import root_login
 from iamd.accounts import RootCredential, create_account, ensure_root_key, has_accounts
@@ -20,6 +19,7 @@ from iamd.cli.root_login import link_text
 from iamd.cli.settings import Settings, open_store, trail_settings
 from iamd.clock import SystemClock
 from iamd.console.console import ConsoleSettings
+from iamd.server.app import ApiFirst
 from iamd.server.pipeline import Server
 from iamd.store.database import Database
 
@@ -77,7 +77,7 @@ def run_server(
     )
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> ApiFirst:
     """The app of one worker process, configured by `run_server` through the environment."""
     settings = Settings(
         data_dir=Path(os.environ[_ENV_DATA_DIR]),

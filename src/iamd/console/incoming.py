@@ -33,7 +33,7 @@ class Incoming:
 
 
 async def read_incoming(request: Request) -> Incoming:
-    body = await read_body(request, MAX_BODY_BYTES)
+    body = await read_body(request.receive, MAX_BODY_BYTES)
     host = request.headers.get("host", "localhost")
     return Incoming(
         method=request.method,

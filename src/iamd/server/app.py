@@ -4,17 +4,23 @@ documents of the outbound federation issuers (`iamd.sts.issuer`).
 Other front ends (the console) are mounted by whoever composes the process
 (`iamd.cli.asgi`), so this package never imports a layer above it.
 
-Starlette hands each request's bytes to `pipeline.handle`, which is synchronous.
+Each request's bytes go to the pipeline (`receive`, `answer`), which is synchronous.
 Most operations take well under a millisecond (SQLite in process, a few indexed
 queries), and handing them to a worker thread costs more than running them: they
 run on the event loop. Operations that hash passwords (argon2 takes tens of
 milliseconds by design) go to the thread pool so they never stall the loop.
+
+Requests to ``/``, where every client sends its API calls, reach the endpoint
+straight from the server (`ApiFirst`); Starlette's routing and middleware, a fifth
+of a cheap read's CPU, serve every other path, and the endpoint answers there too
+when no other route matches. Both ways run the same code and send the same bytes.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from iamd import ids
 from iamd.auth.asgi_request import http_request as asgi_http_request
@@ -32,38 +39,19 @@ from iamd.server.pipeline import (
     MAX_BODY_BYTES,
     Server,
     answer,
-    receive,
     refuse_unread,
 )
 from iamd.server.pipeline import Response as PipelineResponse
+from iamd.server.pipeline import receive as receive_call
 from iamd.sts import issuer
 
 
-def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
+def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> ApiFirst:
     """The API endpoint and health check, with ``mounts`` (the console) routed first."""
+    api = ApiEndpoint(server)
 
     async def endpoint(request: Request) -> Response:
-        if request.method not in API_METHODS:
-            return xml_error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
-        try:
-            body = await read_body(request, MAX_BODY_BYTES)
-        except ClientDisconnect:
-            return client_gone(request)
-        if body is None:
-            return xml_error(
-                RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
-            )
-        request_id = ids.request_id()
-        http_request = asgi_http_request(request.scope, body)
-        meta = request_meta(request.scope)
-        try:
-            incoming = receive(http_request, request_id)
-        except ServiceError as error:
-            refused = refuse_unread(server, http_request, request_id, meta, error)
-            return _http_response(refused)
-        if incoming.action in SLOW_ACTIONS:
-            return _http_response(await run_in_threadpool(answer, server, incoming, meta))
-        return _http_response(answer(server, incoming, meta))
+        return await api.respond(request.scope, request.receive)
 
     async def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -99,7 +87,56 @@ def create_app(server: Server, mounts: Sequence[BaseRoute] = ()) -> Starlette:
         # "/%0A") is an API request like any other, not Starlette's plain-text 404.
         return await endpoint(request)
 
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: unrouted})
+    routed = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: unrouted})
+    return ApiFirst(api, routed)
+
+
+class ApiEndpoint:
+    """The IAM/STS endpoint: a request's bytes in, the pipeline's answer out."""
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.respond(scope, receive)
+        await response(scope, receive, send)
+
+    async def respond(self, scope: Scope, receive: Receive) -> Response:
+        if scope["method"] not in API_METHODS:
+            return xml_error(MethodNotAllowed(METHOD_NOT_ALLOWED), headers={"Allow": "GET, POST"})
+        try:
+            body = await read_body(receive, MAX_BODY_BYTES)
+        except ClientDisconnect:
+            return client_gone(Request(scope))
+        if body is None:
+            return xml_error(
+                RequestEntityTooLarge("Request body exceeds the maximum allowed size.")
+            )
+        server = self._server
+        request_id = ids.request_id()
+        http_request = asgi_http_request(scope, body)
+        meta = request_meta(scope)
+        try:
+            incoming = receive_call(http_request, request_id)
+        except ServiceError as error:
+            return ApiResponse(refuse_unread(server, http_request, request_id, meta, error))
+        if incoming.action in SLOW_ACTIONS:
+            return ApiResponse(await run_in_threadpool(answer, server, incoming, meta))
+        return ApiResponse(answer(server, incoming, meta))
+
+
+class ApiFirst:
+    """``/`` straight to the API endpoint; every other path, and lifespan, to ``routed``."""
+
+    def __init__(self, api: ApiEndpoint, routed: Starlette) -> None:
+        self.api = api
+        self.routed = routed
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/":
+            await self.api(scope, receive, send)
+        else:
+            await self.routed(scope, receive, send)
 
 
 # The Query protocol's methods (Starlette answers HEAD as GET, without the body).
@@ -127,10 +164,27 @@ SLOW_ACTIONS = frozenset(
 )
 
 
-def _http_response(answer: PipelineResponse) -> Response:
-    return Response(
-        answer.body,
-        status_code=answer.status,
-        media_type=answer.content_type,
-        headers={"x-amzn-RequestId": answer.request_id},
-    )
+class ApiResponse(Response):
+    """The pipeline's answer with the head Starlette would give it, built directly.
+
+    Starlette's `Response` would lower-case the header names, add the length, and add
+    a charset to a ``text/`` type; these are those same bytes, without its general
+    header handling on every request.
+    """
+
+    def __init__(self, answer: PipelineResponse) -> None:
+        self.status_code = answer.status
+        self.body = answer.body
+        self.background = None
+        self.raw_headers = [
+            (b"x-amzn-requestid", answer.request_id.encode("latin-1")),
+            (b"content-length", str(len(answer.body)).encode("latin-1")),
+            (b"content-type", _content_type_header(answer.content_type)),
+        ]
+
+
+@cache
+def _content_type_header(media_type: str) -> bytes:
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")

@@ -1,6 +1,6 @@
 """The HTTP edge: what every endpoint on the port does before it reads a request.
 
-`read_body(request, limit)` returns the body, or None once it grows past ``limit``
+`read_body(receive, limit)` returns the body, or None once it grows past ``limit``
 (nothing more is read). A client that disconnects before its body is complete is not
 an error of ours: `client_gone` logs one line and gives the answer nobody will read,
 so a client cannot fill the log with tracebacks by hanging up. `every_method` lets an
@@ -40,16 +40,24 @@ log = logging.getLogger("iamd.request")
 CLIENT_CLOSED_REQUEST = 499
 
 
-async def read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None once it grows past ``limit`` bytes."""
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The body, or None once it grows past ``limit`` bytes.
+
+    Raises `ClientDisconnect` if the client leaves first, as Starlette's request does.
+    """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             return None
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def client_gone(request: Request) -> Response:
