@@ -8,6 +8,8 @@ permissions boundary and session policies (compiled once per principal and store
 version, see `principal_policies`), with the request context AWS would build: the
 action, the stored entity's ARN (`resources`), and the condition keys the request
 carries, the resource's tags resolved when any policy reads them (`context_keys`).
+An allowance that nothing but the caller, action and resource could change is
+remembered with the policies it came from (`allowances`).
 A call needs every action it implies: a rename its action on the new ARN too,
 creating with tags the tagging action, and AWS's dependent actions
 (`dependent_actions`). Assuming a role is decided by the operation itself, which
@@ -24,8 +26,9 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from iamd.authz.allowances import remember, remembered
 from iamd.authz.call import CallContext
-from iamd.authz.context_keys import request_keys, resource_tags
+from iamd.authz.context_keys import ContextKeys, request_keys, resource_tags
 from iamd.authz.dependent_actions import dependent_actions
 from iamd.authz.journal import (
     BY_ANONYMITY,
@@ -82,9 +85,13 @@ def authorize(ctx: CallContext, service: str, operation: str, params: Mapping[st
     if action in SELF_SERVICE_PASSWORD and _users_may_change_passwords(ctx):
         return _note(ctx, action, BY_PASSWORD_POLICY, allowed=True)
     policies = policies_for(ctx)
-    keys = request_keys(ctx, params)
+    keys: ContextKeys | None = None  # built for the first check no allowance answers
     for needed, target in _checks(ctx, service, operation, params):
-        _decide(ctx, policies, needed, target, keys)
+        decision = remembered(policies, ctx.caller, needed, target.arn)
+        if decision is None:
+            keys = request_keys(ctx, params) if keys is None else keys
+            decision = _decide(ctx, policies, needed, target, keys)
+        _journal(ctx, policies, needed, target, decision)
 
 
 def _check_session_limits(ctx: CallContext, service: str, operation: str) -> None:
@@ -121,7 +128,7 @@ def _decide(
     action: str,
     target: Target,
     keys: Mapping[str, Any],
-) -> None:
+) -> Decision:
     decision = decide_access(
         ctx,
         action,
@@ -130,6 +137,14 @@ def _decide(
         policies=policies,
         resolver=resource_tags(ctx.conn, target.stored),
     )
+    remember(policies, ctx.caller, action, target.arn, decision)
+    return decision
+
+
+def _journal(
+    ctx: CallContext, policies: PrincipalPolicies, action: str, target: Target, decision: Decision
+) -> None:
+    """Note the decision for the audit trail; raise AccessDenied if it refuses."""
     ctx.journal.add(
         Evaluation(
             action, target.arn, decision.allowed, decision=decision, origins=policies.origins

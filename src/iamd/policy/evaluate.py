@@ -110,6 +110,9 @@ class Policy:
     statements: tuple[CompiledStatement, ...]
     by_service: dict[str, tuple[CompiledStatement, ...]]
     any_service: tuple[CompiledStatement, ...]
+    # No Condition, Principal or policy variable anywhere: whether a statement applies
+    # depends on the action and the resource alone (see `is_context_free`).
+    is_context_free: bool = False
     # action name → `action_matches`: which statements match depends on the action alone.
     by_action: dict[str, tuple[CompiledStatement, ...]] = field(
         default_factory=dict, compare=False, repr=False
@@ -141,7 +144,21 @@ def compile_policy(
         _compile_statement(s, i, variables) for i, s in enumerate(document.statements)
     )
     by_service, any_service = _index(statements)
-    return Policy(policy_id, policy_type, document, statements, by_service, any_service)
+    context_free = all(is_context_free(statement) for statement in statements)
+    return Policy(
+        policy_id, policy_type, document, statements, by_service, any_service, context_free
+    )
+
+
+def is_context_free(statement: CompiledStatement) -> bool:
+    """Does nothing but the action and the resource decide whether `statement` applies?"""
+    return (
+        not statement.conditions
+        and statement.principal is None
+        and statement.not_principal is None
+        and not (statement.resources and statement.resources.templates)
+        and not (statement.not_resources and statement.not_resources.templates)
+    )
 
 
 def _compile_statement(statement: Statement, index: int, variables: bool) -> CompiledStatement:
