@@ -117,9 +117,19 @@ def _build(shape: Shape) -> Writer:
         return _repeated(_element_writer(member, member.serialization.get("name", "member")))
     if kind == "map":
         return _entries_writer(shape, "entry")
-    if kind == "string":
+    text = _text_of(shape)
+
+    def write(parts: Parts, value: Any) -> None:
+        parts.append(text(value))
+
+    return write
+
+
+def _text_of(shape: Shape) -> Callable[[Any], str]:
+    """A scalar shape's value as element content."""
+    if shape.type_name == "string":
         return _policy_document if shape.name == _POLICY_DOCUMENT else _string
-    return _SCALARS[kind]
+    return _SCALARS[shape.type_name]
 
 
 def _structure_writer(shape: Shape) -> Writer:
@@ -137,6 +147,11 @@ def _structure_writer(shape: Shape) -> Writer:
     return write
 
 
+# Names of the shapes whose writers are being built: a shape met again inside itself
+# is looked up when written instead (its writer does not exist yet when it is met).
+_building: set[str] = set()
+
+
 def _element_writer(shape: Shape, tag: str) -> Writer:
     """``shape`` as the element ``tag`` (a flattened list or map: one per item)."""
     flattened = shape.serialization.get("flattened")
@@ -145,13 +160,34 @@ def _element_writer(shape: Shape, tag: str) -> Writer:
     if shape.type_name == "map" and flattened:
         return _entries_writer(shape, tag)
     opening, closing = f"<{tag}>", f"</{tag}>"
+    if shape.type_name not in _CONTAINERS:
+        text = _text_of(shape)
+
+        def write_scalar(parts: Parts, value: Any) -> None:
+            parts.append(f"{opening}{text(value)}{closing}")
+
+        return write_scalar
+    content = _content_writer(shape)
 
     def write(parts: Parts, value: Any) -> None:
         parts.append(opening)
-        _writer_of(shape)(parts, value)
+        content(parts, value)
         parts.append(closing)
 
     return write
+
+
+def _content_writer(shape: Shape) -> Writer:
+    if shape.name in _building:
+        return lambda parts, value: _writer_of(shape)(parts, value)
+    _building.add(shape.name)
+    try:
+        return _writer_of(shape)
+    finally:
+        _building.discard(shape.name)
+
+
+_CONTAINERS = frozenset({"structure", "list", "map"})
 
 
 def _repeated(element: Writer) -> Writer:
@@ -178,28 +214,28 @@ def _entries_writer(shape: Shape, tag: str) -> Writer:
     return write
 
 
-def _string(parts: Parts, value: Any) -> None:
-    parts.append(escape(str(value)))
+def _string(value: Any) -> str:
+    return escape(str(value))
 
 
-def _policy_document(parts: Parts, value: Any) -> None:
-    parts.append(escape(encode_policy_document(str(value))))
+def _policy_document(value: Any) -> str:
+    return escape(encode_policy_document(str(value)))
 
 
-def _boolean(parts: Parts, value: Any) -> None:
-    parts.append("true" if value else "false")
+def _boolean(value: Any) -> str:
+    return "true" if value else "false"
 
 
-def _integer(parts: Parts, value: Any) -> None:
-    parts.append(str(int(value)))
+def _integer(value: Any) -> str:
+    return str(int(value))
 
 
-def _float(parts: Parts, value: Any) -> None:
-    parts.append(repr(float(value)))
+def _float(value: Any) -> str:
+    return repr(float(value))
 
 
-def _timestamp(parts: Parts, value: Any) -> None:
-    parts.append(format_timestamp(value) if isinstance(value, datetime) else escape(str(value)))
+def _timestamp(value: Any) -> str:
+    return format_timestamp(value) if isinstance(value, datetime) else escape(str(value))
 
 
 def format_timestamp(value: datetime) -> str:
@@ -211,12 +247,12 @@ def format_timestamp(value: datetime) -> str:
     return value.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def _blob(parts: Parts, value: Any) -> None:
+def _blob(value: Any) -> str:
     data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
-    parts.append(base64.b64encode(data).decode("ascii"))
+    return base64.b64encode(data).decode("ascii")
 
 
-_SCALARS: dict[str, Writer] = {
+_SCALARS: dict[str, Callable[[Any], str]] = {
     "boolean": _boolean,
     "integer": _integer,
     "long": _integer,
