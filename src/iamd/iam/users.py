@@ -10,7 +10,7 @@ from iamd.operation import OperationContext, OperationTable, Output, Params, lis
 from iamd.store import accounts, tags, users
 from iamd.store.users import User
 
-TAG_KIND = "user"
+TAG_KIND = users.USER_TAG_KIND
 DEFAULT_MAX_ITEMS = 100
 
 
@@ -20,6 +20,8 @@ def user_arn(ctx: OperationContext, user: User) -> str:
 
 def user_output(ctx: OperationContext, user: User, *, with_details: bool = False) -> Output:
     """The ``User`` shape; GetUser and CreateUser add tags and the boundary."""
+    if with_details:
+        return detailed_user_output(ctx, user, tags.tags_of(ctx.conn, TAG_KIND, user.user_id))
     output: Output = {
         "Path": user.path,
         "UserName": user.name,
@@ -29,12 +31,18 @@ def user_output(ctx: OperationContext, user: User, *, with_details: bool = False
     }
     if user.password_last_used is not None:
         output["PasswordLastUsed"] = user.password_last_used
-    if with_details:
-        if user.boundary_arn:
-            output["PermissionsBoundary"] = boundary_output(user.boundary_arn)
-        user_tags = tags.tags_of(ctx.conn, TAG_KIND, user.user_id)
-        if user_tags:
-            output["Tags"] = tags_output(user_tags)
+    return output
+
+
+def detailed_user_output(
+    ctx: OperationContext, user: User, user_tags: list[tuple[str, str]]
+) -> Output:
+    """The ``User`` shape with its permissions boundary and tags."""
+    output = user_output(ctx, user)
+    if user.boundary_arn:
+        output["PermissionsBoundary"] = boundary_output(user.boundary_arn)
+    if user_tags:
+        output["Tags"] = tags_output(user_tags)
     return output
 
 
@@ -44,11 +52,15 @@ def boundary_output(policy_arn: str) -> Output:
 
 def target_user(ctx: OperationContext, params: Params) -> User:
     """The named user, or — with no UserName — the calling IAM user itself."""
+    return users.get_user(ctx.conn, ctx.account_id, _target_user_name(ctx, params))
+
+
+def _target_user_name(ctx: OperationContext, params: Params) -> str:
     name = params.get("UserName")
     if name is not None:
-        return users.get_user(ctx.conn, ctx.account_id, name)
+        return str(name)
     if ctx.caller.is_user and ctx.caller.name:
-        return users.get_user(ctx.conn, ctx.account_id, ctx.caller.name)
+        return ctx.caller.name
     raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
@@ -78,7 +90,11 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
 def get_user(ctx: OperationContext, params: Params) -> Output:
     if params.get("UserName") is None and ctx.caller.is_root:
         return {"User": root_user_output(ctx)}
-    return {"User": user_output(ctx, target_user(ctx, params), with_details=True)}
+    name = _target_user_name(ctx, params)
+    found = users.find_user_with_tags(ctx.conn, ctx.account_id, name)
+    if found is None:
+        raise users.not_found(name)
+    return {"User": detailed_user_output(ctx, *found)}
 
 
 def root_user_output(ctx: OperationContext) -> Output:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
@@ -23,9 +23,13 @@ from iamd.store.schema import (
     login_profiles,
     mfa_devices,
     policy_attachments,
+    tags,
     user_credentials,
     users,
 )
+
+# A user's rows in the tags table carry this kind.
+USER_TAG_KIND = "user"
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,19 @@ _FIND_USER = Prepared(
     )
 )
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+# The user and its tags in one statement (GetUser): a row per tag, in their order, or
+# one row with no tag.
+_FIND_USER_WITH_TAGS = Prepared(
+    select(users, tags.c.key.label("tag_key"), tags.c.value.label("tag_value"))
+    .select_from(
+        users.outerjoin(
+            tags,
+            and_(tags.c.entity_kind == bindparam("kind"), tags.c.entity_id == users.c.id),
+        )
+    )
+    .where(users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name"))
+    .order_by(tags.c.position)
+)
 
 
 def find_user(conn: Connection, account_id: str, name: str) -> User | None:
@@ -93,6 +110,18 @@ def get_user(conn: Connection, account_id: str, name: str) -> User:
     if user is None:
         raise not_found(name)
     return user
+
+
+def find_user_with_tags(
+    conn: Connection, account_id: str, name: str
+) -> tuple[User, list[tuple[str, str]]] | None:
+    """The user of this name (any case) and its tags in the order given, if it exists."""
+    parameters = {"account_id": account_id, "name": name.lower(), "kind": USER_TAG_KIND}
+    rows = _FIND_USER_WITH_TAGS.rows(conn, parameters)
+    if not rows:
+        return None
+    user_tags = [(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None]
+    return user_from_row(rows[0]), user_tags
 
 
 def get_user_by_id(conn: Connection, user_id: str) -> User | None:
