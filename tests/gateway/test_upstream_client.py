@@ -72,6 +72,16 @@ def with_server(
     asyncio.run(main())
 
 
+async def spare_opened(client: UpstreamClient) -> None:
+    """Wait until the client's spare connection is open (and the server has taken it)."""
+    pool = next(iter(client._pools.values()))
+    for _ in range(500):
+        if any(idle.is_spare for idle in pool._idle):
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
+
+
 def test_a_kept_alive_connection_carries_the_next_requests() -> None:
     recorder = Recorder()
 
@@ -93,7 +103,7 @@ def test_an_upstream_that_closes_gets_a_new_connection_each_time() -> None:
         for _ in range(2):
             response = await client.send("GET", f"{base}/b", {}, None)
             assert await response.aread() == b"ok:"
-            await asyncio.sleep(0.1)  # the client's next request comes later
+            await spare_opened(client)  # the client's next request comes later
 
     with_server(recorder, work)
     # The second went on the spare opened after the first; the last spare was never used.
@@ -108,7 +118,7 @@ def test_no_connection_is_opened_before_a_request_is_sent() -> None:
         assert recorder.connections == [] and client.open_connections(base) == 0
         response = await client.send("GET", f"{base}/b", {}, None)
         assert await response.aread() == b"ok:"
-        await asyncio.sleep(0.1)
+        await spare_opened(client)
         assert client.open_connections(base) == 1  # the spare, for the next forward
 
     with_server(recorder, work)
@@ -124,7 +134,7 @@ def test_a_request_that_cannot_be_sent_twice_takes_no_spare() -> None:
     async def work(client: UpstreamClient, base: str) -> None:
         response = await client.send("GET", f"{base}/a", {}, None)
         assert await response.aread() == b"ok:"
-        await asyncio.sleep(0.1)
+        await spare_opened(client)
         for method, content in (("POST", b"posted!!"), ("PUT", body())):
             response = await client.send(method, f"{base}/b", {"content-length": "8"}, content)
             assert (await response.aread()).startswith(b"ok:")
@@ -145,7 +155,7 @@ def test_a_spare_that_holds_the_last_place_gives_it_to_a_request_that_cannot_tak
     async def work(client: UpstreamClient, base: str) -> None:
         response = await client.send("GET", f"{base}/a", {}, None)
         assert await response.aread() == b"ok:"
-        await asyncio.sleep(0.1)  # the spare holds one of the two places, the upload the other
+        await spare_opened(client)  # it holds one of the two places, the upload the other
         upload = asyncio.create_task(
             client.send("PUT", f"{base}/up", {"content-length": "8"}, stalled())
         )
@@ -165,7 +175,7 @@ def test_a_spare_the_upstream_closed_is_replaced_for_a_repeatable_request() -> N
     async def work(client: UpstreamClient, base: str) -> None:
         response = await client.send("GET", f"{base}/a", {}, None)
         assert await response.aread() == b"ok:"
-        await asyncio.sleep(0.1)
+        await spare_opened(client)
         (spare,) = next(iter(client._pools.values()))._idle
         assert spare.is_spare
         spare.transport.abort()  # dead, though it still looks usable when taken
