@@ -4,7 +4,9 @@
 
 1. A small GET (1 KB object) through ``iamd gateway --service s3`` against the same
    request straight to the upstream (moto's S3 server): p50 and p95 latency, one
-   keep-alive connection, requests signed before the clock starts.
+   keep-alive connection each way, requests signed before the clock starts: first all
+   of one way then all of the other (the figure of record), then again with the two
+   taking turns request by request, so that load from other work falls on both alike.
 2. An upload of ``--upload-mb`` MB (1024 for the issue's 1 GB) through the gateway and
    straight to the upstream: throughput, and the gateway's resident memory sampled
    during the upload (flat: the body streams, it is never held).
@@ -55,16 +57,30 @@ def s3_headers(port: int, method: str, path: str, key: tuple[str, str]) -> dict[
 
 
 def latencies(port: int, path: str, headers: dict[str, str], count: int) -> list[float]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    found = []
-    for _ in range(count):
-        started = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        answer = connection.getresponse()
-        answer.read()
-        found.append(time.perf_counter() - started)
-        assert answer.status == 200, answer.status
-    connection.close()
+    (found,) = interleaved_latencies([(port, headers)], path, count)
+    return found
+
+
+def interleaved_latencies(
+    targets: list[tuple[int, dict[str, str]]], path: str, count: int
+) -> list[list[float]]:
+    """``count`` GETs of ``path`` to each target, one after the other and taking turns
+    (the first target first on even rounds, last on odd ones), each target on its own
+    keep-alive connection: whatever else loads the machine loads every target alike."""
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for port, _ in targets]
+    found: list[list[float]] = [[] for _ in targets]
+    order = list(range(len(targets)))
+    for round_number in range(count):
+        for index in order if round_number % 2 == 0 else order[::-1]:
+            connection, headers = connections[index], targets[index][1]
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            answer = connection.getresponse()
+            answer.read()
+            found[index].append(time.perf_counter() - started)
+            assert answer.status == 200, answer.status
+    for connection in connections:
+        connection.close()
     return found
 
 
@@ -162,22 +178,31 @@ def setup(ports: dict[str, int]) -> tuple[str, str]:
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
-def report(options: argparse.Namespace, ports: dict[str, int], gateway_pid: int) -> None:
-    key = setup(ports)
-    path = f"/{BUCKET}/small.bin"
-    direct = latencies(ports["moto"], path, s3_headers(ports["moto"], "GET", path, UPSTREAM_KEY),
-                       options.gets)  # fmt: skip
-    cpu_before = cpu_seconds(gateway_pid)
-    through = latencies(ports["gateway"], path, s3_headers(ports["gateway"], "GET", path, key),
-                        options.gets)  # fmt: skip
-    gateway_cpu = (cpu_seconds(gateway_pid) - cpu_before) / options.gets
-    print(f"small GET, {options.gets} sequential requests (ms)")
+def print_latencies(direct: list[float], through: list[float]) -> None:
     for name, found in (("upstream directly", direct), ("through the gateway", through)):
         p50, p95 = statistics.median(found) * 1000, statistics.quantiles(found, n=20)[18] * 1000
         print(f"  {name:22} p50 {p50:6.2f}  p95 {p95:6.2f}")
     print(f"  ratio p50 {statistics.median(through) / statistics.median(direct):.2f}")
+
+
+def report(options: argparse.Namespace, ports: dict[str, int], gateway_pid: int) -> None:
+    key = setup(ports)
+    path = f"/{BUCKET}/small.bin"
+    direct_headers = s3_headers(ports["moto"], "GET", path, UPSTREAM_KEY)
+    gateway_headers = s3_headers(ports["gateway"], "GET", path, key)
+    direct = latencies(ports["moto"], path, direct_headers, options.gets)
+    cpu_before = cpu_seconds(gateway_pid)
+    through = latencies(ports["gateway"], path, gateway_headers, options.gets)
+    gateway_cpu = (cpu_seconds(gateway_pid) - cpu_before) / options.gets
+    print(f"small GET, {options.gets} sequential requests (ms)")
+    print_latencies(direct, through)
     print(f"  the gateway's CPU time per GET {gateway_cpu * 1000:.2f} ms (steadier than the")
     print("  wall clock when other work shares the machine)")
+    direct, through = interleaved_latencies(
+        [(ports["moto"], direct_headers), (ports["gateway"], gateway_headers)], path, options.gets
+    )
+    print(f"small GET, {options.gets} each way, the two taking turns (ms)")
+    print_latencies(direct, through)
     size = options.upload_mb
     big = f"/{BUCKET}/big.bin"
     direct_s = upload(ports["moto"], big, s3_headers(ports["moto"], "PUT", big, UPSTREAM_KEY), size)

@@ -49,19 +49,37 @@ class Recorder:
         writer.close()
 
 
-def with_server(recorder: Recorder, work: Callable[[UpstreamClient, str], Awaitable[None]]) -> None:
+def with_server(
+    recorder: Recorder,
+    work: Callable[[UpstreamClient, str], Awaitable[None]],
+    *,
+    max_connections: int = 100,
+) -> None:
     async def main() -> None:
         server = await asyncio.start_server(recorder.serve, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
-        client = UpstreamClient(connect_timeout=5, read_timeout=5)
+        client = UpstreamClient(
+            connect_timeout=5, read_timeout=5, max_connections=max_connections, pool_wait=2
+        )
         try:
             await work(client, f"http://127.0.0.1:{port}")
         finally:
             await client.aclose()
+            await asyncio.sleep(0.05)  # the server sees a spare the client closed end
             server.close()
             await server.wait_closed()
 
     asyncio.run(main())
+
+
+async def spare_opened(client: UpstreamClient) -> None:
+    """Wait until the client's spare connection is open (and the server has taken it)."""
+    pool = next(iter(client._pools.values()))
+    for _ in range(500):
+        if any(idle.is_spare for idle in pool._idle):
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)
 
 
 def test_a_kept_alive_connection_carries_the_next_requests() -> None:
@@ -85,9 +103,88 @@ def test_an_upstream_that_closes_gets_a_new_connection_each_time() -> None:
         for _ in range(2):
             response = await client.send("GET", f"{base}/b", {}, None)
             assert await response.aread() == b"ok:"
+            await spare_opened(client)  # the client's next request comes later
 
     with_server(recorder, work)
-    assert recorder.connections == [[b"/b "], [b"/b "]]
+    # The second went on the spare opened after the first; the last spare was never used.
+    assert recorder.connections == [[b"/b "], [b"/b "], []]
+
+
+def test_no_connection_is_opened_before_a_request_is_sent() -> None:
+    recorder = Recorder(close=True)
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        await asyncio.sleep(0.1)
+        assert recorder.connections == [] and client.open_connections(base) == 0
+        response = await client.send("GET", f"{base}/b", {}, None)
+        assert await response.aread() == b"ok:"
+        await spare_opened(client)
+        assert client.open_connections(base) == 1  # the spare, for the next forward
+
+    with_server(recorder, work)
+    assert recorder.connections == [[b"/b "], []]
+
+
+def test_a_request_that_cannot_be_sent_twice_takes_no_spare() -> None:
+    recorder = Recorder(close=True)
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b"streamed"
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        response = await client.send("GET", f"{base}/a", {}, None)
+        assert await response.aread() == b"ok:"
+        await spare_opened(client)
+        for method, content in (("POST", b"posted!!"), ("PUT", body())):
+            response = await client.send(method, f"{base}/b", {"content-length": "8"}, content)
+            assert (await response.aread()).startswith(b"ok:")
+        await asyncio.sleep(0.1)
+
+    with_server(recorder, work)
+    assert recorder.connections == [[b"/a "], [], [b"/b posted!!"], [b"/b streamed"]]
+
+
+def test_a_spare_that_holds_the_last_place_gives_it_to_a_request_that_cannot_take_it() -> None:
+    recorder = Recorder(close=True)
+    go_on = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        await go_on.wait()
+        yield b"streamed"
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        response = await client.send("GET", f"{base}/a", {}, None)
+        assert await response.aread() == b"ok:"
+        await spare_opened(client)  # it holds one of the two places, the upload the other
+        upload = asyncio.create_task(
+            client.send("PUT", f"{base}/up", {"content-length": "8"}, stalled())
+        )
+        await asyncio.sleep(0.1)
+        response = await client.send("POST", f"{base}/b", {}, b"posted")  # not after 2 s: busy
+        assert await response.aread() == b"ok:posted"
+        go_on.set()
+        assert await (await upload).aread() == b"ok:streamed"
+
+    with_server(recorder, work, max_connections=2)
+    assert [b"/b posted"] in recorder.connections and [] in recorder.connections
+
+
+def test_a_spare_the_upstream_closed_is_replaced_for_a_repeatable_request() -> None:
+    recorder = Recorder(close=True)
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        response = await client.send("GET", f"{base}/a", {}, None)
+        assert await response.aread() == b"ok:"
+        await spare_opened(client)
+        (spare,) = next(iter(client._pools.values()))._idle
+        assert spare.is_spare
+        spare.transport.abort()  # dead, though it still looks usable when taken
+        spare.is_reusable = lambda: True
+        response = await client.send("GET", f"{base}/b", {}, None)
+        assert await response.aread() == b"ok:"
+
+    with_server(recorder, work)
+    assert [requests for requests in recorder.connections if requests] == [[b"/a "], [b"/b "]]
 
 
 def test_a_body_whose_check_fails_never_completes_its_request() -> None:

@@ -7,6 +7,7 @@ import contextlib
 import secrets
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,6 +21,7 @@ from gateway_support import (
     LoopbackRelay,
     MotoServer,
     gateway_client,
+    signed_request,
     start_gateway,
 )
 from support import IamdServer, RootCredential
@@ -37,6 +39,7 @@ class CountingRelay(LoopbackRelay):
         self._lock = threading.Lock()
         self._held: list[socket.socket] = []
         self.most_open = 0
+        self.accepted = 0
         self.passing = threading.Event()  # cleared: bytes wait here, the upstream seems hung
         self.passing.set()
         self.stalled = threading.Event()  # set once bytes have waited while passing was cleared
@@ -46,6 +49,7 @@ class CountingRelay(LoopbackRelay):
         with self._lock:
             self._held = [held for held in self._held if _is_open(held)]
             self._held.append(client)
+            self.accepted += 1
             self.most_open = max(self.most_open, len(self._held))
         target = socket.create_connection(("127.0.0.1", self._target_port))
         for source, sink in ((target, client), (client, target)):
@@ -139,3 +143,38 @@ def test_a_request_that_waits_too_long_for_a_connection_is_told_to_slow_down(
         assert answer["Error"]["Code"] == "SlowDown"
     finally:
         gateway.stop()
+
+
+def test_refused_requests_never_cause_a_connection_to_the_upstream(
+    capped_gateway: GatewayProcess, relay: CountingRelay, account: RootCredential
+) -> None:
+    """Not even the spare the gateway opens ahead of the next forward: only an allowed
+    request's forward opens one."""
+    bucket = "iamd-" + secrets.token_hex(6)
+    forged = (account.access_key_id, "not-the-secret")
+
+    def refused() -> None:
+        for method, path in (("GET", f"/{bucket}/k"), ("PUT", f"/{bucket}/k"), ("GET", "/")):
+            answer = signed_request(capped_gateway, forged, method, path, body=b"")
+            assert answer.status == 403
+        time.sleep(0.2)
+
+    refused()
+    assert relay.accepted == 0
+    client = gateway_client(capped_gateway, account.access_key_id, account.secret_access_key)
+    client.create_bucket(Bucket=bucket)  # allowed: its forward, then one spare
+    opened = _settled(relay)
+    assert opened >= 1
+    refused()
+    assert relay.accepted == opened
+
+
+def _settled(relay: CountingRelay) -> int:
+    """The relay's count of connections once no more come (a spare may be on its way)."""
+    count = relay.accepted
+    for _ in range(50):
+        time.sleep(0.3)
+        if relay.accepted == count:
+            return count
+        count = relay.accepted
+    return count

@@ -4,21 +4,18 @@ In: the method, the path and query the gateway decided on (never the client's
 spelling), the client's headers and the verified body. Out: the upstream's streamed
 response. The client's authorization (its signature, session token, date, payload
 claim) and hop-by-hop headers never travel on; the request is signed anew with
-``--upstream-access-key-id``/``--upstream-secret-access-key`` (botocore's S3 signer,
-the payload as ``UNSIGNED-PAYLOAD`` unless the body's SHA-256 is known and verified)
-or, without them, sent unsigned.
+``--upstream-access-key-id``/``--upstream-secret-access-key`` (the signature botocore's
+S3 signer gives, computed by `upstream_sigv4`; the payload as ``UNSIGNED-PAYLOAD``
+unless the body's SHA-256 is known and verified) or, without them, sent unsigned.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import httpx
-from botocore.auth import S3SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
 from iamd.gateway.upstream_client import (
     DEFAULT_MAX_CONNECTIONS,
@@ -26,6 +23,9 @@ from iamd.gateway.upstream_client import (
     UpstreamClient,
     UpstreamResponse,
 )
+from iamd.gateway.upstream_sigv4 import UpstreamCredentials, signed_headers
+
+__all__ = ["Upstream", "UpstreamCredentials", "forwarded_headers", "response_headers"]
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
@@ -56,24 +56,6 @@ DROPPED_HEADERS = frozenset(
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
 )
-
-
-@dataclass(frozen=True)
-class UpstreamCredentials:
-    access_key_id: str
-    secret_access_key: str
-    region: str = "us-east-1"
-
-
-class _FixedPayloadSigner(S3SigV4Auth):  # type: ignore[misc]
-    """botocore's S3 signer, told the payload hash rather than computing it from a body."""
-
-    def __init__(self, credentials: Credentials, region: str, payload: str) -> None:
-        super().__init__(credentials, "s3", region)
-        self._payload = payload
-
-    def payload(self, request: AWSRequest) -> str:
-        return self._payload
 
 
 class Upstream:
@@ -128,12 +110,9 @@ class Upstream:
             forwarded["content-length"] = str(content_length)
         if self.credentials is None:
             return forwarded
-        request = AWSRequest(method=method, url=url, headers=forwarded)
-        credentials = Credentials(
-            self.credentials.access_key_id, self.credentials.secret_access_key
-        )
-        _FixedPayloadSigner(credentials, self.credentials.region, payload).add_auth(request)
-        return {name: str(value) for name, value in request.headers.items()}
+        # The wall clock, not the gateway's: the upstream holds the signature to real time.
+        now = datetime.now(UTC)
+        return signed_headers(method, url, forwarded, self.credentials, payload=payload, now=now)
 
     async def send(
         self,

@@ -16,12 +16,21 @@ never completed: its connection is closed mid-request, so the upstream drops it.
 
 At most ``max_connections`` are open to one origin (`upstream_pool`); a request past
 that waits up to ``pool_wait`` seconds for one, then fails with `UpstreamBusy`.
+
+An upstream that closes the connection after each answer (moto's S3 server) would
+make every forward wait for a connect. So when one does, after an exchange that
+ended cleanly, a spare connection to it is opened in the background for the next
+forward: only ever after a forwarded request — one the gateway allowed — so no
+refused request causes even a connect to the upstream. A spare goes only to a
+request that may be sent twice; if the upstream closed it meanwhile, the request is
+sent again on a new connection, as on any kept-alive one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping
@@ -34,6 +43,8 @@ from iamd.gateway.upstream_pool import OriginPool, UpstreamBusy
 from iamd.gateway.upstream_wire import Wire
 
 __all__ = ["UpstreamBusy", "UpstreamClient", "UpstreamError", "UpstreamResponse"]
+
+log = logging.getLogger("iamd.gateway")
 
 MAX_IDLE_PER_ORIGIN = 32
 DEFAULT_MAX_CONNECTIONS = 100
@@ -54,12 +65,22 @@ class _Origin:
 
 
 class _Connection:
-    def __init__(self, transport: asyncio.Transport, wire: Wire, pool: OriginPool[_Connection]):
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        wire: Wire,
+        origin: _Origin,
+        pool: OriginPool[_Connection],
+        *,
+        is_spare: bool = False,
+    ):
         self.transport = transport
         self.wire = wire
         self.protocol = h11.Connection(h11.CLIENT)
         self.loop = wire.loop
+        self.origin = origin
         self.pool = pool
+        self.is_spare = is_spare
         self._is_closed = False
 
     def is_reusable(self) -> bool:
@@ -150,6 +171,7 @@ class UpstreamClient:
         self._pool_wait = pool_wait
         self._pools: dict[_Origin, OriginPool[_Connection]] = {}
         self._tls = tls or ssl.create_default_context()  # the system's trusted CAs
+        self._spares: set[asyncio.Task[None]] = set()  # held: a loop keeps tasks weakly
 
     async def send(
         self,
@@ -167,14 +189,14 @@ class UpstreamClient:
             )
         except h11.ProtocolError as error:  # a header h11 will not send
             raise UpstreamError(str(error)) from error
-        connection, was_idle = await self._connection_to(origin)
+        # Sent twice, when the first connection turns out closed, only if the body can be
+        # sent again (a stream cannot) and sending twice changes nothing (not POST).
+        can_repeat = method != "POST" and (body is None or isinstance(body, bytes))
+        connection, was_idle = await self._connection_to(origin, take_spare=can_repeat)
         try:
             head = await self._exchange(connection, request, body)
         except UpstreamError:
-            # A kept-alive connection the upstream closed meanwhile: once more on a new
-            # one, when the body can be sent again (a stream cannot) and sending twice
-            # changes nothing (not POST).
-            can_repeat = method != "POST" and (body is None or isinstance(body, bytes))
+            # A kept-alive connection or a spare the upstream closed meanwhile.
             if not was_idle or not can_repeat:
                 raise
             connection, _ = await self._connection_to(origin, reuse=False)
@@ -217,8 +239,27 @@ class UpstreamClient:
         if protocol.our_state is h11.DONE and protocol.their_state is h11.DONE:
             protocol.start_next_cycle()
             connection.pool.give_back(connection)
-        else:
+        else:  # the upstream closes after each answer: the next forward's connection, now
             connection.close()
+            self._open_spare(connection.origin, connection.pool)
+
+    def _open_spare(self, origin: _Origin, pool: OriginPool[_Connection]) -> None:
+        loop = asyncio.get_running_loop()
+        if not pool.reserve_spare(loop):
+            return
+        task = loop.create_task(self._connect_spare(origin, pool))
+        self._spares.add(task)
+        task.add_done_callback(self._spares.discard)
+
+    async def _connect_spare(self, origin: _Origin, pool: OriginPool[_Connection]) -> None:
+        loop = asyncio.get_running_loop()
+        spare = None
+        try:
+            spare = await self._connect(origin, pool, is_spare=True)
+        except UpstreamError:  # the next forward connects itself, and reports what fails
+            log.debug("a spare connection to the upstream failed", exc_info=True)
+        finally:
+            pool.spare_opened(loop, spare)
 
     def open_connections(self, url: str) -> int:
         """How many connections to ``url``'s origin are open (or opening) now."""
@@ -227,6 +268,11 @@ class UpstreamClient:
         return pool.open_count if pool is not None else 0
 
     async def aclose(self) -> None:
+        loop = asyncio.get_running_loop()
+        for task in [task for task in self._spares if task.get_loop() is loop]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         for pool in list(self._pools.values()):
             pool.close_idle()
 
@@ -240,13 +286,24 @@ class UpstreamClient:
         return pool
 
     async def _connection_to(
-        self, origin: _Origin, *, reuse: bool = True
+        self, origin: _Origin, *, reuse: bool = True, take_spare: bool = True
     ) -> tuple[_Connection, bool]:
-        """A connection to ``origin``, and whether it is a kept-alive one."""
+        """A connection to ``origin``, and whether it is a kept-alive one or a spare."""
         pool = self._pool_for(origin)
-        idle = await pool.acquire(reuse=reuse)
+        idle = await pool.acquire(reuse=reuse, take_spare=take_spare)
         if idle is not None:
+            idle.is_spare = False
             return idle, True
+        try:
+            return await self._connect(origin, pool), False
+        except BaseException:
+            pool.discard()  # its place, counted when granted, goes on
+            raise
+
+    async def _connect(
+        self, origin: _Origin, pool: OriginPool[_Connection], *, is_spare: bool = False
+    ) -> _Connection:
+        """A new connection (its place in ``pool`` already counted)."""
         tls = self._tls if origin.scheme == "https" else None
         loop = asyncio.get_running_loop()
         try:
@@ -257,12 +314,9 @@ class UpstreamClient:
                     origin.port,
                     ssl=tls,
                 )
-        except BaseException as error:
-            pool.discard()  # its place, counted when granted, goes on
-            if isinstance(error, (OSError, TimeoutError)):
-                raise UpstreamError(f"connecting to the upstream failed: {error!r}") from error
-            raise
-        return _Connection(transport, wire, pool), False
+        except (OSError, TimeoutError) as error:
+            raise UpstreamError(f"connecting to the upstream failed: {error!r}") from error
+        return _Connection(transport, wire, origin, pool, is_spare=is_spare)
 
     async def _send(
         self,

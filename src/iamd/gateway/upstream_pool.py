@@ -7,6 +7,12 @@ counts as open); past that the caller waits, first come first served, for one to
 back or close — at most `wait_seconds`, then `UpstreamBusy`. Idle connections count
 as open: they are sockets the upstream holds too.
 
+A spare (`reserve_spare`): a connection opened ahead of need for one loop, at most
+one opening at a time and none while that loop has an idle one or anyone waits; it
+counts as open from its reservation, and goes idle like any other once connected.
+Only a request that may be sent twice takes one (``take_spare``): a spare the
+upstream closed while it sat idle is then retried on a new connection.
+
 Why not an `asyncio.Semaphore`: it belongs to one event loop, and one client serves
 several (the gateway's own, a test's `asyncio.run`, the in-process middleware's
 threads). The count is kept under a thread lock, and a waiter's future is settled on
@@ -29,6 +35,8 @@ class UpstreamBusy(Exception):
 class Pooled(Protocol):
     @property
     def loop(self) -> asyncio.AbstractEventLoop: ...
+    @property
+    def is_spare(self) -> bool: ...  # opened ahead of need, not used yet
     def is_reusable(self) -> bool: ...
     def close(self) -> None: ...
 
@@ -52,18 +60,21 @@ class OriginPool(Generic[C]):
         self._open = 0
         self._idle: list[C] = []
         self._waiters: deque[_Waiter[C]] = deque()
+        self._spares_opening: set[asyncio.AbstractEventLoop] = set()
 
     @property
     def open_count(self) -> int:
         return self._open
 
-    async def acquire(self, *, reuse: bool = True) -> C | None:
+    async def acquire(self, *, reuse: bool = True, take_spare: bool = True) -> C | None:
         """An idle connection of this loop, or None: open one (it is counted already)."""
         loop = asyncio.get_running_loop()
         stale: list[C] = []
         with self._lock:
-            connection = self._take_idle(stale) if reuse else None
+            connection = self._take_idle(stale, take_spare=take_spare) if reuse else None
             granted = connection is None and self._open < self._limit
+            if connection is None and not granted:  # a spare it may not take holds a place
+                stale.extend(self._take_spare_of(loop))
             if granted:
                 self._open += 1
             waiter = None
@@ -76,13 +87,44 @@ class OriginPool(Generic[C]):
             return connection
         return await self._wait(waiter)
 
-    def _take_idle(self, stale: list[C]) -> C | None:
-        while self._idle:
-            connection = self._idle.pop()
-            if connection.is_reusable():
-                return connection
-            stale.append(connection)
+    def _take_idle(self, stale: list[C], *, take_spare: bool) -> C | None:
+        for index in range(len(self._idle) - 1, -1, -1):
+            connection = self._idle[index]
+            if not connection.is_reusable():
+                stale.append(self._idle.pop(index))
+            elif take_spare or not connection.is_spare:
+                return self._idle.pop(index)
         return None
+
+    def _take_spare_of(self, loop: asyncio.AbstractEventLoop) -> list[C]:
+        """One of ``loop``'s idle spares taken out of the pool (to be closed), if any."""
+        for index, idle in enumerate(self._idle):
+            if idle.is_spare and idle.loop is loop:
+                return [self._idle.pop(index)]
+        return []
+
+    def reserve_spare(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """May ``loop`` open a spare now? If so its place is counted: `spare_opened` next."""
+        with self._lock:
+            if (
+                self._waiters
+                or self._open >= self._limit
+                or loop in self._spares_opening
+                or any(idle.loop is loop for idle in self._idle)
+            ):
+                return False
+            self._open += 1
+            self._spares_opening.add(loop)
+            return True
+
+    def spare_opened(self, loop: asyncio.AbstractEventLoop, spare: C | None) -> None:
+        """The spare ``loop`` reserved: connected (idle from now on), or None: it failed."""
+        with self._lock:
+            self._spares_opening.discard(loop)
+        if spare is None:
+            self.discard()
+        else:
+            self.give_back(spare)
 
     async def _wait(self, waiter: _Waiter[C]) -> C | None:
         try:
