@@ -47,6 +47,7 @@ from sqlalchemy.exc import DataError
 
 from iamd.audit.api_calls import ApiCall, happened
 from iamd.audit.events import Happened, rows
+from iamd.audit.templates import templated_rows
 from iamd.clock import Clock, SystemClock
 from iamd.store import access_keys
 from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
@@ -65,6 +66,11 @@ class TrailSettings:
     max_pending: int = 10_000
     prune_every: float = 600.0  # seconds
     prune_batch: int = 1_000
+
+
+def call_rows(call: ApiCall) -> list[AuditRow]:
+    """The call's event as stored: from its template when a repeated read, else built."""
+    return templated_rows(call) or rows(happened(call))
 
 
 def disabled_trail() -> Trail:
@@ -130,7 +136,7 @@ class Trail:
         try:
             if call.caller is None and call.access_key_id:
                 call.claimed_account = self.claimed_account(call.access_key_id)
-            self._queue(rows(happened(call)), may_write=may_write)
+            self._queue(call_rows(call), may_write=may_write)
         except Exception:
             log.exception("could not record request %s in the audit trail", call.request_id)
 
