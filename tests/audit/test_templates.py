@@ -78,11 +78,18 @@ def test_a_changed_input_or_decision_is_recorded_as_it_is(
     assert [resource.rsplit("/", 1)[1] for resource in resources] == ["fay", "gus", "fay"]
 
 
-def _call(caller: Caller, meta: RequestMeta, params: dict[str, Any], **extra: Any) -> ApiCall:
-    operation = service_model("iam").operation_model("GetUser")
+def _call(
+    caller: Caller,
+    meta: RequestMeta,
+    params: dict[str, Any],
+    action: str = "GetUser",
+    output: dict[str, Any] | None = None,
+    **extra: Any,
+) -> ApiCall:
+    operation = service_model("iam").operation_model(action)
     call = ApiCall(
         service="iam",
-        action="GetUser",
+        action=action,
         request_id="1b4f0c7e-3d2a-4e8f-9a61-0c5d7e2b9f13",
         received_at=datetime(2026, 12, 4, 22, 13, 21, 654321, tzinfo=UTC),
         region="us-east-1",
@@ -90,11 +97,11 @@ def _call(caller: Caller, meta: RequestMeta, params: dict[str, Any], **extra: An
         caller=caller,
         operation=operation,
         params=params,
-        output={"User": {"UserName": "x"}},
+        output={"User": {"UserName": "x"}} if output is None else output,
         **extra,
     )
     resource = f"arn:aws:iam::{caller.account_id}:user/{params.get('UserName', 'x')}"
-    call.journal = Journal([Evaluation("iam:GetUser", resource, True, BY_ROOT)])
+    call.journal = Journal([Evaluation(f"iam:{action}", resource, True, BY_ROOT)])
     return call
 
 
@@ -115,6 +122,10 @@ def test_a_templates_row_is_the_row_built_in_full() -> None:
         _call(user, RequestMeta(), {}),
         _call(user, odd, {"UserName": 'gus"\\\u2603'}),
         _call(root, odd, {"UserName": "x"}, from_console=True),
+        _call(
+            user, odd, {"UserName": "x", "Tags": [{"Key": "k\u2603", "Value": '"v'}]}, "TagUser", {}
+        ),
+        _call(root, RequestMeta(), {"UserName": "x", "NewPath": "/a/"}, "UpdateUser", {}),
     ]
     for call in calls:
         for _ in range(2):  # the first makes the template, the second is served from it
@@ -122,3 +133,13 @@ def test_a_templates_row_is_the_row_built_in_full() -> None:
             (built,) = rows(happened(call))
             record = built.record.replace(built.event_id, served.event_id)
             assert served == built._replace(event_id=served.event_id, record=record)
+
+
+def test_a_write_that_answers_is_built_in_full() -> None:
+    root = Caller(account_id="111122223333", kind="root", arn="arn:aws:iam::111122223333:root",
+                  user_id="111122223333", access_key_id="AKIAEXAMPLEROOT00001")  # fmt: skip
+    created = {"User": {"UserName": "ivy", "UserId": "AIDAEXAMPLEUSER00002"}}
+    assert (
+        templated_rows(_call(root, RequestMeta(), {"UserName": "ivy"}, "CreateUser", created))
+        is None
+    )

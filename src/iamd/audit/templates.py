@@ -9,8 +9,9 @@ JSON cut around those three values, and its row.
 
 In: an `ApiCall` that was answered. Out: its `AuditRow`, byte for byte the row
 `events.rows(api_calls.happened(call))` gives (with a fresh event id) — or None when
-the call is not one a template serves: an IAM read, answered without error, by a
-caller with a long-term key (a session's record names the session). The template's
+the call is not one a template serves: an IAM read, or a write that answered
+nothing, answered without error, by a caller with a long-term key (a session's
+record names the session). The template's
 key is everything the record is built from but the time and the request id: the
 caller, the action and its input, the region, where the request came from, and
 every evaluation of the decision (`_decision_key`).
@@ -33,8 +34,10 @@ from iamd.store.audit_events import AuditRow
 
 # Templates kept at most; past that the cache starts afresh (it refills in a request each).
 MAX_TEMPLATES = 4096
-# Input values a key may hold: immutable, and equal only when their records are.
-_PLAIN = frozenset({str, int, bool})
+# Input values a key may hold as they are: immutable, and equal only when their records
+# are (one member has one type in the model, so True and 1 never meet).
+_PLAIN = frozenset({str, int, bool, type(None)})
+_UNKEYABLE = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +111,13 @@ def template_key(call: ApiCall) -> tuple[Any, ...] | None:
         return None
     if caller.session is not None or caller.kind == "anonymous":
         return None
-    if not is_read_only(call.action):  # a read's record has no responseElements
+    # A read's record has no responseElements; a write's has none when it answered
+    # nothing (TagUser, DeleteRole …), and names nothing it created.
+    if call.output and not is_read_only(call.action):
         return None
-    inputs = tuple(call.params.items()) if call.params else ()
-    for _, value in inputs:
-        if type(value) not in _PLAIN:
-            return None
+    inputs = _frozen(call.params) if call.params else ()
+    if inputs is _UNKEYABLE:
+        return None
     decided = _decision_key(call.journal)
     return (
         call.action,
@@ -133,6 +137,23 @@ def template_key(call: ApiCall) -> tuple[Any, ...] | None:
         inputs,
         decided,
     )
+
+
+def _frozen(value: Any) -> Any:
+    """The input as a key: lists and structures as tuples, each marked with its kind.
+
+    `_UNKEYABLE` for a value of another type (a timestamp, bytes): no template.
+    """
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    if kind is dict:
+        members = tuple((name, _frozen(member)) for name, member in value.items())
+        return _UNKEYABLE if any(m[1] is _UNKEYABLE for m in members) else (dict, members)
+    if kind is list:
+        items = tuple(_frozen(item) for item in value)
+        return _UNKEYABLE if _UNKEYABLE in items else (list, items)
+    return _UNKEYABLE
 
 
 def _decision_key(journal: Journal) -> tuple[Any, ...]:

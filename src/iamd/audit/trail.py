@@ -108,8 +108,13 @@ class Trail:
     # --- recording ---------------------------------------------------------------------
 
     def record_in(self, conn: Connection, call: ApiCall) -> None:
-        """Write the call's event in the call's own (writing) transaction."""
-        self.record_event_in(conn, happened(call))
+        """Write the call's event in the call's own (writing) transaction.
+
+        To the outbox, as `record_event_in` writes an event.
+        """
+        if self.enabled:
+            insert_outbox(conn, call_rows(call))
+            self._ensure_thread()  # moves it when no later request does
 
     def record_event_in(self, conn: Connection, event: Happened) -> None:
         """Write an event in the caller's (writing) transaction, to the outbox.
