@@ -55,11 +55,12 @@ class Template:
 
     def row_for(self, when: datetime, request_id: str) -> AuditRow:
         """The row of a call this template serves, received at ``when``."""
-        new_id = event_id(when)
+        stamp = when.timestamp()
+        new_id = event_id(when, stamp=stamp)
         record = "".join(
             (
                 self.head,
-                event_time(when),
+                event_time(when, stamp=stamp),
                 self.middle,
                 orjson.dumps(request_id).decode(),
                 self.between,
