@@ -148,13 +148,16 @@ def _frozen(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is dict:
-        members = tuple((name, _frozen(member)) for name, member in value.items())
-        return _UNKEYABLE if any(m[1] is _UNKEYABLE for m in members) else (dict, members)
-    if kind is list:
-        items = tuple(_frozen(item) for item in value)
-        return _UNKEYABLE if _UNKEYABLE in items else (list, items)
-    return _UNKEYABLE
+    if kind is not dict and kind is not list:
+        return _UNKEYABLE
+    parts = []
+    # Loops rather than comprehensions: this runs for every templated call.
+    for part in value.items() if kind is dict else value:
+        frozen = (part[0], _frozen(part[1])) if kind is dict else _frozen(part)
+        if frozen is _UNKEYABLE or (kind is dict and frozen[1] is _UNKEYABLE):
+            return _UNKEYABLE
+        parts.append(frozen)
+    return (kind, tuple(parts))
 
 
 def _decision_key(journal: Journal) -> tuple[Any, ...]:
