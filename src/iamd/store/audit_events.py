@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 
 from iamd.clock import as_utc
+from iamd.store.prepared import on_driver
 from iamd.store.schema import audit_event_resources, audit_events
 
 # LookupEvents' attribute keys → the column of `audit_events` each one filters on.
@@ -201,7 +202,9 @@ class DriverInsert:
             parameters: list[Any] = []
             for values in rows[start : start + size]:
                 parameters += self.bind(values)
-            conn.exec_driver_sql(self._sql(size), tuple(parameters))
+            # Straight to the driver: SQLAlchemy's per-statement work cost more than
+            # inserting a writing call's one event.
+            on_driver(conn, self._sql(size), tuple(parameters))
             start += size
 
     @functools.cache  # noqa: B019 — a handful of sizes per statement, built once per process
