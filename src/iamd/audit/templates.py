@@ -38,6 +38,7 @@ MAX_TEMPLATES = 4096
 # are (one member has one type in the model, so True and 1 never meet).
 _PLAIN = frozenset({str, int, bool, type(None)})
 _UNKEYABLE = object()
+_new_tuple = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,20 +70,25 @@ class Template:
             )
         )
         row = self.row
-        return AuditRow(
-            new_id,
-            row.account_id,
-            when,
-            row.event_source,
-            row.event_name,
-            row.aws_region,
-            row.read_only,
-            row.username,
-            row.access_key_id,
-            row.actor_id,
-            row.error_code,
-            record,
-            row.resources,
+        # The tuple made directly: AuditRow's own __new__ is a Python frame of 13
+        # arguments, and this runs for nearly every request.
+        return _new_tuple(
+            AuditRow,
+            (
+                new_id,
+                row.account_id,
+                when,
+                row.event_source,
+                row.event_name,
+                row.aws_region,
+                row.read_only,
+                row.username,
+                row.access_key_id,
+                row.actor_id,
+                row.error_code,
+                record,
+                row.resources,
+            ),
         )
 
 

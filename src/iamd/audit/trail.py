@@ -163,7 +163,8 @@ class Trail:
         with self._lock:
             self._pending += stored
             overflowing = len(self._pending) >= self.settings.max_pending
-        self._ensure_thread()
+        if self._thread is None:
+            self._ensure_thread()
         if may_write and (overflowing or self._is_due()):
             self._flush_or_shed()
 
