@@ -1,7 +1,7 @@
-"""Records of repeated reads, serialized once: the same call again costs its time and ids.
+"""Records of repeated calls, serialized once: the same call again costs its time and ids.
 
-Most requests repeat one made a moment before: the same user reading the same thing
-with the same input, allowed by the same statement. Their CloudTrail records differ
+Most requests repeat one made a moment before: the same user reading (or tagging) the
+same thing with the same input, allowed by the same statement. Their CloudTrail records differ
 only in ``eventTime``, ``requestID`` and ``eventID``. Building the record (the
 identity, the decision's reasons, the parameters) and serializing it was most of what
 the trail cost a request, so the first such call's record is kept as a template: its
@@ -11,10 +11,10 @@ In: an `ApiCall` that was answered. Out: its `AuditRow`, byte for byte the row
 `events.rows(api_calls.happened(call))` gives (with a fresh event id) — or None when
 the call is not one a template serves: an IAM read, or a write that answered
 nothing, answered without error, by a caller with a long-term key (a session's
-record names the session). The template's
-key is everything the record is built from but the time and the request id: the
-caller, the action and its input, the region, where the request came from, and
-every evaluation of the decision (`_decision_key`).
+record names the session). The template's key is everything the record is built
+from but the time and the request id: the caller, the action and its input, the
+region, where the request came from, and every evaluation of the decision
+(`_decision_key`).
 """
 
 from __future__ import annotations
