@@ -113,10 +113,13 @@ def event_id(when: datetime, *, stamp: float | None = None) -> str:
     hold them, not at random ones. ``stamp`` as for `event_time`.
     """
     milliseconds = int((when.timestamp() if stamp is None else stamp) * 1000)
-    raw = milliseconds.to_bytes(6, "big") + os.urandom(10)
-    text = raw.hex()
-    variant = "89ab"[int(text[16], 16) & 3]  # RFC 9562's variant bits, 10
+    text = (milliseconds.to_bytes(6, "big") + os.urandom(10)).hex()
+    variant = _VARIANT[text[16]]
     return f"{text[:8]}-{text[8:12]}-7{text[13:16]}-{variant}{text[17:20]}-{text[20:]}"
+
+
+# A random hex digit → the same digit with RFC 9562's variant bits (10) as its top two.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRow:
