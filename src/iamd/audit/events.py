@@ -40,12 +40,28 @@ def event_source(service: str) -> str:
     return f"{service}.amazonaws.com"
 
 
-def event_time(moment: datetime) -> str:
-    """``2026-12-04T06:13:21Z``: CloudTrail's eventTime, to the second."""
+def event_time(moment: datetime, *, stamp: float | None = None) -> str:
+    """``2026-12-04T06:13:21Z``: CloudTrail's eventTime, to the second.
+
+    ``stamp``: the moment's ``timestamp()``, when the caller has it already.
+    """
+    global _last_second
+    # Most events fall in the same second as the one before: formatting an aware
+    # datetime costs five times finding its second. One tuple, replaced whole, so a
+    # thread never reads one second's text with another's.
+    second = int((moment.timestamp() if stamp is None else stamp) // 1)
+    last = _last_second
+    if last[0] == second:
+        return last[1]
     utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
     # isoformat's first 19 characters are the time to the second, whatever follows
     # (a fraction, an offset): half the cost of dropping the zone first.
-    return utc.isoformat()[:19] + "Z"
+    text = utc.isoformat()[:19] + "Z"
+    _last_second = (second, text)
+    return text
+
+
+_last_second: tuple[int, str] = (-(2**63), "")
 
 
 # Not frozen: one is built for every request, and a frozen dataclass's per-field
@@ -88,24 +104,27 @@ def rows(happened: Happened) -> list[AuditRow]:
     return [_row(happened, account, shared) for account in accounts]
 
 
-def event_id(when: datetime) -> str:
+def event_id(when: datetime, *, stamp: float | None = None) -> str:
     """A random UUID whose first 48 bits are the event's time in milliseconds (RFC 9562 v7).
 
     Still AWS's eventID form, and random enough (74 bits) that no two collide. It leads
     with the event's own time, so an event is found by its id through the trail's
     time index (`store.audit_events`), and new ids land together in the pages that
-    hold them, not at random ones.
+    hold them, not at random ones. ``stamp`` as for `event_time`.
     """
-    milliseconds = int(when.timestamp() * 1000)
-    raw = milliseconds.to_bytes(6, "big") + os.urandom(10)
-    text = raw.hex()
-    variant = "89ab"[int(text[16], 16) & 3]  # RFC 9562's variant bits, 10
+    milliseconds = int((when.timestamp() if stamp is None else stamp) * 1000)
+    text = (milliseconds.to_bytes(6, "big") + os.urandom(10)).hex()
+    variant = _VARIANT[text[16]]
     return f"{text[:8]}-{text[8:12]}-7{text[13:16]}-{variant}{text[17:20]}-{text[20:]}"
+
+
+# A random hex digit → the same digit with RFC 9562's variant bits (10) as its top two.
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRow:
     event_id_ = event_id(happened.when)
-    record = _record(happened, event_id_, account, shared)
+    record = record_element(happened, event_id_, account, shared)
     # Positional, in AuditRow's order: a NamedTuple built by keyword costs twice as much.
     return fitted(
         AuditRow(
@@ -127,7 +146,10 @@ def _row(happened: Happened, account: str | None, shared: str | None) -> AuditRo
     )
 
 
-def _record(happened: Happened, event_id: str, account: str | None, shared: str | None) -> Element:
+def record_element(
+    happened: Happened, event_id: str, account: str | None, shared: str | None
+) -> Element:
+    """The CloudTrail record of the event as delivered to ``account``, as a dict."""
     record: Element = {
         "eventVersion": EVENT_VERSION,
         "userIdentity": happened.identity,

@@ -47,6 +47,7 @@ from sqlalchemy.exc import DataError
 
 from iamd.audit.api_calls import ApiCall, happened
 from iamd.audit.events import Happened, rows
+from iamd.audit.templates import templated_rows
 from iamd.clock import Clock, SystemClock
 from iamd.store import access_keys
 from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
@@ -65,6 +66,11 @@ class TrailSettings:
     max_pending: int = 10_000
     prune_every: float = 600.0  # seconds
     prune_batch: int = 1_000
+
+
+def call_rows(call: ApiCall) -> list[AuditRow]:
+    """The call's event as stored: from its template when a repeated read, else built."""
+    return templated_rows(call) or rows(happened(call))
 
 
 def disabled_trail() -> Trail:
@@ -102,8 +108,13 @@ class Trail:
     # --- recording ---------------------------------------------------------------------
 
     def record_in(self, conn: Connection, call: ApiCall) -> None:
-        """Write the call's event in the call's own (writing) transaction."""
-        self.record_event_in(conn, happened(call))
+        """Write the call's event in the call's own (writing) transaction.
+
+        To the outbox, as `record_event_in` writes an event.
+        """
+        if self.enabled:
+            insert_outbox(conn, call_rows(call))
+            self._ensure_thread()  # moves it when no later request does
 
     def record_event_in(self, conn: Connection, event: Happened) -> None:
         """Write an event in the caller's (writing) transaction, to the outbox.
@@ -130,7 +141,7 @@ class Trail:
         try:
             if call.caller is None and call.access_key_id:
                 call.claimed_account = self.claimed_account(call.access_key_id)
-            self._queue(rows(happened(call)), may_write=may_write)
+            self._queue(call_rows(call), may_write=may_write)
         except Exception:
             log.exception("could not record request %s in the audit trail", call.request_id)
 
@@ -152,7 +163,8 @@ class Trail:
         with self._lock:
             self._pending += stored
             overflowing = len(self._pending) >= self.settings.max_pending
-        self._ensure_thread()
+        if self._thread is None:
+            self._ensure_thread()
         if may_write and (overflowing or self._is_due()):
             self._flush_or_shed()
 

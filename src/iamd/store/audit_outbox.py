@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Dialect, delete, select
 
 from iamd.clock import as_utc
@@ -111,7 +112,8 @@ def _values(row: AuditRow) -> tuple[Any, ...]:
         row.access_key_id,
         row.actor_id,
         row.error_code,
-        json.dumps(row.resources) if row.resources else None,
+        # orjson: a fifth of the stdlib's time (the column is only ever read by json.loads).
+        orjson.dumps(row.resources).decode() if row.resources else None,
         row.record,
     )
 

@@ -78,24 +78,29 @@ def _execute(
     outcome: Callable[[Any], Any],
 ) -> Any:
     """Execute on a cursor of the connection's driver; ``outcome`` reads the cursor."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
     given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
     if compiled.parameter_names is None:
         values: Any = given
     else:
         values = tuple(given[name] for name in compiled.parameter_names)
+    return on_driver(conn, compiled.sql, values, outcome)
+
+
+def on_driver(
+    conn: Connection, sql: str, values: Any, outcome: Callable[[Any], Any] = lambda _: None
+) -> Any:
+    """Execute SQL in the driver's own form on a cursor of the connection's driver."""
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
     cursor = dbapi.cursor()
     try:
-        cursor.execute(compiled.sql, values)
+        cursor.execute(sql, values)
         return outcome(cursor)
     except conn.dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy would raise it, so a lost race (a refused constraint, a deadlock
         # PostgreSQL broke) is still told apart from a fault where transactions are
         # handled.
-        raise DBAPIError.instance(
-            compiled.sql, values, error, conn.dialect.loaded_dbapi.Error
-        ) from error
+        raise DBAPIError.instance(sql, values, error, conn.dialect.loaded_dbapi.Error) from error
     finally:
         cursor.close()
 
