@@ -81,8 +81,6 @@ class Database:
                     yield conn
                 return
             options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
-            if not write and not self.is_sqlite:
-                options.update(_READ_ON_POSTGRES)
             # The writers' queue is joined only around the transaction itself: taking a
             # connection from the pool and handing it back need no lock, so no writer
             # waits while another does either.
@@ -110,14 +108,6 @@ class Database:
         self.engine.dispose()
 
 
-# A reading transaction on PostgreSQL sends no BEGIN and no COMMIT, two round trips of
-# a read's four or five. At READ COMMITTED, the isolation every transaction here runs
-# at, each statement reads its own snapshot inside a transaction as outside one, so a
-# read sees exactly what it would have; reads write nothing (on SQLite a reading
-# connection is query_only, and the suite runs on both).
-_READ_ON_POSTGRES = {"isolation_level": "AUTOCOMMIT"}
-
-
 def _kept(engine: Engine, is_sqlite: bool) -> tuple[Kept, Kept]:
     """The kept connections for reading and for writing; on SQLite set up as `_on_begin`
     would set them, and begun on the driver."""
@@ -131,9 +121,7 @@ def _kept(engine: Engine, is_sqlite: bool) -> tuple[Kept, Kept]:
             _set_pragma(conn, "query_only", "OFF")
             _set_pragma(conn, "synchronous", "FULL")
 
-    reading: dict[str, Any] = {"iamd_write": False, "iamd_durable": True}
-    if not is_sqlite:
-        reading.update(_READ_ON_POSTGRES)
+    reading = {"iamd_write": False, "iamd_durable": True}
     writing = {"iamd_write": True, "iamd_durable": True}
     return (
         Kept(engine, reading, for_reading, driver_begin="BEGIN" if is_sqlite else None),
