@@ -5,16 +5,20 @@ Runs on the test backend (SQLite, or PostgreSQL under ``IAMD_TEST_DATABASE_URL``
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from iamd.audit import trail as trail_module
 from iamd.audit.events import Happened
 from iamd.audit.trail import Trail, TrailSettings
 from iamd.clock import FixedClock
+from iamd.errors import ConcurrentModification
 from iamd.store.audit_events import EventQuery, find_events
 from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
 from iamd.store.database import Database, sqlite_url
@@ -166,3 +170,28 @@ def test_an_event_is_found_by_its_id_through_its_time(db: Database) -> None:
         middle = find_events(conn, query)[1].row
         by_id = EventQuery(query.account_id, query.start, query.end, ("EventId", middle.event_id))
         assert [e.row.event_name for e in find_events(conn, by_id)] == ["Call1"]
+
+
+def test_a_batch_that_loses_a_race_is_kept_and_logged_without_a_traceback(
+    db: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A deadlock PostgreSQL breaks reaches the trail as ConcurrentModification: the
+    # batch waits for the next one, and the log says so in a line, not a traceback.
+    real_insert = trail_module.insert_rows
+    lost: list[int] = []
+
+    def lose_once(conn: Any, rows: Any) -> None:
+        if not lost:
+            lost.append(len(rows))
+            raise ConcurrentModification("lost")
+        real_insert(conn, rows)
+
+    monkeypatch.setattr(trail_module, "insert_rows", lose_once)
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=60, max_pending=1))
+    with caplog.at_level(logging.WARNING, logger="iamd.audit"):
+        trail.record_later(_event(START))  # a full queue: this call writes it, and loses
+    assert lost == [1] and _names(db, clock) == []
+    assert [(r.levelname, r.exc_info) for r in caplog.records] == [("WARNING", None)]
+    trail.close()
+    assert _names(db, clock) == ["GetUser"]

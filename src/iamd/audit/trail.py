@@ -49,6 +49,7 @@ from iamd.audit.api_calls import ApiCall, happened
 from iamd.audit.events import Happened, rows
 from iamd.audit.templates import templated_rows
 from iamd.clock import Clock, SystemClock
+from iamd.errors import ConcurrentModification
 from iamd.store import access_keys
 from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
 from iamd.store.audit_outbox import MOVE_BATCH, insert_outbox, move_outbox, outbox_has_rows
@@ -177,8 +178,11 @@ class Trail:
         """Back-pressure: write the backlog now; if the store refuses, keep a bounded one."""
         try:
             self.flush()
-        except Exception:
-            log.exception("could not write audit events")
+        except Exception as error:
+            if isinstance(error, ConcurrentModification):  # a deadlock PostgreSQL broke
+                log.warning("a batch of audit events lost a race; will retry")
+            else:
+                log.exception("could not write audit events")
             with self._lock:
                 excess = len(self._pending) - 2 * self.settings.max_pending
                 if excess > 0:
@@ -250,6 +254,8 @@ class Trail:
                 if time.monotonic() - self._flushed_at >= self.settings.flush_interval:
                     self.flush()
                 self._prune_when_due()
+            except ConcurrentModification:  # a deadlock PostgreSQL broke: nothing is lost
+                log.warning("a batch of audit events lost a race; will retry")
             except Exception:  # the trail must outlive a store that is briefly away
                 log.exception("could not write audit events; will retry")
 
