@@ -3,30 +3,37 @@
 Over policies with no Condition, no Principal and no policy variable
 (`PrincipalPolicies.is_context_free`), whether a call is allowed depends on the
 caller, the action and the resource alone: the request's time, address, tags and
-session keys are never read. Such an allowance is remembered on the
-`PrincipalPolicies` it was decided from, which the principal-policy cache replaces
-whenever a write bumps the account's or the principal's version — so no entry
-outlives the policies, the boundary or the tags it was decided with.
+session keys are never read. Such an allowance is remembered for the
+`PrincipalPolicies` object it was decided from (the entry holds that object, so its
+identity is never another's). The principal-policy cache builds a new object
+whenever a write bumps the account's or the principal's version, so no entry is
+found again once the policies, the boundary or the tags it was decided with change.
+
+One bound holds for the whole process, not one per principal: accounts and users
+can be created at will (sign-up may be open), and a caller may name any number of
+resources, so per-principal memos could grow without limit in sum. Past the bound
+the memo starts over.
 
 Only allowances are remembered. A denial is decided afresh each time: its
 AccessDenied message and encoded authorization message quote the request it refused.
 A remembered allowance keeps the request it was first decided for; what is read of
 an allowance (its outcome, matched statements and reasons, for the audit trail) is
-the same for every request it stands for. Scope-down layers (GetScopedCredentials)
-come from the caller's session rather than these policies: a caller with any is
-never served from here.
+the same for every request it stands for. Only callers without a session are served
+from here: a session's policies (and any scope-down layers, GetScopedCredentials')
+come with each of its calls.
 """
 
 from __future__ import annotations
 
 from iamd.auth.caller import Caller
 from iamd.authz.principal_policies import PrincipalPolicies
-from iamd.authz.scopes import scope_policies
 from iamd.policy import Decision
 
-# Distinct (caller, action, resource) allowances one policy set keeps; past it the
-# memo starts over, so a caller naming endless resources cannot grow it without bound.
-MAX_REMEMBERED = 1024
+# Allowances remembered in this process, for every policy set together.
+MAX_REMEMBERED = 10_000
+
+_Key = tuple[int, str, str, str]  # the policies' id, the caller's ARN, action, resource
+_remembered: dict[_Key, tuple[PrincipalPolicies, Decision]] = {}
 
 
 def remembered(
@@ -35,7 +42,8 @@ def remembered(
     """The allowance these policies gave this caller for this action and resource."""
     if not _may_remember(policies, caller):
         return None
-    return policies.allowances.get((caller.arn, action, resource_arn))
+    found = _remembered.get((id(policies), caller.arn, action, resource_arn))
+    return found[1] if found is not None and found[0] is policies else None
 
 
 def remember(
@@ -44,11 +52,17 @@ def remember(
     """Keep ``decision`` for the next such call, if it is an allowance nothing else decides."""
     if not decision.allowed or not _may_remember(policies, caller):
         return
-    allowances = policies.allowances
-    if len(allowances) >= MAX_REMEMBERED:
-        allowances.clear()  # one call: safe while other threads read
-    allowances[(caller.arn, action, resource_arn)] = decision
+    if len(_remembered) >= MAX_REMEMBERED:
+        _remembered.clear()  # one call: safe while other threads read
+    _remembered[(id(policies), caller.arn, action, resource_arn)] = (policies, decision)
+
+
+def remembered_count() -> int:
+    """How many allowances the process holds now."""
+    return len(_remembered)
 
 
 def _may_remember(policies: PrincipalPolicies, caller: Caller) -> bool:
-    return policies.is_context_free and not scope_policies(caller)
+    # A session's policies are built anew for each of its calls (its session policies
+    # and tags on top of its role's), so nothing remembered for one would be found again.
+    return caller.session is None and policies.is_context_free

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, select
 from iamd.auth.caller import Caller, Session
 from iamd.authz.call import CallContext
 from iamd.authz.journal import NO_ORIGINS, Origin, Origins
-from iamd.policy import Decision, Policy, Principal, compile_policy, parse_policy
+from iamd.policy import Policy, Principal, compile_policy, parse_policy
 from iamd.policy.context import PrincipalKind
 from iamd.store import tags as tag_store
 from iamd.store.attachments import IdentityPolicy, identity_policies
@@ -49,11 +49,6 @@ class PrincipalPolicies:
     session: tuple[Policy, ...] | None = None  # None: no session policies were passed
     # where each policy comes from, for the audit trail
     origins: Origins = field(default_factory=lambda: NO_ORIGINS)
-    # Allowances decided from exactly these policies (`iamd.authz.allowances`): an
-    # entry lives as long as this object, which a write that changes it replaces.
-    allowances: dict[tuple[str, str, str], Decision] = field(
-        default_factory=dict, compare=False, repr=False
-    )
 
     @cached_property
     def is_context_free(self) -> bool:
