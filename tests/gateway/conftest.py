@@ -105,13 +105,20 @@ class TlsRelay(LoopbackRelay):
         except (ssl.SSLError, OSError):
             client.close()
             return
-        target = socket.create_connection(("127.0.0.1", self._target_port))
-        threading.Thread(target=_pump, args=(target, secure), daemon=True).start()
-        _pump(secure, target)
+        # Each socket is closed only once neither direction uses it: a socket closed
+        # while the other direction still writes to it frees its descriptor, which a
+        # new connection of this process (say, a test's PostgreSQL connection) may
+        # take over and receive that write.
+        with secure, socket.create_connection(("127.0.0.1", self._target_port)) as target:
+            back = threading.Thread(target=_pump, args=(target, secure), daemon=True)
+            back.start()
+            _pump(secure, target)
+            back.join()
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:
-    """Copy until either side closes, then close both."""
+    """Copy until either side closes, then shut both down (which ends the other
+    direction too) without closing them."""
     try:
         while data := source.recv(65536):
             sink.sendall(data)
@@ -119,8 +126,8 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
         pass
     finally:
         for each in (source, sink):
-            with contextlib.suppress(OSError):
-                each.close()
+            with contextlib.suppress(OSError, ValueError):
+                each.shutdown(socket.SHUT_RDWR)
 
 
 def _self_signed(certificate: Path, key_path: Path) -> None:
