@@ -5,7 +5,8 @@ index but its key, so the write's transaction gains one page, where inserting st
 into ``audit_events`` (eight indexes' worth) would add eight. Out: the rows again —
 claimed and moved into ``audit_events`` by the trail's next batch (a ``DELETE …
 RETURNING`` in the batch's own transaction, so two processes never move one row
-twice), and meanwhile found by LookupEvents like any other event.
+twice; on PostgreSQL each skips the rows another has locked), and meanwhile found
+by LookupEvents like any other event.
 
 # INVARIANT: a row is in exactly one of audit_outbox and audit_events; the move
 # deletes and inserts it in one transaction.
@@ -71,7 +72,13 @@ def _outbox_insert(dialect: Dialect) -> DriverInsert:
 
 
 # Built once: every batch of the trail runs it, most often over an empty outbox.
-_OLDEST = select(outbox.c.seq).order_by(outbox.c.seq).limit(MOVE_BATCH)
+# On PostgreSQL the oldest rows are locked as they are chosen, skipping rows another
+# process's trail has claimed: two trails on one database then move disjoint rows
+# rather than lock the same ones in different orders and deadlock. (SQLite has one
+# writer at a time and no FOR UPDATE; SQLAlchemy leaves it out there.)
+_OLDEST = (
+    select(outbox.c.seq).order_by(outbox.c.seq).limit(MOVE_BATCH).with_for_update(skip_locked=True)
+)
 _CLAIM_OLDEST = delete(outbox).where(outbox.c.seq.in_(_OLDEST)).returning(*outbox.c)
 
 
