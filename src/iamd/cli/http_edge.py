@@ -8,7 +8,8 @@ with only that answer replaced: the app's own error shape (``refusal``) and one 
 line per such request (the app's own if it was reading the body, which it sees end).
 A request with both Content-Length and Transfer-Encoding (the shape of request
 smuggling, RFC 9112 §6.3) is refused as malformed rather than read one way by us and
-another by a proxy in front. Each command passes its app's subclass to uvicorn as
+another by a proxy in front. A response's writes in one turn of the event loop leave
+as one (`coalesced_writes`). Each command passes its app's subclass to uvicorn as
 ``http=`` (`IamProtocol` here, the gateway's in `gateway_edge`); nothing of uvicorn
 is patched.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import http
 import logging
-from typing import Any
+from typing import Any, cast
 
 import h11
 from starlette.responses import Response
@@ -26,6 +27,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
+from iamd.cli.coalesced_writes import CoalescedWrites
 from iamd.server import edge
 
 log = logging.getLogger("iamd.request")
@@ -95,6 +97,17 @@ class EdgeProtocol(H11Protocol):
         )
         self.conn = self._connection
         self.logger.addFilter(_DROP_UVICORN_LINE)  # once: a logger keeps a filter once
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # A response's head and body, written one after the other, leave as one send.
+        self._coalesced = CoalescedWrites(cast(asyncio.WriteTransport, transport), self.loop)
+        super().connection_made(cast(asyncio.Transport, self._coalesced))
+
+    def eof_received(self) -> None:
+        # The transport closes itself once this returns: what is held goes out first,
+        # as it would have had it been written at once.
+        self._coalesced.send_held()
+        super().eof_received()
 
     @staticmethod
     def refusal(status_hint: int, reason: str) -> Response:
