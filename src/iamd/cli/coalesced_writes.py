@@ -6,8 +6,9 @@ second write: two ``send`` calls, two trips through the kernel's TCP stack, and
 stands between uvicorn and the socket's transport: a write is held until the end of
 the loop's turn (`asyncio.loop.call_soon`), and whatever else the turn writes joins
 it, so the head and body the app sends one after the other leave together.
-The protocol sends what is held when the client's end closes (the transport closes
-itself then), so an answer written just before that still leaves.
+The protocol sends what is held as soon as a response is complete (rather than
+behind whatever else the turn scheduled), and when the client's end closes (the
+transport closes itself then), so an answer written just before that still leaves.
 
 What is held never grows past `HOLD_AT_MOST` bytes (a larger write goes out at once,
 after what is held), so a streamed body still meets the transport's flow control as

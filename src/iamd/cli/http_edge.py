@@ -103,6 +103,12 @@ class EdgeProtocol(H11Protocol):
         self._coalesced = CoalescedWrites(cast(asyncio.WriteTransport, transport), self.loop)
         super().connection_made(cast(asyncio.Transport, self._coalesced))
 
+    def on_response_complete(self) -> None:
+        # A whole response leaves now, not behind what else this turn scheduled (the
+        # gateway's close of its upstream connection and its spare's connect).
+        self._coalesced.send_held()
+        super().on_response_complete()
+
     def eof_received(self) -> None:
         # The transport closes itself once this returns: what is held goes out first,
         # as it would have had it been written at once.
