@@ -98,3 +98,18 @@ def test_an_abort_drops_what_is_held_as_the_transport_drops_its_buffer() -> None
         writer.close()
 
     asyncio.run(scenario())
+
+
+def test_every_way_of_writing_keeps_the_order_of_the_bytes() -> None:
+    async def scenario() -> None:
+        counted, reader, writer = await _pair()
+        coalesced = CoalescedWrites(counted, asyncio.get_running_loop())  # type: ignore[arg-type]
+        coalesced.write(b"one ")
+        coalesced.writelines([b"two ", memoryview(b"three ")])
+        assert coalesced.get_write_buffer_size() == len(b"one two three ")
+        coalesced.write_eof()  # after what is held, not before it
+        assert await reader.read() == b"one two three "
+        coalesced.close()
+        writer.close()
+
+    asyncio.run(scenario())

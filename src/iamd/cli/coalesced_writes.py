@@ -43,6 +43,17 @@ class CoalescedWrites:
         if self._held_size >= HOLD_AT_MOST:
             self.send_held()
 
+    def writelines(self, pieces: Any) -> None:
+        for piece in pieces:
+            self.write(piece)
+
+    def write_eof(self) -> None:
+        self.send_held()  # the end of what is written follows it, never comes before
+        self._transport.write_eof()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + self._held_size
+
     def close(self) -> None:
         self.send_held()
         self._transport.close()
