@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from iamd.audit import trail as trail_module
 from iamd.audit.events import Happened
@@ -22,6 +23,7 @@ from iamd.errors import ConcurrentModification
 from iamd.store.audit_events import EventQuery, find_events
 from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
 from iamd.store.database import Database, sqlite_url
+from iamd.store.schema import audit_events
 from support import fresh_database_url
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -98,6 +100,35 @@ def test_pruning_deletes_what_is_older_than_the_retention_in_batches(db: Databas
     assert _names(db, clock) == ["Day4", "Day3"]
     assert trail.prune() == 0
     trail.close()
+
+
+def test_closing_stops_a_long_prune_and_waits_for_the_thread(db: Database) -> None:
+    clock = FixedClock(START)
+    settings = TrailSettings(flush_interval=0.01, prune_batch=1, prune_every=0.01)
+    trail = Trail(db, clock, settings)
+    for second in range(600):
+        trail.record_later(_event(START + timedelta(seconds=second)), may_write=False)
+    trail.flush()
+    clock.advance(timedelta(days=93))  # all 600 are past the retention: 600 transactions
+    trail.record_later(_event(clock.now(), "Recent"), may_write=False)
+    deadline = time.monotonic() + 10
+    while _stored(db) > 590 and time.monotonic() < deadline:
+        time.sleep(0.01)  # until the thread is pruning
+    thread = trail._thread
+    assert thread is not None
+    trail.close()
+    assert not thread.is_alive()  # ended before close returned: the store may go now
+    left = _stored(db)
+    assert 2 < left < 590  # the prune began, and stopped at its next batch
+    next_start = Trail(db, clock, TrailSettings(prune_batch=100))
+    assert next_start.prune() == left - 1  # which the next start resumes
+    assert _names(db, clock) == ["Recent"]
+    next_start.close()
+
+
+def _stored(db: Database) -> int:
+    with db.transaction(write=False) as conn:
+        return int(conn.execute(select(func.count()).select_from(audit_events)).scalar_one())
 
 
 def test_a_disabled_trail_records_nothing(db: Database) -> None:

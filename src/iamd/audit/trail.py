@@ -28,7 +28,8 @@ Durability, the rule callers rely on:
 Retention (``retention``, default 90 days like CloudTrail's event history): the same
 thread deletes events older than that every ``prune_every`` (10 minutes), at most
 ``prune_batch`` (1,000) per transaction, so no request ever waits behind a large
-delete; with several processes each prunes, which is harmless.
+delete; with several processes each prunes, which is harmless. A prune stops at its
+next batch once the trail is closed, so shutting down never waits for a long one.
 
 A disabled trail (``enabled=False``, ``iamd serve --no-audit-trail``) records nothing.
 """
@@ -219,7 +220,11 @@ class Trail:
         self._closed = True
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            # Until it has ended: the store is disposed of next, and closing a
+            # connection the thread still uses crashes the process on SQLite. What it
+            # may be doing is bounded: one batch, or one step of a prune, which stops
+            # once the trail is closed.
+            self._thread.join()
         self._synced_at = 0.0  # the last batch waits for the disk
         self.flush()
 
@@ -231,7 +236,7 @@ class Trail:
             with self.db.transaction() as conn:
                 count = prune_batch(conn, older_than=cutoff, limit=self.settings.prune_batch)
             deleted += count
-            if count < self.settings.prune_batch:
+            if count < self.settings.prune_batch or self._closed:  # the rest: next start
                 return deleted
             time.sleep(0)  # let requests take the store between batches
 
