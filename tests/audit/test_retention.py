@@ -6,6 +6,7 @@ Runs on the test backend (SQLite, or PostgreSQL under ``IAMD_TEST_DATABASE_URL``
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -139,11 +140,27 @@ def test_a_disabled_trail_records_nothing(db: Database) -> None:
     assert _names(db, clock) == []
 
 
-def test_a_request_writes_the_due_batch_itself(db: Database) -> None:
+def test_a_due_batch_is_written_by_the_trails_thread_not_the_request(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = FixedClock(START)
-    trail = Trail(db, clock, TrailSettings(flush_interval=0.0))
-    trail.record_later(_event(START))  # the last batch is "older" than 0 s: written now
-    assert _names(db, clock) == ["GetUser"]
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.01))
+    writers: list[threading.Thread] = []
+    write = trail._write
+
+    def watched(batch: Any) -> None:
+        writers.append(threading.current_thread())
+        write(batch)
+
+    monkeypatch.setattr(trail, "_write", watched)
+    for second in range(10):
+        trail.record_later(_event(START + timedelta(seconds=second)))  # due, most of them
+        time.sleep(0.01)
+    deadline = time.monotonic() + 5
+    while len(_names(db, clock)) < 10 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(_names(db, clock)) == 10
+    assert writers and all(writer is trail._thread for writer in writers)
     trail.close()
 
 

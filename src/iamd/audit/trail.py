@@ -10,11 +10,12 @@ Durability, the rule callers rely on:
   event is queued like a read's.
 - **Everything else is batched** (`record_later`): reads, failures, refusals, failed
   signatures. What is pending is written every ``flush_interval`` (0.2 s) in one
-  transaction — by the request that finds the last batch that old, on its own
-  thread, or, when no request comes, by a background thread (a background thread
-  writing while requests run makes both hand the interpreter's lock back and forth
-  at every database call, which cost more than the batch itself), committed
-  without waiting for the disk except once
+  transaction by the trail's own thread, woken by the request that finds the last
+  batch that old (or by its clock when no request comes). Requests are answered on
+  the event loop's thread: a batch written there stalled every connection of the
+  process for its few milliseconds, while on the trail's thread its inserts (a few
+  multi-row statements, during which SQLite lets go of the interpreter's lock) run
+  beside the requests. Committed without waiting for the disk except once
   every ``sync_every`` (1 s) — a batch's fsync costs the requests waiting on the
   store more than its inserts do. **Bound:** a process that dies loses at most the
   events it received in the last ``flush_interval`` (0.2 s); a machine that loses
@@ -131,14 +132,15 @@ class Trail:
         """The call is answered: queue its event unless its transaction already holds it.
 
         ``may_write=False`` when the caller still holds a transaction open (the console's
-        pages): a batch written from inside it would wait on its own write lock.
+        pages): a batch written from inside it under back-pressure would wait on its
+        own write lock.
         Never raises: a request that was answered stays answered.
         """
         if not self.enabled:
             return
         if call.is_recorded:  # its event is in the outbox: move it with the batch when due
-            if may_write and self._is_due():
-                self._flush_or_shed()
+            if self._is_due():
+                self._wake.set()  # the trail's thread moves it with the next batch
             return
         try:
             if call.caller is None and call.access_key_id:
@@ -159,7 +161,10 @@ class Trail:
             self._queue(rows(event), may_write=may_write)
 
     def _queue(self, stored: list[AuditRow], *, may_write: bool) -> None:
-        """Add an event's rows to the next batch; write the batch if it is due."""
+        """Add an event's rows to the next batch; wake the trail's thread when one is due.
+
+        Written here, on the caller's thread, only under back-pressure (``max_pending``).
+        """
         if self._closed:
             return
         with self._lock:
@@ -167,8 +172,10 @@ class Trail:
             overflowing = len(self._pending) >= self.settings.max_pending
         if self._thread is None:
             self._ensure_thread()
-        if may_write and (overflowing or self._is_due()):
+        if may_write and overflowing:
             self._flush_or_shed()
+        elif self._is_due():
+            self._wake.set()
 
     def _is_due(self) -> bool:
         """Whether the last batch is ``flush_interval`` old (and none is being written)."""
