@@ -187,10 +187,7 @@ class Trail:
         try:
             self.flush()
         except Exception as error:
-            if isinstance(error, ConcurrentModification):  # a deadlock PostgreSQL broke
-                log.warning("a batch of audit events lost a race; will retry")
-            else:
-                log.exception("could not write audit events")
+            _log_failed_batch(error)
             with self._lock:
                 excess = len(self._pending) - 2 * self.settings.max_pending
                 if excess > 0:
@@ -258,7 +255,7 @@ class Trail:
                 self._thread.start()
 
     def _run(self) -> None:
-        """Write what requests left pending when none came to write it, and prune."""
+        """Write each batch when it is due (woken by a request, or by the clock), and prune."""
         while not self._closed:
             self._wake.wait(self.settings.flush_interval)
             self._wake.clear()
@@ -266,10 +263,8 @@ class Trail:
                 if time.monotonic() - self._flushed_at >= self.settings.flush_interval:
                     self.flush()
                 self._prune_when_due()
-            except ConcurrentModification:  # a deadlock PostgreSQL broke: nothing is lost
-                log.warning("a batch of audit events lost a race; will retry")
-            except Exception:  # the trail must outlive a store that is briefly away
-                log.exception("could not write audit events; will retry")
+            except Exception as error:  # the trail must outlive a store that is briefly away
+                _log_failed_batch(error)
 
     def _prune_when_due(self) -> None:
         now = time.monotonic()
@@ -321,3 +316,12 @@ class Trail:
                 return key.account_id if key is not None else None
         except Exception:
             return None
+
+
+def _log_failed_batch(error: Exception) -> None:
+    """One line for a batch that lost a race (nothing is lost: it is kept and retried),
+    a traceback for any other failure."""
+    if isinstance(error, ConcurrentModification):  # a deadlock PostgreSQL broke
+        log.warning("a batch of audit events lost a race; will retry")
+    else:
+        log.exception("could not write audit events; will retry")
