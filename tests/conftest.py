@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from support import IamdServer, RootCredential, start_server
+from iamd.store.database import Database, sqlite_url
+from support import IamdServer, RootCredential, fresh_database_url, start_server
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -26,6 +28,17 @@ def _isolated_aws_environment(tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated store of the test's own on the test backend: a new PostgreSQL database
+    under ``IAMD_TEST_DATABASE_URL``, else SQLite in the test's directory. (Modules
+    that need another store, such as the session server's, define their own ``db``.)"""
+    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "iamd.sqlite3")))
+    database.migrate()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,8 @@ request with the policy engine as the gateway will, record it, and read it back.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from iamd.audit.data_plane import DataPlaneRequest, data_plane_event
 from iamd.audit.trail import Trail, TrailSettings
@@ -23,8 +19,7 @@ from iamd.authz.journal import Evaluation, Journal, Origin
 from iamd.clock import FixedClock
 from iamd.policy import Principal, RequestContext, compile_policy, decide, parse_policy
 from iamd.store.audit_events import EventQuery, find_events
-from iamd.store.database import Database, sqlite_url
-from support import fresh_database_url
+from iamd.store.database import Database
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 CALLER_ACCOUNT, OWNER_ACCOUNT = "111111111111", "222222222222"
@@ -48,14 +43,6 @@ ALICE = Caller(
     access_key_id="AKIAALICEEXAMPLE0001",
     entity_id="AIDAALICEEXAMPLE00001",
 )
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "audit.sqlite3")))
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _journal(resource: str) -> Journal:

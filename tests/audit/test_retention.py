@@ -8,9 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,20 +21,11 @@ from iamd.clock import FixedClock
 from iamd.errors import ConcurrentModification
 from iamd.store.audit_events import EventQuery, find_events
 from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
-from iamd.store.database import Database, sqlite_url
+from iamd.store.database import Database
 from iamd.store.schema import audit_events
-from support import fresh_database_url
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ACCOUNT = "123456789012"
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "audit.sqlite3")))
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _event(when: datetime, name: str = "GetUser") -> Happened:

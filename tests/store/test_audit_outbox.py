@@ -8,27 +8,14 @@ Runs on the test backend (SQLite, or PostgreSQL under ``IAMD_TEST_DATABASE_URL``
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from iamd.store.audit_events import AuditRow, EventQuery, find_events
 from iamd.store.audit_outbox import insert_outbox, move_outbox, outbox_has_rows
-from iamd.store.database import Database, sqlite_url
-from support import fresh_database_url
+from iamd.store.database import Database
 
 ACCOUNT = "123456789012"
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "outbox.sqlite3")))
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def _row(number: int) -> AuditRow:

@@ -6,14 +6,12 @@ Runs on the store directly (SQLite here, PostgreSQL when IAMD_TEST_DATABASE_URL 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import jwt
 import pytest
 
-from iamd.store.database import Database, sqlite_url
+from iamd.store.database import Database
 from iamd.store.sealing import Sealer
 from iamd.store.token_signing_keys import (
     PUBLISH_RETIRED_FOR,
@@ -21,17 +19,8 @@ from iamd.store.token_signing_keys import (
     current_key,
     published_jwks,
 )
-from support import fresh_database_url
 
 START = datetime(2026, 12, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(fresh_database_url() or sqlite_url(str(tmp_path / "keys.sqlite3")))
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 SEALER = Sealer(secrets.token_bytes(32))
