@@ -122,6 +122,7 @@ def gateway(
         audit_retention_days=audit_retention_days,
     )
     db, sealer = open_store(settings)
+    db.follow_versions()
     if service == "s3":
         keys = (upstream_access_key_id, upstream_secret_access_key, upstream_region)
         app = _s3_app(

@@ -86,6 +86,7 @@ def app_from_environment() -> ApiFirst:
         audit_retention_days=int(os.environ.get(_ENV_AUDIT_RETENTION_DAYS) or 90),
     )
     db, sealer = open_store(settings)
+    db.follow_versions()
     console = ConsoleSettings(
         is_signup_open=os.environ.get(_ENV_SIGNUP) == "open",
         signups_per_hour=int(os.environ.get(_ENV_SIGNUPS_PER_HOUR) or 5),

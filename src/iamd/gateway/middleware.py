@@ -95,6 +95,7 @@ class IamdAuthorizer:
         directory = Path(data_dir)
         url = database_url or sqlite_url(str(directory.resolve() / DATABASE_FILE))
         db, clock = Database(url), SystemClock()
+        db.follow_versions()
         trail = Trail(db, clock) if audit_trail else None
         return cls(db, Sealer(load_master_key(directory)), api, clock, trail)
 

@@ -18,8 +18,10 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import QueuePool
 
 from iamd.errors import ConcurrentModification
+from iamd.store import versioned
 from iamd.store.kept_connections import Kept
 from iamd.store.migrate import upgrade_to_head
+from iamd.store.version_mirror import VersionMirror
 from iamd.store.writer_lock import WriterLock
 
 # How long a SQLite writer waits for another to finish before giving up.
@@ -52,13 +54,32 @@ class Database:
         self.engine: Engine = _sqlite_engine(url) if self.is_sqlite else _postgres_engine(url)
         self._writers = _writer_lock(url) if self.is_sqlite else None
         self._reading, self._writing = _kept(self.engine, self.is_sqlite)
+        # PostgreSQL reads that take no savepoint, run without BEGIN and COMMIT
+        self._statements = None if self.is_sqlite else _autocommit_kept(self.engine)
+        self._mirror: VersionMirror | None = None
+
+    def follow_versions(self) -> None:
+        """Trust authorization versions already read until PostgreSQL says they moved
+        (`version_mirror`): for long-running servers. SQLite reads them in-process."""
+        if self.is_sqlite or self._mirror is not None:
+            return
+        self._mirror = VersionMirror(self.engine)
+        self._mirror.start()
+        versioned.follow(self.engine, self._mirror)
+
+    @property
+    def version_mirror(self) -> VersionMirror | None:
+        """The mirror `follow_versions` started, if any."""
+        return self._mirror
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (safe to call on every start)."""
         upgrade_to_head(self.engine)
 
     @contextmanager
-    def transaction(self, *, write: bool = True, durable: bool = True) -> Iterator[Connection]:
+    def transaction(
+        self, *, write: bool = True, durable: bool = True, savepoints: bool = True
+    ) -> Iterator[Connection]:
         """A connection in a transaction that commits on success, rolls back on error.
 
         On SQLite a writing transaction takes the write lock up front (BEGIN
@@ -72,8 +93,14 @@ class Database:
         the process dying, but not the machine losing power before the next durable
         commit's sync (SQLite's synchronous=NORMAL in WAL mode; PostgreSQL's
         synchronous_commit=off). For the audit trail's batches of read events only.
+
+        ``savepoints=False``: a read that takes no savepoint (``begin_nested``), which on
+        PostgreSQL then runs without BEGIN and COMMIT, two round trips fewer. Every
+        transaction here is READ COMMITTED, where each statement reads its own snapshot
+        inside a transaction block as outside one, so such a read sees what it would
+        have seen inside one.
         """
-        kept = self._kept_connection(write, durable)
+        kept = self._kept_connection(write, durable, savepoints)
         queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
             if kept is not None:
@@ -93,18 +120,32 @@ class Database:
                 raise
             log.warning("a write lost a race: %s", type(error.orig).__name__)
             raise ConcurrentModification(CONCURRENT_MODIFICATION) from None
+        finally:
+            # Committed or not, what was read inside may have been this write's own.
+            if write and self._mirror is not None:
+                self._mirror.forget_everything()
 
-    def _kept_connection(self, write: bool, durable: bool) -> tuple[Kept, Connection] | None:
+    def _kept_connection(
+        self, write: bool, durable: bool, savepoints: bool
+    ) -> tuple[Kept, Connection] | None:
         """This thread's kept connection for such a transaction, if it has one."""
         kept = self._writing if write else self._reading
+        if not write and not savepoints and self._statements is not None:
+            kept = self._statements
         if not durable:
             return None
         conn = kept.connection()
         return None if conn is None else (kept, conn)
 
     def dispose(self) -> None:
+        if self._mirror is not None:
+            versioned.follow(self.engine, None)
+            self._mirror.stop()
+            self._mirror = None
         self._reading.close()
         self._writing.close()
+        if self._statements is not None:
+            self._statements.close()
         self.engine.dispose()
 
 
@@ -127,6 +168,12 @@ def _kept(engine: Engine, is_sqlite: bool) -> tuple[Kept, Kept]:
         Kept(engine, reading, for_reading, driver_begin="BEGIN" if is_sqlite else None),
         Kept(engine, writing, for_writing, driver_begin="BEGIN IMMEDIATE" if is_sqlite else None),
     )
+
+
+def _autocommit_kept(engine: Engine) -> Kept:
+    """Kept PostgreSQL connections in autocommit, for reads without a savepoint."""
+    options = {"iamd_write": False, "iamd_durable": True, "isolation_level": "AUTOCOMMIT"}
+    return Kept(engine, options, lambda _conn: None, driver_begin=None)
 
 
 def is_lost_race(error: DBAPIError) -> bool:

@@ -4,23 +4,28 @@ Each entry carries the versions it was built at: the account's ``authz_version``
 for what one principal may do, that user's or role's own. The database itself bumps
 them on every write that can change a decision (see `authz_tables`), so an entry read
 back at other versions is simply missed. A lookup costs a dict access; the versions
-cost one indexed read.
+cost one indexed read, or on PostgreSQL nothing while a `VersionMirror` (registered
+with `follow`) still trusts the last one it saw.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
+
+if TYPE_CHECKING:
+    from iamd.store.version_mirror import VersionMirror
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 _AUTHZ_VERSION_SQL = "SELECT authz_version FROM accounts WHERE id = {}"
 # The account's version and a user's or role's own, in one round trip; -1 for a
@@ -33,6 +38,28 @@ _PRINCIPAL_VERSIONS_SQL = {
 
 
 Version = int | tuple[int, int]
+
+# Engines whose versions a mirror follows (PostgreSQL under `iamd serve` and the gateway).
+_mirrors: dict[Engine, VersionMirror] = {}
+
+
+def follow(engine: Engine, mirror: VersionMirror | None) -> None:
+    """Read ``engine``'s versions through ``mirror`` from now on (None: no longer)."""
+    if mirror is None:
+        _mirrors.pop(engine, None)
+    else:
+        _mirrors[engine] = mirror
+
+
+def _mirror(conn: Connection) -> VersionMirror | None:
+    """The mirror of a reading transaction's versions. A writing one reads its own:
+    it may have bumped them, and may yet roll back."""
+    if not _mirrors:
+        return None
+    mirror = _mirrors.get(conn.engine)
+    if mirror is None or conn.get_execution_options().get("iamd_write", True):
+        return None
+    return mirror
 
 
 class VersionedCache(Generic[K, V]):
@@ -108,13 +135,15 @@ def authz_version(conn: Connection, account_id: str) -> int:
 
     This runs on every request; SQLAlchemy's per-statement machinery would cost more
     than the query. Within the request's transaction, so it is the version of the
-    snapshot the request reads.
+    snapshot the request reads; or, on a followed engine, one no older than the bound
+    `version_mirror` documents.
     """
     remembered = _read.get()
     if remembered is not None and account_id in remembered.accounts:
         return remembered.accounts[account_id]
-    row = _fetch_one(conn, _AUTHZ_VERSION_SQL, (account_id,))
-    version = int(row[0]) if row is not None else 0
+    version = _through_mirror(
+        conn, account_id, account_id, lambda: _account_version(conn, account_id)
+    )
     if remembered is not None:
         remembered.accounts[account_id] = version
     return version
@@ -131,12 +160,39 @@ def principal_versions(
     remembered = _read.get()
     if remembered is not None and (table, account_id, entity_id) in remembered.principals:
         return remembered.principals[table, account_id, entity_id]
-    row = _fetch_one(conn, _PRINCIPAL_VERSIONS_SQL[table], (entity_id, account_id))
-    versions = (0, -1) if row is None else (int(row[0]), -1 if row[1] is None else int(row[1]))
+    key = (table, account_id, entity_id)
+    versions = _through_mirror(
+        conn, key, account_id, lambda: _principal_versions(conn, account_id, table, entity_id)
+    )
     if remembered is not None:
         remembered.principals[table, account_id, entity_id] = versions
         remembered.accounts[account_id] = versions[0]
     return versions
+
+
+def _through_mirror(conn: Connection, key: Any, account_id: str, read: Callable[[], T]) -> T:
+    """``read()``, or what the engine's mirror still trusts of it under ``key``."""
+    mirror = _mirror(conn)
+    if mirror is None:
+        return read()
+    found: T | None = mirror.lookup(key, account_id)
+    if found is None:
+        ticket = mirror.ticket(account_id)
+        found = read()
+        mirror.keep(key, ticket, found)
+    return found
+
+
+def _account_version(conn: Connection, account_id: str) -> int:
+    row = _fetch_one(conn, _AUTHZ_VERSION_SQL, (account_id,))
+    return int(row[0]) if row is not None else 0
+
+
+def _principal_versions(
+    conn: Connection, account_id: str, table: str, entity_id: str
+) -> tuple[int, int]:
+    row = _fetch_one(conn, _PRINCIPAL_VERSIONS_SQL[table], (entity_id, account_id))
+    return (0, -1) if row is None else (int(row[0]), -1 if row[1] is None else int(row[1]))
 
 
 def _fetch_one(conn: Connection, sql: str, parameters: tuple[str, ...]) -> tuple[Any, ...] | None:

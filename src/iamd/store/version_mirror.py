@@ -1,0 +1,135 @@
+"""Authorization versions remembered between requests, on PostgreSQL, while nothing moves.
+
+Every request reads the versions its caches are checked against (`versioned`). On
+SQLite that read costs microseconds; on PostgreSQL it is a round trip to another
+process. A mirror remembers each version it was told and trusts it until one of:
+
+- PostgreSQL notifies ``iamd_authz`` with the account's id: migration 0011 makes
+  every bump of an account's, user's or role's ``authz_version`` send one, delivered
+  to every listening process when the bump's transaction commits;
+- this process commits a write (`forget_everything`): the node that made a write
+  sees it at once, without waiting for its own notification to come back;
+- the listening connection fails or is re-made: what was read before it listened
+  again may have missed a notification;
+- `MAX_AGE` passes: a notification that is late (a listener starved of the
+  interpreter, a connection that died without a word) can only delay an
+  invalidation, never skip it.
+
+Each remembered version carries the ticket of the moment before it was read (the
+listener's generation, this process's own writes, the account's notifications); it
+counts only while the ticket is still current. A notification that arrives after the
+read began therefore voids it, even if the read saw the old value.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import psycopg
+from sqlalchemy import Engine
+
+CHANNEL = "iamd_authz"
+# How the listening connection names itself to PostgreSQL (pg_stat_activity).
+APPLICATION_NAME = "iamd-versions"
+# Seconds a remembered version is trusted without any notification at all.
+MAX_AGE = 0.1
+# Seconds the listener waits for notifications before checking its connection.
+HEARTBEAT = 1.0
+# Seconds between attempts to listen again after the connection failed.
+RETRY_AFTER = 0.5
+# Remembered versions kept before all are dropped (the hot ones are read again).
+MAX_ENTRIES = 100_000
+
+Ticket = tuple[int, int, int]
+
+log = logging.getLogger("iamd.store")
+
+
+class VersionMirror:
+    """Versions read from the store, kept while no notification says they moved."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._connect_args = engine.dialect.create_connect_args(engine.url)
+        self._generation = 0  # bumped whenever the listener starts or stops listening
+        self._live = False
+        self._own_writes = 0
+        self._notified: dict[str, int] = {}  # account id → notifications seen
+        self._entries: dict[Any, tuple[Any, Ticket, float]] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="iamd-versions", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop listening (the thread ends within `HEARTBEAT`); nothing is trusted after."""
+        self._stopping.set()
+        self._go_dark()
+
+    @property
+    def is_live(self) -> bool:
+        """Whether it is listening, so that what it keeps is trusted."""
+        return self._live
+
+    def ticket(self, account_id: str) -> Ticket | None:
+        """The moment before a read of ``account_id``'s versions; None while not listening."""
+        if not self._live:
+            return None
+        return (self._generation, self._own_writes, self._notified.get(account_id, 0))
+
+    def lookup(self, key: Any, account_id: str) -> Any | None:
+        """What was kept under ``key`` (versions of ``account_id``), if still trusted."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        value, ticket, read_at = entry
+        if ticket != self.ticket(account_id) or time.monotonic() - read_at > MAX_AGE:
+            return None
+        return value
+
+    def keep(self, key: Any, ticket: Ticket | None, value: Any) -> None:
+        """Remember ``value``, read after ``ticket`` was taken."""
+        if ticket is None:
+            return
+        if len(self._entries) >= MAX_ENTRIES:
+            self._entries.clear()
+        self._entries[key] = (value, ticket, time.monotonic())
+
+    def forget_everything(self) -> None:
+        """This process committed a write: nothing read before it is trusted."""
+        with self._lock:
+            self._own_writes += 1
+
+    def _go_live(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._live = True
+
+    def _go_dark(self) -> None:
+        with self._lock:
+            self._live = False
+            self._generation += 1
+
+    def _listen(self) -> None:
+        args, kwargs = self._connect_args
+        while not self._stopping.is_set():
+            try:
+                options = {**kwargs, "application_name": APPLICATION_NAME, "autocommit": True}
+                with psycopg.connect(*args, **options) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._go_live()
+                    while not self._stopping.is_set():
+                        for notification in conn.notifies(timeout=HEARTBEAT):
+                            self._notified[notification.payload] = (
+                                self._notified.get(notification.payload, 0) + 1
+                            )
+                        conn.execute("SELECT 1")  # a connection that died says so here
+            except (psycopg.Error, OSError) as error:
+                log.warning("listening for authorization versions failed: %s", error)
+            finally:
+                self._go_dark()
+            self._stopping.wait(RETRY_AFTER)

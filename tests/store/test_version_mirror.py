@@ -1,0 +1,188 @@
+"""Authorization versions followed across processes (`iamd.store.version_mirror`).
+
+Two views of one store stand for two nodes: ``db`` writes, ``node`` follows versions
+as ``iamd serve`` does. On PostgreSQL the node trusts a version it read until a
+notification, its own write, a lost listener or `MAX_AGE` says otherwise; a "quiet"
+bump below is made with the notifying triggers switched off (replica mode), so that
+what the node answers shows whether it read the store or trusted what it had. On
+SQLite every read goes to the store, so a write anywhere is seen at once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Connection, text
+
+from iamd import ids
+from iamd.store import accounts, version_mirror
+from iamd.store.database import Database
+from iamd.store.users import User, insert_user
+from iamd.store.versioned import authz_version, principal_versions
+
+on_postgres = pytest.mark.skipif(
+    not os.environ.get("IAMD_TEST_DATABASE_URL"),
+    reason="SQLite reads versions in-process on every request; no mirror is kept there",
+)
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture
+def node(db: Database) -> Iterator[Database]:
+    """Another process's view of the store, following versions like ``iamd serve``."""
+    other = Database(db.url)
+    other.follow_versions()
+    mirror = other.version_mirror
+    assert (mirror is None) == db.is_sqlite
+    assert mirror is None or eventually(lambda: mirror.is_live)
+    yield other
+    other.dispose()
+
+
+@pytest.fixture
+def account_id(db: Database) -> str:
+    account_id = ids.account_id()
+    with db.transaction() as conn:
+        accounts.create_account(
+            conn,
+            account_id=account_id,
+            name="mirrored",
+            email=f"{account_id}@example.com",
+            root_user_id=account_id,
+            created_at=datetime.now(UTC),
+        )
+    return account_id
+
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Versions trusted for a minute without a word: only events can void them."""
+    monkeypatch.setattr(version_mirror, "MAX_AGE", 60.0)
+
+
+def read(node: Database, account_id: str) -> int:
+    with node.transaction(write=False) as conn:
+        return authz_version(conn, account_id)
+
+
+def bump(conn: Connection, account_id: str, *, quietly: bool = False) -> None:
+    if quietly:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+    conn.execute(
+        text("UPDATE accounts SET authz_version = authz_version + 1 WHERE id = :id"),
+        {"id": account_id},
+    )
+
+
+def bumped(db: Database, account_id: str, *, quietly: bool = False) -> None:
+    with db.transaction() as conn:
+        bump(conn, account_id, quietly=quietly)
+
+
+def test_a_write_elsewhere_is_seen_within_the_bound(
+    db: Database, node: Database, account_id: str
+) -> None:
+    before = read(node, account_id)
+    bumped(db, account_id)
+    assert eventually(lambda: read(node, account_id) == before + 1, timeout=1.0)
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_version_is_trusted_until_a_notification_says_it_moved(
+    db: Database, node: Database, account_id: str
+) -> None:
+    before = read(node, account_id)
+    bumped(db, account_id, quietly=True)
+    assert read(node, account_id) == before  # not read again: nothing said it moved
+    bumped(db, account_id)
+    assert eventually(lambda: read(node, account_id) == before + 2, timeout=1.0)
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_users_own_version_is_followed_too(db: Database, node: Database, account_id: str) -> None:
+    user_id = ids.entity_id(ids.USER)
+    with db.transaction() as conn:
+        user = User(user_id, account_id, "alice", "/", datetime.now(UTC), None, None)
+        insert_user(conn, user)
+
+    def versions() -> tuple[int, int]:
+        with node.transaction(write=False) as conn:
+            return principal_versions(conn, account_id, "users", user_id)
+
+    account, own = versions()
+    with db.transaction() as conn:
+        conn.execute(
+            text("UPDATE users SET authz_version = authz_version + 1 WHERE id = :id"),
+            {"id": user_id},
+        )
+    assert eventually(lambda: versions() == (account, own + 1), timeout=1.0)
+
+
+@on_postgres
+def test_an_unannounced_change_is_seen_once_max_age_passes(
+    db: Database, node: Database, account_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(version_mirror, "MAX_AGE", 0.2)
+    before = read(node, account_id)
+    bumped(db, account_id, quietly=True)
+    time.sleep(0.3)
+    assert read(node, account_id) == before + 1
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_the_node_that_writes_sees_its_write_at_once(node: Database, account_id: str) -> None:
+    before = read(node, account_id)
+    bumped(node, account_id, quietly=True)  # no notification: its own write says so
+    assert read(node, account_id) == before + 1
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_writing_transaction_reads_its_own_versions_and_a_rollback_leaves_none(
+    node: Database, account_id: str
+) -> None:
+    before = read(node, account_id)
+    with pytest.raises(RuntimeError), node.transaction() as conn:
+        bump(conn, account_id)
+        assert authz_version(conn, account_id) == before + 1
+        raise RuntimeError("rolled back")
+    assert read(node, account_id) == before
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_lost_listener_trusts_nothing_until_it_listens_again(
+    db: Database, node: Database, account_id: str
+) -> None:
+    mirror = node.version_mirror
+    assert mirror is not None
+    before = read(node, account_id)
+    with db.transaction() as conn:
+        ended = conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :name AND datname = current_database()"
+            ),
+            {"name": version_mirror.APPLICATION_NAME},
+        ).scalars()
+        assert list(ended) == [True]
+    bumped(db, account_id, quietly=True)  # while it may not be listening
+    assert eventually(lambda: read(node, account_id) == before + 1)
+    assert eventually(lambda: mirror.is_live)
+    bumped(db, account_id)
+    assert eventually(lambda: read(node, account_id) == before + 2, timeout=1.0)
