@@ -151,7 +151,7 @@ def _evaluate(
                 403,
                 f"Credential should be scoped to a valid region, not '{signed.region}'. ",
             )
-        with db.transaction(write=False) as conn:
+        with db.transaction(write=False, savepoints=False) as conn:
             authenticated = authenticate_with(
                 conn,
                 sealer,

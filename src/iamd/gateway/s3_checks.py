@@ -52,7 +52,10 @@ TRAILER_OPERATIONS = frozenset({"PutObject", "UploadPart"})
 
 def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
     """Authenticate the caller and read the bucket's record."""
-    with _refusals_recorded(gateway, request), gateway.db.transaction(write=False) as conn:
+    with (
+        _refusals_recorded(gateway, request),
+        gateway.db.transaction(write=False, savepoints=False) as conn,
+    ):
         admitted = _admit(gateway, conn, request)
     _record_use(gateway, admitted)
     return admitted
@@ -60,7 +63,10 @@ def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
 
 def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
     """`admit` and `authorize` (for a request whose body decides nothing), in one read."""
-    with _refusals_recorded(gateway, request), gateway.db.transaction(write=False) as conn:
+    with (
+        _refusals_recorded(gateway, request),
+        gateway.db.transaction(write=False, savepoints=False) as conn,
+    ):
         admitted = _admit(gateway, conn, request)
         decided = _decide(gateway, conn, admitted, None)
     _record_use(gateway, admitted)
@@ -70,7 +76,7 @@ def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
 
 def authorize(gateway: S3Gateway, admitted: Admitted, body: bytes | None) -> None:
     """Raise S3's AccessDenied unless every check the request needs is allowed."""
-    with gateway.db.transaction(write=False) as conn:
+    with gateway.db.transaction(write=False, savepoints=False) as conn:
         decided = _decide(gateway, conn, admitted, body)
     _settle(gateway, admitted, decided)
 
@@ -224,7 +230,7 @@ def refused_deletions(
     bypass = header_actions("DeleteObjects", request.head.headers)
     region = _region(admitted)
     refused = []
-    with gateway.db.transaction(write=False) as conn:
+    with gateway.db.transaction(write=False, savepoints=False) as conn:
         call = GatewayCall(conn, caller, request.now, region, request.meta)
         for key, version in s3_bodies.objects_to_delete(body):
             arn = object_arn(caller.partition, request.address.bucket, key)

@@ -252,7 +252,7 @@ def _forget(gateway: S3Gateway, admitted: Admitted) -> None:
 
 
 def _owned(gateway: S3Gateway, admitted: Admitted) -> set[str]:
-    with gateway.db.transaction(write=False) as conn:
+    with gateway.db.transaction(write=False, savepoints=False) as conn:
         return buckets.buckets_of(conn, admitted.s3_caller.caller.account_id)
 
 

@@ -263,7 +263,8 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -
     used: Authenticated | None = None
     write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
     try:
-        with server.db.transaction(write=write) as conn:
+        # (no operation of the API takes a savepoint when it only reads)
+        with server.db.transaction(write=write, savepoints=write) as conn:
             with read_once():  # nothing is written before the operation runs
                 authenticated = authenticate(conn, server.sealer, incoming.request, signed, now)
                 used = authenticated
