@@ -1,8 +1,10 @@
 """Signed reads over HTTP: iamd against the ceiling, with wrk, in the same run.
 
     .venv/bin/python bench/http_bench.py [--seconds 10] [--connections 32] [--workers 2]
+    python scripts/with_postgres.py -- .venv/bin/python bench/http_bench.py --postgres
 
-Starts `iamd serve --workers N` (SQLite in a temp dir) and the ceiling
+Starts `iamd serve --workers N` (SQLite in a temp dir, or with ``--postgres`` a fresh
+database on the throwaway cluster of `with_postgres.py`) and the ceiling
 (`ceiling_app.py`: form + SigV4 + dict + XML, the same uvicorn and worker count),
 then drives each with wrk (Debian's package) replaying one signed request over keep-
 alive connections, alternating rounds so the machine's noise weighs on both alike.
@@ -25,6 +27,7 @@ from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
 from run import ACCOUNT, KEY_ID, SECRET, free_port, start, user_key, wait_ready
+from scaling_bench import fresh_database
 
 BODIES = {
     "GetCallerIdentity (IAM user)": ("sts", "Action=GetCallerIdentity&Version=2011-06-15"),
@@ -74,9 +77,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--postgres", action="store_true", help="under with_postgres.py")
     options = parser.parse_args()
     iamd_port, ceiling_port = free_port(), free_port()
     data_dir = tempfile.mkdtemp(prefix="iamd-bench-")
+    store = []
+    if options.postgres:
+        server_url = os.environ.get("IAMD_TEST_DATABASE_URL")
+        if not server_url:
+            raise SystemExit("--postgres runs under scripts/with_postgres.py")
+        store = ["--database-url", fresh_database(server_url, f"http_bench_{iamd_port}")]
     iamd = start(
         [
             sys.executable,
@@ -87,6 +97,7 @@ def main() -> None:
             str(iamd_port),
             "--data-dir",
             data_dir,
+            *store,
             "--account-id",
             ACCOUNT,
             "--root-access-key-id",
