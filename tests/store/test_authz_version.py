@@ -64,6 +64,7 @@ def test_the_database_has_every_trigger(db: Database) -> None:
     expected = {name for table in AUTHZ_TABLES for name in trigger_names(table)}
     if not is_sqlite:  # and the bumps' notifications to other processes (migration 0011)
         expected |= {f"iamd_notify_{table}_version" for table in ("accounts", "users", "roles")}
+        expected.add("iamd_notify_users_row")  # a new user, a password's use (0012)
     assert installed == expected
 
 

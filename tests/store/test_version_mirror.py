@@ -21,7 +21,13 @@ from sqlalchemy import Connection, text
 from iamd import ids
 from iamd.store import accounts, version_mirror
 from iamd.store.database import Database
-from iamd.store.users import User, insert_user
+from iamd.store.users import (
+    User,
+    find_user_with_tags,
+    insert_user,
+    list_users,
+    record_password_use,
+)
 from iamd.store.versioned import authz_version, principal_versions
 
 on_postgres = pytest.mark.skipif(
@@ -186,3 +192,55 @@ def test_a_lost_listener_trusts_nothing_until_it_listens_again(
     assert eventually(lambda: mirror.is_live)
     bumped(db, account_id)
     assert eventually(lambda: read(node, account_id) == before + 2, timeout=1.0)
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_users_row_is_kept_until_it_changes_anywhere(
+    db: Database, node: Database, account_id: str
+) -> None:
+    def found() -> User | None:
+        with node.transaction(write=False) as conn:
+            answer = find_user_with_tags(conn, account_id, "Bob")
+        return answer[0] if answer is not None else None
+
+    assert found() is None
+    user = User(ids.entity_id(ids.USER), account_id, "bob", "/", datetime.now(UTC), None, None)
+    with db.transaction() as conn:
+        insert_user(conn, user)
+    assert eventually(lambda: found() == user, timeout=1.0)  # a new user is announced
+    signed_in = datetime(2026, 12, 5, 4, 30, tzinfo=UTC)
+    with db.transaction() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+        record_password_use(conn, user.user_id, signed_in)
+    assert found() == user  # kept: nothing said the row changed
+    with db.transaction() as conn:
+        record_password_use(conn, user.user_id, signed_in)
+    assert eventually(lambda: (found() or user).password_last_used == signed_in, timeout=1.0)
+
+
+@on_postgres
+@pytest.mark.usefixtures("trusting")
+def test_a_page_of_users_is_kept_until_a_user_comes_or_goes(
+    db: Database, node: Database, account_id: str
+) -> None:
+    def listed() -> list[str]:
+        with node.transaction(write=False) as conn:
+            page = list_users(conn, account_id, path_prefix="/", marker=None, limit=100)
+        return [user.name for user in page.items]
+
+    def added(name: str, *, quietly: bool = False) -> None:
+        user = User(ids.entity_id(ids.USER), account_id, name, "/", datetime.now(UTC), None, None)
+        with db.transaction() as conn:
+            if quietly:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            insert_user(conn, user)
+
+    assert listed() == []
+    added("carol", quietly=True)
+    assert listed() == []  # kept: nothing said a user came
+    added("dave")
+    assert eventually(lambda: listed() == ["carol", "dave"], timeout=1.0)
+    with db.transaction() as conn:
+        conn.execute(text("DELETE FROM users WHERE name = 'carol'"))
+    assert eventually(lambda: listed() == ["dave"], timeout=1.0)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
-from iamd.store import principal_refs
+from iamd.store import principal_refs, versioned
 from iamd.store.locks import hold
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
@@ -115,13 +115,24 @@ def get_user(conn: Connection, account_id: str, name: str) -> User:
 def find_user_with_tags(
     conn: Connection, account_id: str, name: str
 ) -> tuple[User, list[tuple[str, str]]] | None:
-    """The user of this name (any case) and its tags in the order given, if it exists."""
+    """The user of this name (any case) and its tags in the order given, if it exists.
+
+    On PostgreSQL kept between requests while the account's versions are: every
+    change to the row or its tags notifies the account (migrations 0011 and 0012).
+    """
     parameters = {"account_id": account_id, "name": name.lower(), "kind": USER_TAG_KIND}
-    rows = _FIND_USER_WITH_TAGS.rows(conn, parameters)
-    if not rows:
-        return None
-    user_tags = [(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None]
-    return user_from_row(rows[0]), user_tags
+
+    def read() -> tuple[tuple[User, list[tuple[str, str]]] | None]:
+        rows = _FIND_USER_WITH_TAGS.rows(conn, parameters)
+        if not rows:
+            return (None,)
+        user_tags = [(row.tag_key, row.tag_value) for row in rows if row.tag_key is not None]
+        return ((user_from_row(rows[0]), user_tags),)
+
+    (found,) = versioned.mirrored(
+        conn, ("user with tags", account_id, name.lower()), account_id, read
+    )
+    return found
 
 
 def get_user_by_id(conn: Connection, user_id: str) -> User | None:
@@ -135,16 +146,22 @@ _USERS_OF_ACCOUNT = select(users).where(users.c.account_id == bindparam("account
 def list_users(
     conn: Connection, account_id: str, *, path_prefix: str, marker: str | None, limit: int
 ) -> Page[User]:
-    return page_by_name(
-        conn,
-        _USERS_OF_ACCOUNT,
-        users,
-        user_from_row,
-        params={"account_id": account_id},
-        marker=marker,
-        limit=limit,
-        path_prefix=path_prefix,
-    )
+    """A page of the account's users; on PostgreSQL kept like `find_user_with_tags`."""
+
+    def read() -> Page[User]:
+        return page_by_name(
+            conn,
+            _USERS_OF_ACCOUNT,
+            users,
+            user_from_row,
+            params={"account_id": account_id},
+            marker=marker,
+            limit=limit,
+            path_prefix=path_prefix,
+        )
+
+    key = ("users page", account_id, path_prefix, marker, limit)
+    return versioned.mirrored(conn, key, account_id, read, lambda page: len(page.items) + 1)
 
 
 def count_users(conn: Connection, account_id: str) -> int:

@@ -40,8 +40,10 @@ MAX_AGE = 0.1
 HEARTBEAT = 1.0
 # Seconds between attempts to listen again after the connection failed.
 RETRY_AFTER = 0.5
-# Remembered versions kept before all are dropped (the hot ones are read again).
-MAX_ENTRIES = 100_000
+# What is kept, counted in rows (a version is one, a page of users one per user), before
+# all of it is dropped (the hot entries are read again): a bound however many distinct
+# names or pages callers ask for.
+MAX_ROWS = 100_000
 
 Ticket = tuple[int, int, int]
 
@@ -58,6 +60,7 @@ class VersionMirror:
         self._own_writes = 0
         self._notified: dict[str, int] = {}  # account id → notifications seen
         self._entries: dict[Any, tuple[Any, Ticket, float]] = {}
+        self._rows = 0  # kept since the entries were last dropped (replaced ones too)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._listen, name="iamd-versions", daemon=True)
@@ -91,12 +94,14 @@ class VersionMirror:
             return None
         return value
 
-    def keep(self, key: Any, ticket: Ticket | None, value: Any) -> None:
-        """Remember ``value``, read after ``ticket`` was taken."""
+    def keep(self, key: Any, ticket: Ticket | None, value: Any, rows: int = 1) -> None:
+        """Remember ``value`` (``rows`` of the store), read after ``ticket`` was taken."""
         if ticket is None:
             return
-        if len(self._entries) >= MAX_ENTRIES:
+        if self._rows + rows > MAX_ROWS:
             self._entries.clear()
+            self._rows = 0
+        self._rows += rows
         self._entries[key] = (value, ticket, time.monotonic())
 
     def forget_everything(self) -> None:

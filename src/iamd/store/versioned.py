@@ -141,9 +141,7 @@ def authz_version(conn: Connection, account_id: str) -> int:
     remembered = _read.get()
     if remembered is not None and account_id in remembered.accounts:
         return remembered.accounts[account_id]
-    version = _through_mirror(
-        conn, account_id, account_id, lambda: _account_version(conn, account_id)
-    )
+    version = mirrored(conn, account_id, account_id, lambda: _account_version(conn, account_id))
     if remembered is not None:
         remembered.accounts[account_id] = version
     return version
@@ -161,7 +159,7 @@ def principal_versions(
     if remembered is not None and (table, account_id, entity_id) in remembered.principals:
         return remembered.principals[table, account_id, entity_id]
     key = (table, account_id, entity_id)
-    versions = _through_mirror(
+    versions = mirrored(
         conn, key, account_id, lambda: _principal_versions(conn, account_id, table, entity_id)
     )
     if remembered is not None:
@@ -170,8 +168,19 @@ def principal_versions(
     return versions
 
 
-def _through_mirror(conn: Connection, key: Any, account_id: str, read: Callable[[], T]) -> T:
-    """``read()``, or what the engine's mirror still trusts of it under ``key``."""
+def mirrored(
+    conn: Connection,
+    key: Any,
+    account_id: str,
+    read: Callable[[], T],
+    rows: Callable[[T], int] = lambda _value: 1,
+) -> T:
+    """``read()``, or what the engine's mirror still trusts of it under ``key``.
+
+    For what only a write that notifies the account (see `version_mirror`) can change;
+    ``read`` must not return None (wrap an answer that may be None); ``rows`` says how
+    many rows of the store an answer holds, which bounds what is kept.
+    """
     mirror = _mirror(conn)
     if mirror is None:
         return read()
@@ -179,7 +188,7 @@ def _through_mirror(conn: Connection, key: Any, account_id: str, read: Callable[
     if found is None:
         ticket = mirror.ticket(account_id)
         found = read()
-        mirror.keep(key, ticket, found)
+        mirror.keep(key, ticket, found, rows(found))
     return found
 
 
