@@ -78,6 +78,13 @@ def trusting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(version_mirror, "MAX_AGE", 60.0)
 
 
+def settled(node: Database, account_id: str) -> None:
+    """Wait until nothing is arriving for the node: what it reads next, it keeps."""
+    mirror = node.version_mirror
+    assert mirror is not None
+    assert eventually(lambda: mirror.ticket(account_id) is not None)
+
+
 def read(node: Database, account_id: str) -> int:
     with node.transaction(write=False) as conn:
         return authz_version(conn, account_id)
@@ -110,6 +117,7 @@ def test_a_write_elsewhere_is_seen_within_the_bound(
 def test_a_version_is_trusted_until_a_notification_says_it_moved(
     db: Database, node: Database, account_id: str
 ) -> None:
+    settled(node, account_id)
     before = read(node, account_id)
     bumped(db, account_id, quietly=True)
     assert read(node, account_id) == before  # not read again: nothing said it moved
@@ -143,6 +151,7 @@ def test_an_unannounced_change_is_seen_once_max_age_passes(
     db: Database, node: Database, account_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(version_mirror, "MAX_AGE", 0.2)
+    settled(node, account_id)
     before = read(node, account_id)
     bumped(db, account_id, quietly=True)
     time.sleep(0.3)
@@ -152,6 +161,7 @@ def test_an_unannounced_change_is_seen_once_max_age_passes(
 @on_postgres
 @pytest.mark.usefixtures("trusting")
 def test_the_node_that_writes_sees_its_write_at_once(node: Database, account_id: str) -> None:
+    settled(node, account_id)
     before = read(node, account_id)
     bumped(node, account_id, quietly=True)  # no notification: its own write says so
     assert read(node, account_id) == before + 1
@@ -162,6 +172,7 @@ def test_the_node_that_writes_sees_its_write_at_once(node: Database, account_id:
 def test_a_writing_transaction_reads_its_own_versions_and_a_rollback_leaves_none(
     node: Database, account_id: str
 ) -> None:
+    settled(node, account_id)
     before = read(node, account_id)
     with pytest.raises(RuntimeError), node.transaction() as conn:
         bump(conn, account_id)
@@ -177,6 +188,7 @@ def test_a_lost_listener_trusts_nothing_until_it_listens_again(
 ) -> None:
     mirror = node.version_mirror
     assert mirror is not None
+    settled(node, account_id)
     before = read(node, account_id)
     with db.transaction() as conn:
         ended = conn.execute(
@@ -209,6 +221,8 @@ def test_a_users_row_is_kept_until_it_changes_anywhere(
     with db.transaction() as conn:
         insert_user(conn, user)
     assert eventually(lambda: found() == user, timeout=1.0)  # a new user is announced
+    settled(node, account_id)
+    assert found() == user  # now kept
     signed_in = datetime(2026, 12, 5, 4, 30, tzinfo=UTC)
     with db.transaction() as conn:
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
@@ -236,6 +250,7 @@ def test_a_page_of_users_is_kept_until_a_user_comes_or_goes(
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             insert_user(conn, user)
 
+    settled(node, account_id)
     assert listed() == []
     added("carol", quietly=True)
     assert listed() == []  # kept: nothing said a user came

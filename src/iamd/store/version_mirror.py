@@ -19,11 +19,19 @@ Each remembered version carries the ticket of the moment before it was read (the
 listener's generation, this process's own writes, the account's notifications); it
 counts only while the ticket is still current. A notification that arrives after the
 read began therefore voids it, even if the read saw the old value.
+
+Nothing is trusted while a notification may be on its way in: while the listening
+socket has bytes unread, or the listener is reading them. PostgreSQL signals the
+listening backends as the write commits, before the writer's client has its answer,
+so a client that writes through one node and then asks another finds the
+notification there already, even when the other node's interpreter is busy with its
+request and has not let the listening thread run.
 """
 
 from __future__ import annotations
 
 import logging
+import select
 import threading
 import time
 from typing import Any
@@ -57,6 +65,8 @@ class VersionMirror:
         self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._generation = 0  # bumped whenever the listener starts or stops listening
         self._live = False
+        self._socket = -1  # the listening connection's, while live
+        self._reading = False  # the listener is taking notifications off the socket
         self._own_writes = 0
         self._notified: dict[str, int] = {}  # account id → notifications seen
         self._entries: dict[Any, tuple[Any, Ticket, float]] = {}
@@ -79,10 +89,17 @@ class VersionMirror:
         return self._live
 
     def ticket(self, account_id: str) -> Ticket | None:
-        """The moment before a read of ``account_id``'s versions; None while not listening."""
-        if not self._live:
+        """The moment before a read of ``account_id``'s versions; None while not listening
+        or while a notification may be arriving."""
+        if not self._live or self._reading or self._unread():
             return None
         return (self._generation, self._own_writes, self._notified.get(account_id, 0))
+
+    def _unread(self) -> bool:
+        try:
+            return bool(select.select([self._socket], [], [], 0)[0])
+        except (OSError, ValueError):  # closed meanwhile: the listener goes dark
+            return True
 
     def lookup(self, key: Any, account_id: str) -> Any | None:
         """What was kept under ``key`` (versions of ``account_id``), if still trusted."""
@@ -125,16 +142,38 @@ class VersionMirror:
             try:
                 options = {**kwargs, "application_name": APPLICATION_NAME, "autocommit": True}
                 with psycopg.connect(*args, **options) as conn:
+                    conn.add_notify_handler(self._notified_of)  # those a statement reads
+                    self._reading = True
                     conn.execute(f"LISTEN {CHANNEL}")
+                    self._socket = conn.pgconn.socket
                     self._go_live()
-                    while not self._stopping.is_set():
-                        for notification in conn.notifies(timeout=HEARTBEAT):
-                            self._notified[notification.payload] = (
-                                self._notified.get(notification.payload, 0) + 1
-                            )
-                        conn.execute("SELECT 1")  # a connection that died says so here
+                    self._reading = False
+                    self._follow(conn)
             except (psycopg.Error, OSError) as error:
                 log.warning("listening for authorization versions failed: %s", error)
             finally:
                 self._go_dark()
+                self._socket = -1
+                self._reading = False
             self._stopping.wait(RETRY_AFTER)
+
+    def _follow(self, conn: psycopg.Connection[Any]) -> None:
+        """Take notifications as they come; ping the connection when none has."""
+        while not self._stopping.is_set():
+            readable = select.select([self._socket], [], [], HEARTBEAT)[0]
+            self._reading = True
+            try:
+                if readable:
+                    conn.pgconn.consume_input()
+                    while (notification := conn.pgconn.notifies()) is not None:
+                        self._count(notification.extra.decode())
+                else:
+                    conn.execute("SELECT 1")  # a connection that died says so here
+            finally:
+                self._reading = False
+
+    def _notified_of(self, notification: psycopg.Notify) -> None:
+        self._count(notification.payload)
+
+    def _count(self, account_id: str) -> None:
+        self._notified[account_id] = self._notified.get(account_id, 0) + 1
