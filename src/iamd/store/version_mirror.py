@@ -96,8 +96,12 @@ class VersionMirror:
         return (self._generation, self._own_writes, self._notified.get(account_id, 0))
 
     def _unread(self) -> bool:
+        # poll, not select: a descriptor past 1023 (a server with many clients) is fine;
+        # one object per call, since a poll object refuses two threads at once
+        waiting = select.poll()
         try:
-            return bool(select.select([self._socket], [], [], 0)[0])
+            waiting.register(self._socket, select.POLLIN)
+            return bool(waiting.poll(0))
         except (OSError, ValueError):  # closed meanwhile: the listener goes dark
             return True
 
@@ -160,7 +164,9 @@ class VersionMirror:
     def _follow(self, conn: psycopg.Connection[Any]) -> None:
         """Take notifications as they come; ping the connection when none has."""
         while not self._stopping.is_set():
-            readable = select.select([self._socket], [], [], HEARTBEAT)[0]
+            waiting = select.poll()
+            waiting.register(self._socket, select.POLLIN)
+            readable = waiting.poll(HEARTBEAT * 1000)
             self._reading = True
             try:
                 if readable:
