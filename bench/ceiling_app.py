@@ -5,7 +5,9 @@ write the XML. No store, no authorization, no model-driven serialization: whatev
 iamd spends beyond this is its own overhead. Keys come from the environment
 (``CEILING_KEY_ID``, ``CEILING_SECRET``). With ``CEILING_DB`` (a SQLite file), a write
 (``TagUser``) is the durable-commit ceiling: one row inserted and committed with
-synchronous=FULL in WAL mode, as iamd commits, per request.
+synchronous=FULL in WAL mode, as iamd commits, per request. With ``CEILING_PG_URL``
+instead, that row is committed to PostgreSQL (one statement in autocommit, one round
+trip: the least a write there costs).
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ _local = threading.local()
 
 def _commit_one(action: str) -> None:
     """One row, committed durably: what a write costs at the least."""
+    if os.environ.get("CEILING_PG_URL"):
+        _commit_one_to_postgres(action)
+        return
     conn = getattr(_local, "conn", None)
     if conn is None:
         conn = sqlite3.connect(os.environ["CEILING_DB"], isolation_level=None, timeout=30)
@@ -62,6 +67,17 @@ def _commit_one(action: str) -> None:
     conn.execute("COMMIT")
 
 
+def _commit_one_to_postgres(action: str) -> None:
+    import psycopg
+
+    conn = getattr(_local, "pg", None)
+    if conn is None:
+        # (its table made by write_bench: CREATE TABLE IF NOT EXISTS races on PostgreSQL)
+        conn = psycopg.connect(os.environ["CEILING_PG_URL"], autocommit=True)
+        _local.pg = conn
+    conn.execute("INSERT INTO writes VALUES (%s)", (action,))
+
+
 async def endpoint(request: Request) -> Response:
     body = await request.body()
     headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.scope["headers"]}
@@ -71,7 +87,9 @@ async def endpoint(request: Request) -> Response:
     if signed is None or signed.access_key_id not in SECRETS:
         return Response(b"<Error/>", status_code=403)
     verify_signature(http, signed, SECRETS[signed.access_key_id])
-    if form["Action"] in WRITES and os.environ.get("CEILING_DB"):
+    if form["Action"] in WRITES and (
+        os.environ.get("CEILING_DB") or os.environ.get("CEILING_PG_URL")
+    ):
         _commit_one(form["Action"])
     return Response(ANSWERS[form["Action"]], media_type="text/xml")
 
