@@ -153,8 +153,11 @@ class VersionMirror:
                     self._go_live()
                     self._reading = False
                     self._follow(conn)
-            except (psycopg.Error, OSError) as error:
+            except (psycopg.Error, OSError) as error:  # the store is away: listen again
                 log.warning("listening for authorization versions failed: %s", error)
+            except Exception:  # anything else too: a listener that died would leave the
+                # mirror dark for good (safe, but every version read again)
+                log.exception("listening for authorization versions failed")
             finally:
                 self._go_dark()
                 self._socket = -1
