@@ -21,8 +21,12 @@ class Recorder:
         self.connections: list[list[bytes]] = []
         self.close = close
 
+    async def before_answer(self, connection: int) -> None:
+        """Called before the ``connection``-th connection (from 0) answers a request."""
+
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         requests: list[bytes] = []
+        connection = len(self.connections)
         self.connections.append(requests)
         try:
             while head := await reader.readuntil(b"\r\n\r\n"):
@@ -33,6 +37,7 @@ class Recorder:
                 body = await reader.readexactly(length)
                 requests.append(head.split(b" ", 2)[1] + b" " + body)
                 answer = b"ok:" + body
+                await self.before_answer(connection)
                 extra = b"Connection: close\r\n" if self.close else b""
                 writer.write(
                     b"HTTP/1.1 200 OK\r\n" + extra
@@ -107,6 +112,38 @@ def test_an_upstream_that_closes_gets_a_new_connection_each_time() -> None:
 
     with_server(recorder, work)
     # The second went on the spare opened after the first; the last spare was never used.
+    assert recorder.connections == [[b"/b "], [b"/b "], []]
+
+
+class SlowOnSpare(Recorder):
+    """Closes after each answer, and answers on its second connection (the first
+    spare) only once a third has connected, or after a second."""
+
+    def __init__(self) -> None:
+        super().__init__(close=True)
+        self.connected_before_answer = 0
+
+    async def before_answer(self, connection: int) -> None:
+        if connection == 1:
+            for _ in range(100):
+                if len(self.connections) >= 3:
+                    break
+                await asyncio.sleep(0.01)
+            self.connected_before_answer = len(self.connections)
+
+
+def test_a_taken_spare_is_replaced_while_its_answer_is_awaited() -> None:
+    """The next forward's spare connects during this one's wait, not after its answer."""
+    recorder = SlowOnSpare()
+
+    async def work(client: UpstreamClient, base: str) -> None:
+        for _ in range(2):
+            response = await client.send("GET", f"{base}/b", {}, None)
+            assert await response.aread() == b"ok:"
+            await spare_opened(client)
+
+    with_server(recorder, work)
+    assert recorder.connected_before_answer == 3
     assert recorder.connections == [[b"/b "], [b"/b "], []]
 
 

@@ -20,10 +20,12 @@ that waits up to ``pool_wait`` seconds for one, then fails with `UpstreamBusy`.
 An upstream that closes the connection after each answer (moto's S3 server) would
 make every forward wait for a connect. So when one does, after an exchange that
 ended cleanly, a spare connection to it is opened in the background for the next
-forward: only ever after a forwarded request — one the gateway allowed — so no
-refused request causes even a connect to the upstream. A spare goes only to a
-request that may be sent twice; if the upstream closed it meanwhile, the request is
-sent again on a new connection, as on any kept-alive one.
+forward, and when a forward takes that spare, the next one connects at once, while
+the upstream works on the answer, rather than after it: only ever for a forwarded
+request — one the gateway allowed — so no refused request causes even a connect to
+the upstream. A spare goes only to a request that may be sent twice; if the upstream
+closed it meanwhile, the request is sent again on a new connection, as on any
+kept-alive one.
 """
 
 from __future__ import annotations
@@ -292,7 +294,11 @@ class UpstreamClient:
         pool = self._pool_for(origin)
         idle = await pool.acquire(reuse=reuse, take_spare=take_spare)
         if idle is not None:
-            idle.is_spare = False
+            if idle.is_spare:
+                # A spare means the upstream closes after each answer: the next one
+                # connects while this request's answer is awaited, not after it.
+                idle.is_spare = False
+                self._open_spare(origin, pool)
             return idle, True
         try:
             return await self._connect(origin, pool), False
