@@ -1,13 +1,15 @@
 """Run a command against a throwaway PostgreSQL cluster, then remove the cluster.
 
-    python scripts/with_postgres.py -- pytest ...
+    python scripts/with_postgres.py [--fsync] -- pytest ...
 
 The cluster is made with this machine's ``initdb`` and ``pg_ctl`` in a temporary
 directory, listens on a random loopback port, and is stopped and deleted afterwards,
 also when the command fails or is interrupted. The command sees the cluster as
 ``IAMD_TEST_DATABASE_URL`` (a superuser URL; tests create one database per server).
 PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres``
-user (or ``nobody``).
+user (or ``nobody``). It runs with ``fsync`` off (a test suite's commits need not
+survive a power cut) unless ``--fsync`` is given: then a commit is synced to disk as
+on a real server, which is what a benchmark of durable writes measures.
 """
 
 from __future__ import annotations
@@ -57,9 +59,12 @@ def _wait_ready(port: int, deadline: float) -> None:
 
 
 def main(argv: list[str]) -> int:
-    command = argv[argv.index("--") + 1 :] if "--" in argv else argv
-    if not command:
-        raise SystemExit("usage: with_postgres.py -- COMMAND ...")
+    flags, command = (
+        (argv[: argv.index("--")], argv[argv.index("--") + 1 :]) if "--" in argv else ([], argv)
+    )
+    if not command or set(flags) - {"--fsync"}:
+        raise SystemExit("usage: with_postgres.py [--fsync] -- COMMAND ...")
+    fsync = "on" if "--fsync" in flags else "off"
     prefix = _run_as()
     root = Path(tempfile.mkdtemp(prefix="iamd-pg-"))
     data = root / "data"
@@ -73,9 +78,9 @@ def main(argv: list[str]) -> int:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        options = f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=300"
+        settings = f"-h 127.0.0.1 -p {port} -k {root} -c fsync={fsync} -c max_connections=300"
         subprocess.run(
-            [*prefix, "pg_ctl", "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
+            [*prefix, "pg_ctl", "-D", str(data), "-l", str(log), "-o", settings, "-w", "start"],
             check=True,
             stdout=subprocess.DEVNULL,
         )
