@@ -1,7 +1,7 @@
 """Durable writes and a 90/10 read/write mix against their ceilings, with wrk, in one run.
 
     .venv/bin/python bench/write_bench.py [--seconds 10] [--connections 32] [--workers 2]
-    python scripts/with_postgres.py -- .venv/bin/python bench/write_bench.py --postgres
+    python scripts/with_postgres.py [--fsync] -- .venv/bin/python bench/write_bench.py --postgres
 
 Starts `iamd serve --workers N` (SQLite in a temp dir) and the ceiling
 (`ceiling_app.py` with ``CEILING_DB``: form + SigV4 + one row committed durably per
@@ -15,8 +15,10 @@ alternating rounds:
   ceiling's dict reads and durable commit in the same proportion.
 
 With ``--postgres`` (under `with_postgres.py`) iamd and the ceiling each commit to a
-fresh database of the throwaway cluster instead (which runs with fsync off: both
-sides' commits are equally cheap there, so the ratio still compares the work).
+fresh database of the throwaway cluster instead. Under ``with_postgres.py --fsync``
+every commit is synced to disk, on both sides: durable writes against a durable
+commit, as on SQLite. Without it the cluster runs with fsync off: commits cost
+nothing there, and the ratio compares only the work and round trips around them.
 
 Prints requests per second and iamd's ratio to the ceiling (issue 13's targets: writes
 ≥ 0.5, the mix ≥ 0.3).
