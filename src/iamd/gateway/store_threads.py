@@ -1,4 +1,9 @@
-"""The threads the S3 gateway's synchronous steps (the store, the decision) run on.
+"""The threads the S3 gateway's writes and body-sized decisions run on.
+
+A bucket's claim and release, its policy's writes, and decisions that grow with a
+body (DeleteObjects' keys, a policy document) run here, off the event loop that
+streams other requests' bodies. A request's own decision (`s3_checks.
+admit_and_authorize`, bounded work) runs on the loop, as the IAM API's calls do.
 
 Why not Starlette's `run_in_threadpool`: anyio's worker-thread machinery (a capacity
 limiter, a cancel scope, its own queue to the thread) cost a small GET's decision about
