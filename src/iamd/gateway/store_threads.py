@@ -1,9 +1,10 @@
-"""The threads the S3 gateway's writes and body-sized decisions run on.
+"""The threads the S3 gateway's store work runs on, off the event loop.
 
-A bucket's claim and release, its policy's writes, and decisions that grow with a
-body (DeleteObjects' keys, a policy document) run here, off the event loop that
-streams other requests' bodies. A request's own decision (`s3_checks.
-admit_and_authorize`, bounded work) runs on the loop, as the IAM API's calls do.
+A bucket's claim and release, its policy's writes, decisions that grow with a body
+(DeleteObjects' keys, a policy document), and on PostgreSQL every decision (its reads
+wait on the network) run here, off the event loop that streams other requests'
+bodies. On SQLite a request's own decision (`s3_checks.admit_and_authorize`, a
+statement or two from a local file) runs on the loop, as the IAM API's calls do.
 
 Why not Starlette's `run_in_threadpool`: anyio's worker-thread machinery (a capacity
 limiter, a cancel scope, its own queue to the thread) cost a small GET's decision about
