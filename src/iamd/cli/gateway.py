@@ -17,7 +17,7 @@ import click
 from iamd.cli.settings import audit_trail_options, proxy_option
 
 if TYPE_CHECKING:  # the data plane is imported only when the command runs
-    from starlette.applications import Starlette
+    from starlette.types import ASGIApp
 
     from iamd.audit.trail import TrailSettings
     from iamd.store.database import Database
@@ -160,7 +160,7 @@ def _s3_app(
     max_connections: int,
     domains: tuple[str, ...],
     trail: TrailSettings,
-) -> Starlette:
+) -> ASGIApp:
     from iamd.audit.trail import Trail
     from iamd.clock import SystemClock
     from iamd.gateway.s3_app import create_s3_app
@@ -182,7 +182,7 @@ def _api_app(
     options: ApiOptions,
     max_connections: int,
     trail: TrailSettings,
-) -> Starlette:
+) -> ASGIApp:
     import httpx
 
     from iamd.audit.trail import Trail
