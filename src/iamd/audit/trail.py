@@ -54,7 +54,7 @@ from iamd.clock import Clock, SystemClock
 from iamd.errors import ConcurrentModification
 from iamd.store import access_keys
 from iamd.store.audit_events import AuditRow, insert_rows, prune_batch
-from iamd.store.audit_outbox import MOVE_BATCH, insert_outbox, move_outbox, outbox_has_rows
+from iamd.store.audit_outbox import insert_outbox, move_outbox, outbox_has_rows
 from iamd.store.database import Database
 
 log = logging.getLogger("iamd.audit")
@@ -280,8 +280,7 @@ class Trail:
         try:
             with self.db.transaction(durable=durable) as conn:
                 insert_rows(conn, batch)
-                while move_outbox(conn) == MOVE_BATCH:
-                    pass
+                move_outbox(conn)
             if durable:
                 self._synced_at = now
         except DataError:  # one event the store refuses must not hold back the others
