@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/trail_bench.py [--seconds 10] [--connections 16] [--rounds 3]
     .venv/bin/python bench/trail_bench.py --cpu [--rounds 30] [--per-round 300]
+    .venv/bin/python bench/trail_bench.py --callgrind [--requests 800] [--only mixed]
 
 Starts two `iamd serve` processes (SQLite, one worker each, each its own data
 directory): one with the trail (the default), one with `--no-audit-trail`. Each has
@@ -32,7 +33,8 @@ workload and each server it runs the in-process loop under valgrind's callgrind 
 with ``--requests`` requests (800) and with none, each after the same warm-up, and
 prints the difference per request. The trail writes its batch every 160 requests
 (about what 0.2 s holds at full speed), called by the loop rather than by the clock,
-so a run counts the same work whatever valgrind's speed.
+so a run counts the same work whatever valgrind's speed. ``--only read`` or ``--only
+mixed`` counts one workload (half the ~10 minutes).
 """
 
 from __future__ import annotations
@@ -264,10 +266,12 @@ WARM_UP = 320  # requests before counting: caches filled, policies compiled
 BATCH = 160  # requests per batch of the trail, under callgrind
 
 
-def callgrind_report(requests: int) -> None:
+def callgrind_report(requests: int, only: str | None) -> None:
     """Instructions per request, trail on and off (see the module's notes)."""
     print(f"{'workload':32} {'on':>10} {'off':>10} {'trail':>9} {'off/on':>7}")
     for number, workload in enumerate(WORKLOADS):
+        if only is not None and not workload.startswith(only):
+            continue
         per_request = {
             trail: (_instructions(number, trail, requests) - _instructions(number, trail, 0))
             / requests
@@ -322,6 +326,7 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=300)
     parser.add_argument("--callgrind", action="store_true", help="instructions per request")
     parser.add_argument("--requests", type=int, default=800)
+    parser.add_argument("--only", choices=("read", "mixed"), help="--callgrind: one workload")
     parser.add_argument("--counted", choices=("on", "off"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", type=int, default=0, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -329,7 +334,7 @@ def main() -> None:
         counted_run(options.counted, options.workload, options.requests)
         return
     if options.callgrind:
-        callgrind_report(options.requests)
+        callgrind_report(options.requests, options.only)
         return
     if options.cpu:
         cpu_report(options.rounds, options.per_round)
