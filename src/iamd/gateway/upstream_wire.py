@@ -17,6 +17,7 @@ end, `TimeoutError` past the timeout, or the error the socket broke with) and `d
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 
 class Wire(asyncio.Protocol):
@@ -34,8 +35,8 @@ class Wire(asyncio.Protocol):
         self._write_waiter: asyncio.Future[None] | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream connection's transport: uvloop's is one without subclassing it.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self._received += data
