@@ -3,11 +3,14 @@ data event, with the statement behind the decision, read back with LookupEvents.
 
 from __future__ import annotations
 
+import http.client
 import json
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from botocore.exceptions import ClientError
@@ -97,3 +100,30 @@ def test_a_forged_signature_is_an_event_without_a_caller(
     assert forged["errorCode"] == "SignatureDoesNotMatch"
     assert forged["userIdentity"]["type"] == "Unknown"
     assert forged["userIdentity"]["accessKeyId"] == account.access_key_id
+
+
+def test_a_download_abandoned_midway_is_still_an_event(
+    server: IamdServer,
+    account: RootCredential,
+    s3_gateway: GatewayProcess,
+    s3_client: Callable[..., Any],
+) -> None:
+    """An allowed request's event is queued once its answer is sent, or has failed to be:
+    a client that hangs up during the body leaves its event all the same."""
+    bucket = "iamd-" + secrets.token_hex(6)
+    root = s3_client(account.access_key_id, account.secret_access_key)
+    root.create_bucket(Bucket=bucket)
+    root.put_object(Bucket=bucket, Key="large.bin", Body=secrets.token_bytes(8 * 1024 * 1024))
+    url = urlsplit(
+        root.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "large.bin"})
+    )
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    connection.request("GET", f"{url.path}?{url.query}")
+    answer = connection.getresponse()
+    assert answer.status == 200 and len(answer.read(64 * 1024)) == 64 * 1024
+    connection.sock.shutdown(socket.SHUT_RDWR)  # gone, with most of the body unread
+    connection.close()
+
+    cloudtrail = server.client("cloudtrail", account.access_key_id, account.secret_access_key)
+    (get,) = _events(cloudtrail, "GetObject", f"arn:aws:s3:::{bucket}/large.bin")
+    assert get["iamdDecision"]["decision"] == "allowed" and "errorCode" not in get

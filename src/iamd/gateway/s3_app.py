@@ -16,7 +16,7 @@ thread pool so a slow database never stalls the event loop that streams bodies.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
@@ -30,8 +30,7 @@ from iamd import ids
 from iamd.gateway import bucket_policies
 from iamd.gateway.body import read_all
 from iamd.gateway.request_head import has_body
-from iamd.gateway.routes import every_method
-from iamd.gateway.s3_checks import admit, admit_and_authorize, authorize
+from iamd.gateway.s3_checks import Recording, admit, admit_and_authorize, authorize
 from iamd.gateway.s3_errors import S3Error, not_implemented
 from iamd.gateway.s3_forward import forward, forward_delete_objects
 from iamd.gateway.s3_operations import ANSWERED_HERE, BUFFERED
@@ -48,10 +47,10 @@ HEALTH_PATH = "/_iamd/health"
 
 
 def create_s3_app(gateway: S3Gateway) -> S3First:
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Request, answered: list[Recording]) -> Response:
         request_id = ids.request_id()
         try:
-            return await _answer(gateway, request, request_id)
+            return await _answer(gateway, request, request_id, answered)
         except S3Error as error:
             return error_response(error, request_id, close=has_body(request))
         except ClientDisconnect:
@@ -80,8 +79,25 @@ def create_s3_app(gateway: S3Gateway) -> S3First:
         gateway.db.dispose()
 
     routes = [Route(HEALTH_PATH, health, methods=["GET"])]
-    # Every method: the operation table answers those S3 does not take, in S3's XML.
-    return S3First(every_method(endpoint), Starlette(routes=routes, lifespan=lifespan))
+    return S3First(Answering(endpoint), Starlette(routes=routes, lifespan=lifespan))
+
+
+class Answering:
+    """The S3 endpoint as an ASGI app: every method (the operation table answers those
+    S3 does not take, in S3's XML), and the events the endpoint left in ``answered``
+    queued once its answer is sent, or has failed to be."""
+
+    def __init__(self, endpoint: Callable[[Request, list[Recording]], Awaitable[Response]]):
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        answered: list[Recording] = []
+        try:
+            response = await self._endpoint(Request(scope, receive, send), answered)
+            await response(scope, receive, send)
+        finally:
+            for recording in answered:
+                recording()
 
 
 class S3First:
@@ -118,7 +134,9 @@ def malformed_http(status_hint: int, reason: str) -> Response:
     return error_response(error, ids.request_id())
 
 
-async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Response:
+async def _answer(
+    gateway: S3Gateway, request: Request, request_id: str, answered: list[Recording]
+) -> Response:
     located = read_request(gateway, request, request_id)
     name = located.operation.name
     if name in BUFFERED:
@@ -126,7 +144,7 @@ async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Resp
         body = await read_all(request.stream(), admitted.s3_caller.check, MAX_BUFFERED_BODY)
         await off_loop(authorize, gateway, admitted, body)
     else:
-        admitted = await _admitted_and_authorized(gateway, located)
+        admitted = await _admitted_and_authorized(gateway, located, answered)
         body = None
     if name in ANSWERED_HERE:
         if body is None:
@@ -138,14 +156,16 @@ async def _answer(gateway: S3Gateway, request: Request, request_id: str) -> Resp
     return await forward(gateway, admitted, request, body)
 
 
-async def _admitted_and_authorized(gateway: S3Gateway, located: S3Request) -> Admitted:
+async def _admitted_and_authorized(
+    gateway: S3Gateway, located: S3Request, answered: list[Recording]
+) -> Admitted:
     """On SQLite on the loop: a statement or two read from a local file and a decision,
     which hold the interpreter's lock on a thread as much as here, where the hop to a
     thread and back cost a small GET more than they do (bench/README.md, the gateway).
     On PostgreSQL on a thread: its reads wait on the network, and the loop goes on."""
     if gateway.db.is_sqlite:
-        return admit_and_authorize(gateway, located)
-    return await off_loop(admit_and_authorize, gateway, located)
+        return admit_and_authorize(gateway, located, answered)
+    return await off_loop(admit_and_authorize, gateway, located, answered)
 
 
 def _answer_here(gateway: S3Gateway, admitted: Admitted, body: bytes) -> Response:

@@ -10,9 +10,10 @@ object the body names; for a copy, s3:GetObject on its source.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 
 from sqlalchemy import Connection
 
@@ -46,6 +47,9 @@ from iamd.policy import access_denied_message
 from iamd.policy.context import KeyResolver
 from iamd.store import buckets
 
+# An event to queue on the trail once the request is answered.
+Recording = Callable[[], None]
+
 # S3 takes an unsigned body with a trailing checksum only where the body is the object.
 TRAILER_OPERATIONS = frozenset({"PutObject", "UploadPart"})
 
@@ -61,8 +65,15 @@ def admit(gateway: S3Gateway, request: S3Request) -> Admitted:
     return admitted
 
 
-def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
-    """`admit` and `authorize` (for a request whose body decides nothing), in one read."""
+def admit_and_authorize(
+    gateway: S3Gateway, request: S3Request, answered: list[Recording] | None = None
+) -> Admitted:
+    """`admit` and `authorize` (for a request whose body decides nothing), in one read.
+
+    With ``answered``, an allowed request's event is not queued here but added to it,
+    for the caller to queue once the answer is sent: building it is then no part of
+    the request's latency. A refusal's event is queued here, as it is raised.
+    """
     with (
         _refusals_recorded(gateway, request),
         gateway.db.transaction(write=False, savepoints=False) as conn,
@@ -70,7 +81,7 @@ def admit_and_authorize(gateway: S3Gateway, request: S3Request) -> Admitted:
         admitted = _admit(gateway, conn, request)
         decided = _decide(gateway, conn, admitted, None)
     _record_use(gateway, admitted)
-    _settle(gateway, admitted, decided)
+    _settle(gateway, admitted, decided, answered)
     return admitted
 
 
@@ -130,13 +141,31 @@ class _Decided:
     recorded: bool = True  # False: decided object by object later (DeleteObjects)
 
 
-def _settle(gateway: S3Gateway, admitted: Admitted, decided: _Decided) -> None:
-    """Put the decision on the trail (its transaction closed), then refuse if it refused."""
+def _settle(
+    gateway: S3Gateway,
+    admitted: Admitted,
+    decided: _Decided,
+    answered: list[Recording] | None = None,
+) -> None:
+    """Put the decision on the trail (its transaction closed), then refuse if it refused.
+
+    An allowed decision goes to ``answered`` instead, when there is one.
+    """
     if decided.recorded:
         owner = admitted.bucket.account_id if admitted.bucket is not None else None
-        record_decision(
-            gateway, admitted.request, admitted.s3_caller, owner, decided.journal, decided.refusal
+        recording = partial(
+            record_decision,
+            gateway,
+            admitted.request,
+            admitted.s3_caller,
+            owner,
+            decided.journal,
+            decided.refusal,
         )
+        if answered is not None and decided.refusal is None:
+            answered.append(recording)
+        else:
+            recording()
     if decided.refusal is not None:
         raise decided.refusal
 
