@@ -108,8 +108,8 @@ def test_a_download_abandoned_midway_is_still_an_event(
     s3_gateway: GatewayProcess,
     s3_client: Callable[..., Any],
 ) -> None:
-    """An allowed request's event is queued once its answer is sent, or has failed to be:
-    a client that hangs up during the body leaves its event all the same."""
+    """An allowed request's event is queued on the event loop's turn after its answer
+    starts: a client that hangs up during the body leaves its event all the same."""
     bucket = "iamd-" + secrets.token_hex(6)
     root = s3_client(account.access_key_id, account.secret_access_key)
     root.create_bucket(Bucket=bucket)

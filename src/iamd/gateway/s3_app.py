@@ -15,6 +15,7 @@ thread pool so a slow database never stalls the event loop that streams bodies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -85,7 +86,9 @@ def create_s3_app(gateway: S3Gateway) -> S3First:
 class Answering:
     """The S3 endpoint as an ASGI app: every method (the operation table answers those
     S3 does not take, in S3's XML), and the events the endpoint left in ``answered``
-    queued once its answer is sent, or has failed to be."""
+    queued on the event loop's next turn. A small answer has gone out by then (its
+    writes never wait in this turn); a streamed one is still going, and its event
+    waits for none of it: the trail's bound on what a crash can lose holds."""
 
     def __init__(self, endpoint: Callable[[Request, list[Recording]], Awaitable[Response]]):
         self._endpoint = endpoint
@@ -94,10 +97,15 @@ class Answering:
         answered: list[Recording] = []
         try:
             response = await self._endpoint(Request(scope, receive, send), answered)
-            await response(scope, receive, send)
         finally:
-            for recording in answered:
-                recording()
+            if answered:
+                asyncio.get_running_loop().call_soon(_queue, answered)
+        await response(scope, receive, send)
+
+
+def _queue(answered: list[Recording]) -> None:
+    for recording in answered:
+        recording()
 
 
 class S3First:

@@ -4,7 +4,7 @@ One event per request the gateway decides: allowed (with the statements that all
 each check), denied (with the statement that denied, or that nothing allowed), or
 refused before a decision (a signature that does not verify: no caller, the error
 code). The event is queued on the process's trail once the decision's transaction
-has closed (an allowed request's, most often, once its answer is sent: see
+has closed (an allowed request's, most often, once its answer has gone out: see
 `s3_app.Answering`); data events are never part of a store write, so they are always
 batched.
 """
