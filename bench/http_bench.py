@@ -123,6 +123,8 @@ def main() -> None:
                 "--app-dir",
                 str(Path(__file__).parent),
                 "ceiling_app:app",
+                "--loop",
+                "asyncio",  # iamd serve's loop
                 "--port",
                 str(ceiling_port),
                 "--log-level",

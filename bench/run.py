@@ -111,6 +111,8 @@ def main() -> None:
             "--app-dir",
             str(Path(__file__).parent),
             "baseline_app:app",
+            "--loop",
+            "asyncio",  # iamd serve's loop
             "--port",
             str(base_port),
             "--log-level",

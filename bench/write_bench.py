@@ -113,7 +113,8 @@ def main() -> None:
         ceiling = start(
             [
                 sys.executable, "-m", "uvicorn", "--app-dir", str(Path(__file__).parent),
-                "ceiling_app:app", "--port", str(ceiling_port), "--log-level", "warning",
+                "ceiling_app:app", "--loop", "asyncio", "--port", str(ceiling_port),
+                "--log-level", "warning",
                 "--no-access-log", "--workers", str(options.workers),
             ]
         )  # fmt: skip

@@ -148,6 +148,7 @@ def gateway(
         log_level=log_level,
         access_log=False,
         http=protocol,
+        loop="auto",  # uvloop where it installs (pyproject.toml says why)
         forwarded_allow_ips=forwarded_allow_ips,
     )
 
