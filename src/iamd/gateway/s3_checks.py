@@ -47,7 +47,7 @@ from iamd.policy import access_denied_message
 from iamd.policy.context import KeyResolver
 from iamd.store import buckets
 
-# An event to queue on the trail once the request is answered.
+# An event to queue on the trail as the request is answered.
 Recording = Callable[[], None]
 
 # S3 takes an unsigned body with a trailing checksum only where the body is the object.
@@ -71,8 +71,8 @@ def admit_and_authorize(
     """`admit` and `authorize` (for a request whose body decides nothing), in one read.
 
     With ``answered``, an allowed request's event is not queued here but added to it,
-    for the caller to queue once the answer is sent: building it is then no part of
-    the request's latency. A refusal's event is queued here, as it is raised.
+    for the caller to queue as it answers (`s3_app.Answering`): building it is then
+    no part of a small answer's latency. A refusal's event is queued here, as raised.
     """
     with (
         _refusals_recorded(gateway, request),
