@@ -11,6 +11,10 @@ alternating rounds:
 - **durable writes**: an administrator tagging another user, the tag's value
   alternating so that every request changes it (iamd: authorize, write the tag,
   commit with synchronous=FULL) against the ceiling's one-row durable commit;
+- **durable writes, 32 users**: the same, each request tagging the next of 32 users,
+  so that the requests in flight write different rows (on PostgreSQL one user's
+  writes queue on its row, each behind the last one's synced commit; the ceiling's
+  inserts never wait on one another);
 - **90/10 mix**: nine reads (GetUser, ListUsers) to one such TagUser, against the
   ceiling's dict reads and durable commit in the same proportion.
 
@@ -39,28 +43,40 @@ sys.path.insert(0, str(Path(__file__).parent))
 from http_bench import wait_ready_post
 from run import KEY_ID, SECRET, free_port, start, wait_ready
 from scaling_bench import fresh_database
-from trail_bench import GET_USER, LIST_USERS, lua_script, serve, wrk
+from trail_bench import GET_USER, LIST_USERS, serve, threads_lua_script, wrk
 
 
-def tag_user(value: str) -> tuple[str, str]:
+def tag_user(value: str, user: str = "tagged") -> tuple[str, str]:
     """TagUser of another user: what an administrator's writes look like."""
     return (
         "iam",
-        "Action=TagUser&Version=2010-05-08&UserName=tagged&Tags.member.1.Key=team"
+        f"Action=TagUser&Version=2010-05-08&UserName={user}&Tags.member.1.Key=team"
         f"&Tags.member.1.Value={value}",
     )
 
 
+# Writes to many users: each user's tag changes at its every turn, and the two wrk
+# threads start half the users apart, so requests in flight write different rows, as
+# CreateUser with tags (issue 13's example, not replayable) does.
+MANY_USERS = [f"tagged-{number}" for number in range(32)]
+_MANY = [tag_user(value, user) for value in ("blue", "red") for user in MANY_USERS]
+MANY_PER_THREAD = [_MANY, _MANY[16:] + _MANY[:16]]
+
+
 # wrk replays signed requests: alternating two values makes every TagUser a real write.
 TAG_BLUE, TAG_RED = tag_user("blue"), tag_user("red")
+# Each workload: the calls of each wrk thread (one list: every thread's).
 WORKLOADS = {
-    "durable writes (TagUser)": [TAG_BLUE, TAG_RED],
-    "90/10 mix (GetUser, ListUsers : TagUser)": (
-        [GET_USER, LIST_USERS] * 4
-        + [GET_USER, TAG_BLUE]
-        + [GET_USER, LIST_USERS] * 4
-        + [GET_USER, TAG_RED]
-    ),
+    "durable writes (TagUser)": [[TAG_BLUE, TAG_RED]],
+    "durable writes, 32 users (TagUser)": MANY_PER_THREAD,
+    "90/10 mix (GetUser, ListUsers : TagUser)": [
+        (
+            [GET_USER, LIST_USERS] * 4
+            + [GET_USER, TAG_BLUE]
+            + [GET_USER, LIST_USERS] * 4
+            + [GET_USER, TAG_RED]
+        )
+    ],
 }
 
 
@@ -77,7 +93,8 @@ def writer_key(port: int) -> tuple[str, str]:
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
-    iam.create_user(UserName="tagged")
+    for user in ["tagged", *MANY_USERS]:
+        iam.create_user(UserName=user)
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
@@ -129,8 +146,8 @@ def main() -> None:
 
 def report(options: argparse.Namespace, ports: dict[str, int], key: tuple[str, str]) -> None:
     print(f"{'workload':42} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
-    for workload, calls in WORKLOADS.items():
-        scripts = {name: lua_script(port, calls, *key) for name, port in ports.items()}
+    for workload, per_thread in WORKLOADS.items():
+        scripts = {name: threads_lua_script(port, per_thread, *key) for name, port in ports.items()}
         best = dict.fromkeys(ports, 0.0)
         for _ in range(options.rounds):
             for name, port in ports.items():
