@@ -9,8 +9,11 @@ re-signed (`s3_forward`), the body verified as it streams (`body`). Every refusa
 S3's XML error with the request id; nothing unauthenticated or unauthorized, and no
 body that fails its check, completes a request to the upstream.
 
-The store and the policy engine are synchronous; the steps that use them run on the
-thread pool so a slow database never stalls the event loop that streams bodies.
+The store and the policy engine are synchronous: writes, body-sized decisions and,
+on PostgreSQL, every decision run on the gateway's threads (`store_threads`), so a
+slow database never stalls the event loop that streams bodies; on SQLite a request's
+own decision runs on the loop. An allowed request's trail event is queued as it is
+answered (`Answering`).
 """
 
 from __future__ import annotations
