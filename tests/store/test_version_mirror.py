@@ -10,13 +10,15 @@ SQLite every read goes to the store, so a write anywhere is seen at once.
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
 
 from iamd import ids
 from iamd.store import accounts, version_mirror
@@ -183,13 +185,8 @@ def test_a_writing_transaction_reads_its_own_versions_and_a_rollback_leaves_none
 
 @on_postgres
 @pytest.mark.usefixtures("trusting")
-def test_a_lost_listener_trusts_nothing_until_it_listens_again(
-    db: Database, node: Database, account_id: str
-) -> None:
-    mirror = node.version_mirror
-    assert mirror is not None
-    settled(node, account_id)
-    before = read(node, account_id)
+def end_listener(db: Database) -> None:
+    """End the mirror's connection from PostgreSQL's side, as a restart would."""
     with db.transaction() as conn:
         ended = conn.execute(
             text(
@@ -199,6 +196,16 @@ def test_a_lost_listener_trusts_nothing_until_it_listens_again(
             {"name": version_mirror.APPLICATION_NAME},
         ).scalars()
         assert list(ended) == [True]
+
+
+def test_a_lost_listener_trusts_nothing_until_it_listens_again(
+    db: Database, node: Database, account_id: str
+) -> None:
+    mirror = node.version_mirror
+    assert mirror is not None
+    settled(node, account_id)
+    before = read(node, account_id)
+    end_listener(db)
     bumped(db, account_id, quietly=True)  # while it may not be listening
     assert eventually(lambda: read(node, account_id) == before + 1)
     assert eventually(lambda: mirror.is_live)
@@ -259,3 +266,78 @@ def test_a_page_of_users_is_kept_until_a_user_comes_or_goes(
     with db.transaction() as conn:
         conn.execute(text("DELETE FROM users WHERE name = 'carol'"))
     assert eventually(lambda: listed() == ["dave"], timeout=1.0)
+
+
+def listeners(db: Database) -> int:
+    """The mirrors' connections to this test's database."""
+    with db.transaction(write=False) as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": version_mirror.APPLICATION_NAME},
+            ).scalar_one()
+        )
+
+
+@on_postgres
+def test_a_stopped_mirror_lets_go_of_its_connection_at_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A listener with nothing to hear waits on its socket a heartbeat at a time; a stop
+    # must not wait the heartbeat out (a server's shutdown waits on it).
+    monkeypatch.setattr(version_mirror, "HEARTBEAT", 60.0)
+    other = Database(db.url)
+    other.follow_versions()
+    mirror = other.version_mirror
+    assert mirror is not None
+    assert eventually(lambda: mirror.is_live and listeners(db) == 1)
+    time.sleep(0.1)  # well into its wait
+    other.dispose()
+    assert not mirror.is_live
+    assert eventually(lambda: listeners(db) == 0, timeout=0.5)
+
+
+def test_a_store_that_stays_away_is_warned_of_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on a port just closed: every attempt fails at once.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setattr(version_mirror, "RETRY_AFTER", 0.01)
+    engine = create_engine(f"postgresql+psycopg://iamd@127.0.0.1:{port}/iamd")
+    mirror = version_mirror.VersionMirror(engine)
+    caplog.set_level(logging.DEBUG, logger="iamd.store")
+
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "versions failed" in r.getMessage()]
+
+    mirror.start()
+    try:
+        assert eventually(lambda: len(failures()) >= 5)
+    finally:
+        mirror.stop()
+    assert failures()[0].levelno == logging.WARNING
+    assert {r.levelno for r in failures()[1:]} == {logging.DEBUG}
+    assert not mirror.is_live
+
+
+@on_postgres
+def test_each_lost_connection_is_warned_of_and_so_is_its_return(
+    db: Database, node: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    mirror = node.version_mirror
+    assert mirror is not None
+    caplog.set_level(logging.WARNING, logger="iamd.store")
+
+    def said(words: str) -> int:
+        return sum(words in r.getMessage() for r in caplog.records)
+
+    for losses in (1, 2):
+        end_listener(db)
+        assert eventually(lambda: said("versions again") == losses)  # noqa: B023
+        assert eventually(lambda: mirror.is_live and listeners(db) == 1)
+    assert said("versions failed") == 2

@@ -30,8 +30,10 @@ request and has not let the listening thread run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import select
+import socket
 import threading
 import time
 from typing import Any
@@ -56,6 +58,7 @@ MAX_ROWS = 100_000
 Ticket = tuple[int, int, int]
 
 log = logging.getLogger("iamd.store")
+_FAILED = "listening for authorization versions failed"
 
 
 class VersionMirror:
@@ -73,15 +76,22 @@ class VersionMirror:
         self._rows = 0  # kept since the entries were last dropped (replaced ones too)
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        # Whether listening failed since it last listened: said once, not at every retry.
+        self._failing = False
+        # Written to by `stop`, so that a listener waiting on its socket wakes at once.
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self._thread = threading.Thread(target=self._listen, name="iamd-versions", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop listening (the thread ends within `HEARTBEAT`); nothing is trusted after."""
+        """Stop listening: the thread closes its connection and ends as soon as it wakes,
+        at once unless it is in a statement or connecting. Nothing is trusted after."""
         self._stopping.set()
         self._go_dark()
+        with contextlib.suppress(OSError):  # stopped before: the pair is closed
+            self._wake_writer.send(b"x")
 
     @property
     def is_live(self) -> bool:
@@ -141,35 +151,54 @@ class VersionMirror:
             self._generation += 1
 
     def _listen(self) -> None:
-        args, kwargs = self._connect_args
-        while not self._stopping.is_set():
-            try:
-                options = {**kwargs, "application_name": APPLICATION_NAME, "autocommit": True}
-                with psycopg.connect(*args, **options) as conn:
-                    conn.add_notify_handler(self._notified_of)  # those a statement reads
-                    self._reading = True
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    self._socket = conn.pgconn.socket
-                    self._go_live()
+        try:
+            while not self._stopping.is_set():
+                try:
+                    self._listen_once()
+                except (psycopg.Error, OSError) as error:  # the store is away: listen again
+                    if self._stopping.is_set():
+                        break
+                    level = logging.DEBUG if self._failing else logging.WARNING
+                    log.log(level, _FAILED + ": %s; trying again every %s s", error, RETRY_AFTER)
+                    self._failing = True
+                except Exception:  # anything else too: a listener that died would leave
+                    # the mirror dark for good (safe, but every version read again)
+                    log.exception(_FAILED)
+                    self._failing = True
+                finally:
+                    self._go_dark()
+                    self._socket = -1
                     self._reading = False
-                    self._follow(conn)
-            except (psycopg.Error, OSError) as error:  # the store is away: listen again
-                log.warning("listening for authorization versions failed: %s", error)
-            except Exception:  # anything else too: a listener that died would leave the
-                # mirror dark for good (safe, but every version read again)
-                log.exception("listening for authorization versions failed")
-            finally:
-                self._go_dark()
-                self._socket = -1
-                self._reading = False
-            self._stopping.wait(RETRY_AFTER)
+                self._stopping.wait(RETRY_AFTER)
+        finally:
+            self._wake_reader.close()
+            self._wake_writer.close()
+
+    def _listen_once(self) -> None:
+        """Connect, listen and follow until the connection fails or the mirror stops."""
+        args, kwargs = self._connect_args
+        options = {**kwargs, "application_name": APPLICATION_NAME, "autocommit": True}
+        with psycopg.connect(*args, **options) as conn:
+            conn.add_notify_handler(self._notified_of)  # those a statement reads
+            self._reading = True
+            conn.execute(f"LISTEN {CHANNEL}")
+            self._socket = conn.pgconn.socket
+            self._go_live()
+            self._reading = False
+            if self._failing:
+                log.warning("listening for authorization versions again")
+                self._failing = False
+            self._follow(conn)
 
     def _follow(self, conn: psycopg.Connection[Any]) -> None:
         """Take notifications as they come; ping the connection when none has."""
         while not self._stopping.is_set():
             waiting = select.poll()
             waiting.register(self._socket, select.POLLIN)
+            waiting.register(self._wake_reader, select.POLLIN)
             readable = waiting.poll(HEARTBEAT * 1000)
+            if self._stopping.is_set():
+                return
             self._reading = True
             try:
                 if readable:
