@@ -183,8 +183,6 @@ def test_a_writing_transaction_reads_its_own_versions_and_a_rollback_leaves_none
     assert read(node, account_id) == before
 
 
-@on_postgres
-@pytest.mark.usefixtures("trusting")
 def end_listener(db: Database) -> None:
     """End the mirror's connection from PostgreSQL's side, as a restart would."""
     with db.transaction() as conn:
@@ -198,6 +196,8 @@ def end_listener(db: Database) -> None:
         assert list(ended) == [True]
 
 
+@on_postgres
+@pytest.mark.usefixtures("trusting")
 def test_a_lost_listener_trusts_nothing_until_it_listens_again(
     db: Database, node: Database, account_id: str
 ) -> None:
