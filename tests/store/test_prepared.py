@@ -16,9 +16,10 @@ from sqlalchemy import Column, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from iamd.errors import ConcurrentModification
-from iamd.store import pages, tags, users
+from iamd.store import attachments, pages, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
+from iamd.store.schema import policy_attachments
 from iamd.store.schema import users as users_table
 from support import IamdServer
 
@@ -74,16 +75,19 @@ def test_every_page_shape(db: Database, people: list[str], account: Any) -> None
             assert fast == usual and fast
 
 
-def test_a_parameter_the_driver_cannot_take_is_refused(db: Database, people: list[str]) -> None:
+def test_a_parameter_the_driver_cannot_take_is_converted_as_sqlalchemy_would(
+    db: Database, people: list[str]
+) -> None:
+    # SQLite stores times as text, which SQLAlchemy writes; psycopg takes a datetime.
     created = users_table.c.created_at
-    since = select(users_table).where(created > bindparam("since", type_=created.type))
-    moment = datetime(2000, 1, 1, tzinfo=UTC)
+    since = select(users_table.c.name).where(created > bindparam("since", type_=created.type))
     with db.transaction(write=False) as conn:
-        if db.is_sqlite:  # SQLite stores times as text, which SQLAlchemy writes
-            with pytest.raises(TypeError, match="needs converting"):
-                Prepared(since).rows(conn, {"since": moment})
-        else:  # psycopg takes a datetime as it is
-            assert Prepared(since).rows(conn, {"since": moment})
+        created_at = [row.created_at for row in conn.execute(select(users_table))]
+    middle = sorted(created_at)[len(created_at) // 2]
+    for moment in (datetime(2000, 1, 1, tzinfo=UTC), middle, datetime(2999, 1, 1, tzinfo=UTC)):
+        fast, usual = both_ways(db, Prepared(since), {"since": moment})
+        assert fast == usual
+    assert both_ways(db, Prepared(since), {"since": datetime(2000, 1, 1, tzinfo=UTC)})[0]
 
 
 def test_a_driver_error_is_raised_as_sqlalchemy_raises_it(db: Database) -> None:
@@ -133,3 +137,41 @@ def test_a_refused_constraint_through_the_driver_is_sqlalchemy_s_integrity_error
     with pytest.raises(ConcurrentModification) as raised, db.transaction() as conn:
         tags._INSERT.run(conn, row)
     assert isinstance(raised.value.__context__, IntegrityError)  # as SQLAlchemy raises it
+
+
+def test_an_attachment_written_through_the_driver_is_what_sqlalchemy_writes(
+    db: Database, people: list[str], account: Any
+) -> None:
+    """A converted parameter (the time) on the way in; `run`'s count of a delete."""
+    with db.transaction(write=False) as conn:
+        ids = [
+            users._FIND_USER.first(conn, {"account_id": account.account_id, "name": name})[0]
+            for name in ("ana", "bob")
+        ]
+    when = datetime(2026, 12, 5, 11, 30, 15, 123456, tzinfo=UTC)
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    rows = [
+        {"account_id": account.account_id, "principal_kind": "user", "principal_id": user_id,
+         "policy_arn": arn, "attached_at": when}  # fmt: skip
+        for user_id in ids
+    ]
+    with db.transaction() as conn:
+        attachments._ATTACH.run(conn, rows[0])
+        conn.execute(attachments._ATTACH.statement, rows[1])
+    table = policy_attachments.c
+    with db.transaction(write=False) as conn:
+        stored = conn.execute(
+            select(table.principal_id, table.attached_at).where(table.principal_id.in_(ids))
+        ).all()
+    times = [moment for _, moment in stored]
+    assert len(times) == 2 and times[0] == times[1]  # the same, each way (SQLite: naive)
+    assert times[0].replace(tzinfo=times[0].tzinfo or UTC) == when
+    for user_id in ids:
+        fast, usual = both_ways(
+            db, attachments._ATTACHED_ARNS, {"kind": "user", "principal_id": user_id}
+        )
+        assert fast == usual == [(arn,)]
+    with db.transaction() as conn:
+        owned = {"kind": "user", "principal_id": ids[0], "policy_arn": arn}
+        assert attachments._DETACH.run(conn, owned) == 1
+        assert attachments._DETACH.run(conn, owned) == 0

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
+    bindparam,
     delete,
     exists,
     func,
@@ -34,6 +35,7 @@ from iamd.store.groups import groups_of_user
 from iamd.store.locks import Parent, hold
 from iamd.store.pages import Page, decode_marker, encode_marker
 from iamd.store.policies import default_version
+from iamd.store.prepared import Prepared
 from iamd.store.schema import (
     groups,
     inline_policies,
@@ -52,14 +54,22 @@ PERMISSIONS = "PermissionsPolicy"
 BOUNDARY = "PermissionsBoundary"
 
 
-def _owned_by(kind: str, principal_id: str) -> ColumnElement[bool]:
-    columns = policy_attachments.c
-    return (columns.principal_kind == kind) & (columns.principal_id == principal_id)
+# Built once: every attach and detach runs them, and building them cost more than running.
+_OWNED_BY_ANY = (policy_attachments.c.principal_kind == bindparam("kind")) & (
+    policy_attachments.c.principal_id == bindparam("principal_id")
+)
+_ATTACHED_ARNS = Prepared(select(policy_attachments.c.policy_arn).where(_OWNED_BY_ANY))
+_ATTACH = Prepared(insert(policy_attachments))
+_DETACH = Prepared(
+    delete(policy_attachments).where(
+        _OWNED_BY_ANY, policy_attachments.c.policy_arn == bindparam("policy_arn")
+    )
+)
 
 
 def attached_arns(conn: Connection, kind: str, principal_id: str) -> list[str]:
-    query = select(policy_attachments.c.policy_arn).where(_owned_by(kind, principal_id))
-    return list(conn.execute(query).scalars())
+    rows = _ATTACHED_ARNS.rows(conn, {"kind": kind, "principal_id": principal_id})
+    return [row.policy_arn for row in rows]
 
 
 def attach(
@@ -84,9 +94,7 @@ def attach(
     if len(current) >= MAX_ATTACHED:
         raise LimitExceeded(f"Cannot exceed quota for {QUOTA_NAMES[kind]}: {MAX_ATTACHED}")
     row = {"account_id": account_id, "principal_kind": kind, "principal_id": principal_id}
-    conn.execute(
-        insert(policy_attachments).values({**row, "policy_arn": policy_arn, "attached_at": when})
-    )
+    _ATTACH.run(conn, {**row, "policy_arn": policy_arn, "attached_at": when})
 
 
 def set_boundary(
@@ -109,10 +117,8 @@ def set_boundary(
 
 
 def detach(conn: Connection, kind: str, principal_id: str, policy_arn: str) -> None:
-    query = delete(policy_attachments).where(
-        _owned_by(kind, principal_id), policy_attachments.c.policy_arn == policy_arn
-    )
-    if conn.execute(query).rowcount == 0:
+    owned = {"kind": kind, "principal_id": principal_id, "policy_arn": policy_arn}
+    if _DETACH.run(conn, owned) == 0:
         raise NoSuchEntity(f"Policy {policy_arn} was not found.")
 
 

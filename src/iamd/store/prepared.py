@@ -7,10 +7,9 @@ object — costs several times the query itself on SQLite. `Prepared` keeps what
 that machinery would work out each time (the SQL text, the order of its parameters,
 each column's result conversion) and does only the rest.
 
-Only for statements whose parameters are plain values the driver takes as they are
-(strings, numbers): a parameter whose type converts values on the way in is refused
-when the statement is first compiled. Selects give rows (`rows`, `first`); an insert,
-update or delete without RETURNING is `run`.
+A parameter whose type converts values on the way in (a time, on SQLite, is stored as
+text) is converted by that type's own processor, as SQLAlchemy would. Selects give
+rows (`rows`, `first`); an insert, update or delete without RETURNING is `run`.
 """
 
 from __future__ import annotations
@@ -37,6 +36,8 @@ class _Compiled:
     row_type: type[tuple[Any, ...]]
     # Values the statement itself holds (SQLite's OFFSET 0 beside a bound LIMIT).
     defaults: dict[str, Any]
+    # The parameters whose values the driver takes only once converted, if any.
+    converters: dict[str, Callable[[Any], Any]]
 
 
 class Prepared:
@@ -79,6 +80,12 @@ def _execute(
 ) -> Any:
     """Execute on a cursor of the connection's driver; ``outcome`` reads the cursor."""
     given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
+    if compiled.converters:
+        given = {
+            name: value if value is None or name not in compiled.converters
+            else compiled.converters[name](value)
+            for name, value in given.items()
+        }  # fmt: skip
     if compiled.parameter_names is None:
         values: Any = given
     else:
@@ -115,9 +122,11 @@ def _converted(compiled: _Compiled, row: Any) -> Any:
 
 def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
+    converters = {}
     for name, bind in compiled.binds.items():
-        if bind.type.dialect_impl(dialect).bind_processor(dialect) is not None:
-            raise TypeError(f"parameter {name} needs converting; run it through SQLAlchemy")
+        convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if convert is not None:
+            converters[name] = convert
     if not isinstance(statement, Select) and statement._returning:
         raise TypeError("a statement with RETURNING gives rows: run it through SQLAlchemy")
     columns = list(statement.selected_columns) if isinstance(statement, Select) else []
@@ -134,4 +143,5 @@ def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
         processors=processors,
         row_type=row_type,
         defaults=defaults,
+        converters=converters,
     )
