@@ -150,11 +150,8 @@ def test_an_attachment_written_through_the_driver_is_what_sqlalchemy_writes(
         ]
     when = datetime(2026, 12, 5, 11, 30, 15, 123456, tzinfo=UTC)
     arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    rows = [
-        {"account_id": account.account_id, "principal_kind": "user", "principal_id": user_id,
-         "policy_arn": arn, "attached_at": when}  # fmt: skip
-        for user_id in ids
-    ]
+    owner = {"account_id": account.account_id, "principal_kind": "user"}
+    rows = [{**owner, "principal_id": i, "policy_arn": arn, "attached_at": when} for i in ids]
     with db.transaction() as conn:
         attachments._ATTACH.run(conn, rows[0])
         conn.execute(attachments._ATTACH.statement, rows[1])

@@ -122,7 +122,7 @@ def _converted(compiled: _Compiled, row: Any) -> Any:
 
 def _compile(statement: Statement, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
-    converters = {}
+    converters: dict[str, Callable[[Any], Any]] = {}
     for name, bind in compiled.binds.items():
         convert = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if convert is not None:
