@@ -4,10 +4,11 @@ Parse the form, verify SigV4 with iamd's own verifier, look the answer up in a d
 write the XML. No store, no authorization, no model-driven serialization: whatever
 iamd spends beyond this is its own overhead. Keys come from the environment
 (``CEILING_KEY_ID``, ``CEILING_SECRET``). With ``CEILING_DB`` (a SQLite file), a write
-(``TagUser``) is the durable-commit ceiling: one row inserted and committed with
-synchronous=FULL in WAL mode, as iamd commits, per request. With ``CEILING_PG_URL``
-instead, that row is committed to PostgreSQL (one statement in autocommit, one round
-trip: the least a write there costs).
+(``TagUser``, ``AttachUserPolicy``, ``DetachUserPolicy``) is the durable-commit
+ceiling: one row inserted and committed with synchronous=FULL in WAL mode, as iamd
+commits, per request. With ``CEILING_PG_URL`` instead, that row is committed to
+PostgreSQL (one statement in autocommit, one round trip: the least a write there
+costs).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ ANSWERS = {
     ),
 }
 ANSWERS["ListUsers"] = ANSWERS["GetUser"]
-WRITES = frozenset({"TagUser"})
+for _write in ("AttachUserPolicy", "DetachUserPolicy"):
+    ANSWERS[_write] = ANSWERS["TagUser"].replace(b"TagUser", _write.encode())
+WRITES = frozenset({"TagUser", "AttachUserPolicy", "DetachUserPolicy"})
 _local = threading.local()
 
 

@@ -139,12 +139,16 @@ def _signed(port: int, call: Call, key_id: str, secret: str) -> str:
     return f'wrk.format("POST", "/", {{{fields}}}, "{body}")'
 
 
-def wrk(port: int, script: str, seconds: float, connections: int) -> float:
+def wrk(port: int, script: str, seconds: float, connections: int, tolerated: float = 0.0) -> float:
+    """Requests per second; an error answer is fatal unless under ``tolerated`` (a
+    fraction of all answers: replayed calls that may, rarely, overtake one another)."""
     command = ["wrk", f"-t{THREADS}", f"-c{connections}", f"-d{int(seconds)}s", "-s", script]
     out = subprocess.run(
         [*command, f"http://127.0.0.1:{port}/"], capture_output=True, text=True, check=True
     ).stdout
-    if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    answered = re.search(r"(\d+) requests in", out)
+    if errors and (answered is None or int(errors[1]) > tolerated * int(answered[1])):
         raise SystemExit(f"errors from port {port}:\n{out}")
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 

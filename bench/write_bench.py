@@ -15,6 +15,8 @@ alternating rounds:
   so that the requests in flight write different rows (on PostgreSQL one user's
   writes queue on its row, each behind the last one's synced commit; the ceiling's
   inserts never wait on one another);
+- **durable writes, 64 users**: AttachUserPolicy then DetachUserPolicy of a managed
+  policy, each wrk thread to its own 32 users (issue 13's other example of a write);
 - **90/10 mix**: nine reads (GetUser, ListUsers) to one such TagUser, against the
   ceiling's dict reads and durable commit in the same proportion.
 
@@ -43,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from http_bench import wait_ready_post
 from run import KEY_ID, SECRET, free_port, start, wait_ready
 from scaling_bench import fresh_database
-from trail_bench import GET_USER, LIST_USERS, serve, threads_lua_script, wrk
+from trail_bench import GET_USER, LIST_USERS, THREADS, serve, threads_lua_script, wrk
 
 
 def tag_user(value: str, user: str = "tagged") -> tuple[str, str]:
@@ -63,12 +65,34 @@ _MANY = [tag_user(value, user) for value in ("blue", "red") for user in MANY_USE
 MANY_PER_THREAD = [_MANY, _MANY[16:] + _MANY[:16]]
 
 
+def attachments(thread: int) -> list[tuple[str, str]]:
+    """AttachUserPolicy to each of a wrk thread's own 32 users, then DetachUserPolicy
+    from each: every call a real write. A user's detach is sent 32 calls after its
+    attach, which with 16 of a thread's connections in flight has nearly always been
+    answered by then. Not always: a request that waits long enough on another's lock
+    can be overtaken by 32 others, and a detach that overtakes its attach answers
+    NoSuchEntity (0.1–0.3% of the answers on SQLite, seen). Up to `OVERTAKEN` of the
+    answers may be such errors: each writes nothing, so the rate barely moves."""
+    users = [f"attached-{thread}-{number}" for number in range(ATTACHED_PER_THREAD)]
+    return [
+        ("iam", f"Action={action}&Version=2010-05-08&UserName={user}&PolicyArn={ATTACHED}")
+        for action in ("AttachUserPolicy", "DetachUserPolicy")
+        for user in users
+    ]
+
+
+ATTACHED = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
+ATTACHED_PER_THREAD = 32
+ATTACHING = [attachments(thread) for thread in range(THREADS)]
+OVERTAKEN = 0.01
+
 # wrk replays signed requests: alternating two values makes every TagUser a real write.
 TAG_BLUE, TAG_RED = tag_user("blue"), tag_user("red")
 # Each workload: the calls of each wrk thread (one list: every thread's).
 WORKLOADS = {
     "durable writes (TagUser)": [[TAG_BLUE, TAG_RED]],
     "durable writes, 32 users (TagUser)": MANY_PER_THREAD,
+    "durable writes, 64 users (Attach/DetachUserPolicy)": ATTACHING,
     "90/10 mix (GetUser, ListUsers : TagUser)": [
         (
             [GET_USER, LIST_USERS] * 4
@@ -93,7 +117,8 @@ def writer_key(port: int) -> tuple[str, str]:
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
-    for user in ["tagged", *MANY_USERS]:
+    attached = [f"attached-{t}-{n}" for t in range(THREADS) for n in range(ATTACHED_PER_THREAD)]
+    for user in ["tagged", *MANY_USERS, *attached]:
         iam.create_user(UserName=user)
     return key["AccessKeyId"], key["SecretAccessKey"]
 
@@ -106,6 +131,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="under with_postgres.py")
     options = parser.parse_args()
+    if options.connections // THREADS >= ATTACHED_PER_THREAD:  # see `attachments`
+        raise SystemExit(f"fewer than {ATTACHED_PER_THREAD * THREADS} connections")
     iamd_port, ceiling_port = free_port(), free_port()
     server_url = os.environ.get("IAMD_TEST_DATABASE_URL") if options.postgres else None
     if options.postgres and not server_url:
@@ -145,16 +172,17 @@ def main() -> None:
 
 
 def report(options: argparse.Namespace, ports: dict[str, int], key: tuple[str, str]) -> None:
-    print(f"{'workload':42} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
+    print(f"{'workload':52} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
     for workload, per_thread in WORKLOADS.items():
         scripts = {name: threads_lua_script(port, per_thread, *key) for name, port in ports.items()}
         best = dict.fromkeys(ports, 0.0)
         for _ in range(options.rounds):
             for name, port in ports.items():
-                rate = wrk(port, scripts[name], options.seconds, options.connections)
+                tolerated = OVERTAKEN if per_thread is ATTACHING else 0.0
+                rate = wrk(port, scripts[name], options.seconds, options.connections, tolerated)
                 best[name] = max(best[name], rate)
         ratio = best["iamd"] / best["ceiling"]
-        print(f"{workload:42} {best['iamd']:7.0f} {best['ceiling']:8.0f} {ratio:6.2f}")
+        print(f"{workload:52} {best['iamd']:7.0f} {best['ceiling']:8.0f} {ratio:6.2f}")
 
 
 if __name__ == "__main__":
