@@ -4,9 +4,9 @@ Parse the form, verify SigV4 with iamd's own verifier, look the answer up in a d
 write the XML. No store, no authorization, no model-driven serialization: whatever
 iamd spends beyond this is its own overhead. Keys come from the environment
 (``CEILING_KEY_ID``, ``CEILING_SECRET``). With ``CEILING_DB`` (a SQLite file), a write
-(``TagUser``, ``AttachUserPolicy``, ``DetachUserPolicy``) is the durable-commit
-ceiling: one row inserted and committed with synchronous=FULL in WAL mode, as iamd
-commits, per request. With ``CEILING_PG_URL`` instead, that row is committed to
+(``TagUser``, ``AttachUserPolicy`` and the other writes the benches send) is the
+durable-commit ceiling: one row inserted and committed with synchronous=FULL in WAL
+mode, as iamd commits, per request. With ``CEILING_PG_URL`` instead, that row is committed to
 PostgreSQL (one statement in autocommit, one round trip: the least a write there
 costs).
 """
@@ -47,9 +47,18 @@ ANSWERS = {
     ),
 }
 ANSWERS["ListUsers"] = ANSWERS["GetUser"]
-for _write in ("AttachUserPolicy", "DetachUserPolicy"):
+for _write in ("AttachUserPolicy", "DetachUserPolicy", "DeleteUser"):
     ANSWERS[_write] = ANSWERS["TagUser"].replace(b"TagUser", _write.encode())
-WRITES = frozenset({"TagUser", "AttachUserPolicy", "DetachUserPolicy"})
+ANSWERS["CreateUser"] = (
+    ANSWERS["GetUser"]
+    .replace(b"GetUser", b"CreateUser")
+    .replace(
+        b"</CreateDate>",
+        b"</CreateDate><Tags><member><Key>team</Key><Value>blue</Value></member>"
+        b"<member><Key>cost-center</Key><Value>42</Value></member></Tags>",
+    )
+)
+WRITES = frozenset({"TagUser", "AttachUserPolicy", "DetachUserPolicy", "CreateUser", "DeleteUser"})
 _local = threading.local()
 
 

@@ -17,6 +17,7 @@ alternating rounds:
   inserts never wait on one another);
 - **durable writes, 128 users**: AttachUserPolicy then DetachUserPolicy of a managed
   policy, each wrk thread to its own 64 users (issue 13's other example of a write);
+- **CreateUser with two tags, then DeleteUser**, likewise (issue 13's first example);
 - **90/10 mix**: nine reads (GetUser, ListUsers) to one such TagUser, against the
   ceiling's dict reads and durable commit in the same proportion.
 
@@ -65,27 +66,47 @@ _MANY = [tag_user(value, user) for value in ("blue", "red") for user in MANY_USE
 MANY_PER_THREAD = [_MANY, _MANY[16:] + _MANY[:16]]
 
 
-def attachments(thread: int) -> list[tuple[str, str]]:
-    """AttachUserPolicy to each of a wrk thread's own 64 users, then DetachUserPolicy
-    from each: every call a real write. A user's detach is sent 64 calls after its
-    attach, which with 16 of a thread's connections in flight has nearly always been
-    answered by then. Not always: a request that waits long enough on another's lock
-    can be overtaken by that many others, and the last calls of one wrk run are still
-    being answered as the next run starts; a detach that lands before its attach
-    answers NoSuchEntity (with 32 users 0.1–0.3% of the answers on SQLite, with 64
-    about one in 8,000). Up to `OVERTAKEN` of the answers may be such errors: each
-    writes nothing, so the rate barely moves."""
-    users = [f"attached-{thread}-{number}" for number in range(ATTACHED_PER_THREAD)]
+def cycle(thread: int, prefix: str, first: str, then: str) -> list[tuple[str, str]]:
+    """Each of a wrk thread's own 64 users (``prefix-thread-n``), the call ``first``
+    (its ``{user}`` filled in), then each of them ``then``: every call a real write.
+
+    A user's second call is sent 64 calls after its first, which with 16 of a
+    thread's connections in flight has nearly always been answered by then. Not
+    always: a request that waits long enough on another's lock can be overtaken by
+    that many others, and the last calls of one wrk run are still being answered as
+    the next run starts; a second call that lands first answers an error (with 32
+    users 0.1–0.3% of the answers on SQLite, with 64 about one in 8,000). Up to
+    `OVERTAKEN` of the answers may be such errors: each writes nothing, so the rate
+    barely moves."""
+    users = [f"{prefix}-{thread}-{number}" for number in range(PER_THREAD)]
+    version = "Version=2010-05-08"
     return [
-        ("iam", f"Action={action}&Version=2010-05-08&UserName={user}&PolicyArn={ATTACHED}")
-        for action in ("AttachUserPolicy", "DetachUserPolicy")
-        for user in users
+        ("iam", f"{call.format(user=user)}&{version}") for call in (first, then) for user in users
     ]
 
 
+PER_THREAD = 64
 ATTACHED = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
-ATTACHED_PER_THREAD = 64
-ATTACHING = [attachments(thread) for thread in range(THREADS)]
+ATTACHING = [
+    cycle(
+        thread,
+        "attached",
+        f"Action=AttachUserPolicy&UserName={{user}}&PolicyArn={ATTACHED}",
+        f"Action=DetachUserPolicy&UserName={{user}}&PolicyArn={ATTACHED}",
+    )
+    for thread in range(THREADS)
+]
+# CreateUser with tags, issue 13's example, and DeleteUser (which tags do not stop).
+CREATING = [
+    cycle(
+        thread,
+        "created",
+        "Action=CreateUser&UserName={user}&Tags.member.1.Key=team&Tags.member.1.Value=blue"
+        "&Tags.member.2.Key=cost-center&Tags.member.2.Value=42",
+        "Action=DeleteUser&UserName={user}",
+    )
+    for thread in range(THREADS)
+]
 OVERTAKEN = 0.01
 
 # wrk replays signed requests: alternating two values makes every TagUser a real write.
@@ -95,6 +116,7 @@ WORKLOADS = {
     "durable writes (TagUser)": [[TAG_BLUE, TAG_RED]],
     "durable writes, 32 users (TagUser)": MANY_PER_THREAD,
     "durable writes, 128 users (Attach/DetachUserPolicy)": ATTACHING,
+    "durable writes, 128 users (CreateUser+tags/DeleteUser)": CREATING,
     "90/10 mix (GetUser, ListUsers : TagUser)": [
         (
             [GET_USER, LIST_USERS] * 4
@@ -119,7 +141,7 @@ def writer_key(port: int) -> tuple[str, str]:
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
-    attached = [f"attached-{t}-{n}" for t in range(THREADS) for n in range(ATTACHED_PER_THREAD)]
+    attached = [f"attached-{t}-{n}" for t in range(THREADS) for n in range(PER_THREAD)]
     for user in ["tagged", *MANY_USERS, *attached]:
         iam.create_user(UserName=user)
     return key["AccessKeyId"], key["SecretAccessKey"]
@@ -133,8 +155,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--postgres", action="store_true", help="under with_postgres.py")
     options = parser.parse_args()
-    if options.connections // THREADS >= ATTACHED_PER_THREAD:  # see `attachments`
-        raise SystemExit(f"fewer than {ATTACHED_PER_THREAD * THREADS} connections")
+    if options.connections // THREADS >= PER_THREAD:  # see `cycle`
+        raise SystemExit(f"fewer than {PER_THREAD * THREADS} connections")
     iamd_port, ceiling_port = free_port(), free_port()
     server_url = os.environ.get("IAMD_TEST_DATABASE_URL") if options.postgres else None
     if options.postgres and not server_url:
@@ -174,17 +196,17 @@ def main() -> None:
 
 
 def report(options: argparse.Namespace, ports: dict[str, int], key: tuple[str, str]) -> None:
-    print(f"{'workload':53} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
+    print(f"{'workload':56} {'iamd':>7} {'ceiling':>8} {'ratio':>6}")
     for workload, per_thread in WORKLOADS.items():
         scripts = {name: threads_lua_script(port, per_thread, *key) for name, port in ports.items()}
         best = dict.fromkeys(ports, 0.0)
         for _ in range(options.rounds):
             for name, port in ports.items():
-                tolerated = OVERTAKEN if per_thread is ATTACHING else 0.0
+                tolerated = OVERTAKEN if per_thread in (ATTACHING, CREATING) else 0.0
                 rate = wrk(port, scripts[name], options.seconds, options.connections, tolerated)
                 best[name] = max(best[name], rate)
         ratio = best["iamd"] / best["ceiling"]
-        print(f"{workload:53} {best['iamd']:7.0f} {best['ceiling']:8.0f} {ratio:6.2f}")
+        print(f"{workload:56} {best['iamd']:7.0f} {best['ceiling']:8.0f} {ratio:6.2f}")
 
 
 if __name__ == "__main__":
