@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
@@ -60,6 +60,20 @@ def not_found(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The user with name {name} cannot be found.")
 
 
+def _insert_unless_named(dialect: Any) -> Prepared:
+    """A new user's row, or nothing when its name is taken (by a user committed or
+    being created: PostgreSQL waits for that one's end). No error to recover from, so
+    no savepoint: CreateUser's insert is one statement, not three."""
+    taken = [users.c.account_id, users.c.name_lower]
+    return Prepared(dialect.insert(users).on_conflict_do_nothing(index_elements=taken))
+
+
+_INSERT_USER = {
+    "sqlite": _insert_unless_named(sqlite),
+    "postgresql": _insert_unless_named(postgresql),
+}
+
+
 def insert_user(conn: Connection, user: User) -> User:
     row = {
         "id": user.user_id,
@@ -68,13 +82,12 @@ def insert_user(conn: Connection, user: User) -> User:
         "name_lower": user.name.lower(),
         "path": user.path,
         "created_at": user.created_at,
+        "password_last_used": user.password_last_used,
         "boundary_arn": user.boundary_arn,
+        "authz_version": 0,
     }
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(users).values(row))
-    except IntegrityError:
-        raise EntityAlreadyExists(f"User with name {user.name} already exists.") from None
+    if _INSERT_USER[conn.dialect.name].run(conn, row) == 0:
+        raise EntityAlreadyExists(f"User with name {user.name} already exists.")
     return user
 
 
