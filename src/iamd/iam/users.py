@@ -83,7 +83,7 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
     )
     users.insert_user(ctx.conn, user)
     if new_tags:
-        tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
+        tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
     return {"User": user_output(ctx, user, with_details=True)}
 
 

@@ -97,6 +97,21 @@ def add_tags(
         next_position += 1
 
 
+def tag_new(
+    conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
+) -> None:
+    """The tags of an entity this transaction created: it has none yet, and until the
+    transaction commits no other can see it to add any, so there is nothing to hold
+    or read first (as `add_tags` must)."""
+    check_unique_keys(new_tags)
+    if len(new_tags) > MAX_TAGS:
+        raise LimitExceeded("The number of tags has reached the maximum limit.")
+    entity = {"account_id": account_id, "entity_kind": entity_kind, "entity_id": entity_id}
+    for position, (key, value) in enumerate(new_tags, start=1):
+        row = {"key": key, "key_lower": key.lower(), "value": value, "position": position}
+        _INSERT.run(conn, {**entity, **row})
+
+
 def remove_tags(conn: Connection, entity_kind: str, entity_id: str, keys: Sequence[str]) -> None:
     lowered = [key.lower() for key in keys]
     conn.execute(
