@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
 from iamd.store.locks import hold
+from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.renames import rename
 from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
@@ -48,6 +48,9 @@ def already_exists(name: str) -> EntityAlreadyExists:
     return EntityAlreadyExists(f"Group with name {name} already exists.")
 
 
+_INSERT_GROUP = NamedInsert(groups)
+
+
 def insert_group(conn: Connection, group: Group) -> Group:
     row = {
         "id": group.group_id,
@@ -57,11 +60,8 @@ def insert_group(conn: Connection, group: Group) -> Group:
         "path": group.path,
         "created_at": group.created_at,
     }
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(groups).values(row))
-    except IntegrityError:
-        raise already_exists(group.name) from None
+    if not _INSERT_GROUP.inserted(conn, row):
+        raise already_exists(group.name)
     return group
 
 

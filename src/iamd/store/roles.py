@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
 from iamd.store.access_keys import LAST_USED_GRANULARITY
 from iamd.store.locks import hold
+from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
@@ -56,6 +56,9 @@ def not_found(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The role with name {name} cannot be found.")
 
 
+_INSERT_ROLE = NamedInsert(roles)
+
+
 def insert_role(conn: Connection, role: Role) -> Role:
     row = {
         "id": role.role_id,
@@ -70,11 +73,8 @@ def insert_role(conn: Connection, role: Role) -> Role:
         "boundary_arn": role.boundary_arn,
         "created_at": role.created_at,
     }
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(roles).values(row))
-    except IntegrityError:
-        raise EntityAlreadyExists(f"Role with name {role.name} already exists.") from None
+    if not _INSERT_ROLE.inserted(conn, row):
+        raise EntityAlreadyExists(f"Role with name {role.name} already exists.")
     return role
 
 

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs, versioned
 from iamd.store.locks import hold
+from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
 from iamd.store.renames import rename
@@ -60,18 +60,7 @@ def not_found(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The user with name {name} cannot be found.")
 
 
-def _insert_unless_named(dialect: Any) -> Prepared:
-    """A new user's row, or nothing when its name is taken (by a user committed or
-    being created: PostgreSQL waits for that one's end). No error to recover from, so
-    no savepoint: CreateUser's insert is one statement, not three."""
-    taken = [users.c.account_id, users.c.name_lower]
-    return Prepared(dialect.insert(users).on_conflict_do_nothing(index_elements=taken))
-
-
-_INSERT_USER = {
-    "sqlite": _insert_unless_named(sqlite),
-    "postgresql": _insert_unless_named(postgresql),
-}
+_INSERT_USER = NamedInsert(users)
 
 
 def insert_user(conn: Connection, user: User) -> User:
@@ -84,9 +73,8 @@ def insert_user(conn: Connection, user: User) -> User:
         "created_at": user.created_at,
         "password_last_used": user.password_last_used,
         "boundary_arn": user.boundary_arn,
-        "authz_version": 0,
     }
-    if _INSERT_USER[conn.dialect.name].run(conn, row) == 0:
+    if not _INSERT_USER.inserted(conn, row):
         raise EntityAlreadyExists(f"User with name {user.name} already exists.")
     return user
 
