@@ -156,7 +156,7 @@ def store_new_role(ctx: OperationContext, role: Role, new_tags: list[tags.Tag]) 
     """Insert the role and its tags; answer it as CreateRole does (no description)."""
     roles.insert_role(ctx.conn, role)
     if new_tags:
-        tags.add_tags(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
+        tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
     return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role)}
 
 
