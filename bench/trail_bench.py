@@ -164,16 +164,21 @@ def serve(port: int, *extra: str) -> subprocess.Popen[bytes]:
     )  # fmt: skip
 
 
-def bench_user(port: int) -> tuple[str, str]:
+def iam_client(port: int, key: tuple[str, str] = (KEY_ID, SECRET)) -> Any:
+    """boto3's IAM client of the server on ``port``, as ``key`` (the root's by default)."""
     import boto3
 
-    iam: Any = boto3.client(
+    return boto3.client(
         "iam",
         endpoint_url=f"http://127.0.0.1:{port}",
         region_name="us-east-1",
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
+        aws_access_key_id=key[0],
+        aws_secret_access_key=key[1],
     )
+
+
+def bench_user(port: int) -> tuple[str, str]:
+    iam = iam_client(port)
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
@@ -182,16 +187,7 @@ def bench_user(port: int) -> tuple[str, str]:
 
 def tagged_user(port: int, key: tuple[str, str]) -> None:
     """The user the mixed workload's writes tag."""
-    import boto3
-
-    iam: Any = boto3.client(
-        "iam",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=key[0],
-        aws_secret_access_key=key[1],
-    )
-    iam.create_user(UserName="tagged")
+    iam_client(port, key).create_user(UserName="tagged")
 
 
 def cpu_report(rounds: int, per_round: int) -> None:

@@ -40,15 +40,22 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from http_bench import wait_ready_post
-from run import KEY_ID, SECRET, free_port, start, wait_ready
+from run import free_port, start, wait_ready
 from scaling_bench import fresh_database
-from trail_bench import GET_USER, LIST_USERS, THREADS, serve, threads_lua_script, wrk
+from trail_bench import (
+    GET_USER,
+    LIST_USERS,
+    THREADS,
+    iam_client,
+    serve,
+    threads_lua_script,
+    wrk,
+)
 
 
 def tag_user(value: str, user: str = "tagged") -> tuple[str, str]:
@@ -146,15 +153,7 @@ WORKLOADS: dict[str, Workload] = {
 
 
 def writer_key(port: int) -> tuple[str, str]:
-    import boto3
-
-    iam: Any = boto3.client(
-        "iam",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-    )
+    iam = iam_client(port)
     iam.create_user(UserName="bench")
     iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMFullAccess")
     key = iam.create_access_key(UserName="bench")["AccessKey"]
@@ -165,15 +164,7 @@ def writer_key(port: int) -> tuple[str, str]:
 
 def attached_users(port: int) -> None:
     """The users the attach workload writes to, made once the mix has run."""
-    import boto3
-
-    iam: Any = boto3.client(
-        "iam",
-        endpoint_url=f"http://127.0.0.1:{port}",
-        region_name="us-east-1",
-        aws_access_key_id=KEY_ID,
-        aws_secret_access_key=SECRET,
-    )
+    iam = iam_client(port)
     for thread in range(THREADS):
         for number in range(PER_THREAD):
             iam.create_user(UserName=f"attached-{thread}-{number}")
