@@ -16,7 +16,7 @@ from sqlalchemy import Column, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from iamd.errors import ConcurrentModification
-from iamd.store import attachments, pages, tags, users
+from iamd.store import attachments, pages, roles, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
 from iamd.store.schema import policy_attachments
@@ -172,3 +172,16 @@ def test_an_attachment_written_through_the_driver_is_what_sqlalchemy_writes(
         owned = {"kind": "user", "principal_id": ids[0], "policy_arn": arn}
         assert attachments._DETACH.run(conn, owned) == 1
         assert attachments._DETACH.run(conn, owned) == 0
+
+
+def test_a_named_role(db: Database, iam: Any, account: Any) -> None:
+    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":'
+    trust += '{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    iam.create_role(RoleName="Prepared-Role", AssumeRolePolicyDocument=trust, Description="d")
+    parameters = {"account_id": account.account_id, "name": "prepared-role"}
+    fast, usual = both_ways(db, roles._FIND_ROLE, parameters)
+    assert fast == usual and len(fast) == 1
+    assert [type(value) for value in fast[0]] == [type(value) for value in usual[0]]
+    with db.transaction(write=False) as conn:
+        found = roles.find_role(conn, account.account_id, "PREPARED-ROLE")
+    assert found is not None and found.name == "Prepared-Role" and found.description == "d"

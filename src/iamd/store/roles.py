@@ -16,6 +16,7 @@ from iamd.store.access_keys import LAST_USED_GRANULARITY
 from iamd.store.locks import hold
 from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
+from iamd.store.prepared import Prepared
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
 
 
@@ -78,11 +79,16 @@ def insert_role(conn: Connection, role: Role) -> Role:
     return role
 
 
-def find_role(conn: Connection, account_id: str, name: str) -> Role | None:
-    query = select(roles).where(
-        roles.c.account_id == account_id, roles.c.name_lower == name.lower()
+# Built once: every call that names a role looks it up.
+_FIND_ROLE = Prepared(
+    select(roles).where(
+        roles.c.account_id == bindparam("account_id"), roles.c.name_lower == bindparam("name")
     )
-    row = conn.execute(query).first()
+)
+
+
+def find_role(conn: Connection, account_id: str, name: str) -> Role | None:
+    row = _FIND_ROLE.first(conn, {"account_id": account_id, "name": name.lower()})
     return _role(row) if row else None
 
 
