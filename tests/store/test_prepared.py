@@ -16,7 +16,7 @@ from sqlalchemy import Column, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from iamd.errors import ConcurrentModification
-from iamd.store import attachments, pages, roles, tags, users
+from iamd.store import attachments, groups, pages, roles, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
 from iamd.store.schema import policy_attachments
@@ -185,3 +185,20 @@ def test_a_named_role(db: Database, iam: Any, account: Any) -> None:
     with db.transaction(write=False) as conn:
         found = roles.find_role(conn, account.account_id, "PREPARED-ROLE")
     assert found is not None and found.name == "Prepared-Role" and found.description == "d"
+
+
+def test_a_named_group_and_a_membership(
+    db: Database, iam: Any, people: list[str], account: Any
+) -> None:
+    iam.create_group(GroupName="Prepared-Group", Path="/team/")
+    iam.add_user_to_group(GroupName="prepared-group", UserName="bob")
+    parameters = {"account_id": account.account_id, "name": "prepared-group"}
+    fast, usual = both_ways(db, groups._FIND_GROUP, parameters)
+    assert fast == usual and len(fast) == 1
+    assert [type(value) for value in fast[0]] == [type(value) for value in usual[0]]
+    with db.transaction(write=False) as conn:
+        bob = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "bob"})
+    fast, usual = both_ways(db, groups._MEMBERSHIPS_OF_USER, {"user_id": bob[0]})
+    assert fast == usual == [(fast[0][0],)]
+    iam.remove_user_from_group(GroupName="Prepared-Group", UserName="bob")
+    assert both_ways(db, groups._MEMBERSHIPS_OF_USER, {"user_id": bob[0]}) == ([], [])

@@ -19,6 +19,7 @@ from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSu
 from iamd.store.locks import hold
 from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
+from iamd.store.prepared import Prepared
 from iamd.store.renames import rename
 from iamd.store.schema import group_members, groups, inline_policies, policy_attachments, users
 from iamd.store.users import User, user_from_row
@@ -65,11 +66,27 @@ def insert_group(conn: Connection, group: Group) -> Group:
     return group
 
 
-def find_group(conn: Connection, account_id: str, name: str) -> Group | None:
-    query = select(groups).where(
-        groups.c.account_id == account_id, groups.c.name_lower == name.lower()
+# Built once: every call that names a group looks it up, and a membership's change
+# reads and writes these.
+_FIND_GROUP = Prepared(
+    select(groups).where(
+        groups.c.account_id == bindparam("account_id"), groups.c.name_lower == bindparam("name")
     )
-    row = conn.execute(query).first()
+)
+_MEMBERSHIPS_OF_USER = Prepared(
+    select(group_members.c.group_id).where(group_members.c.user_id == bindparam("user_id"))
+)
+_ADD_MEMBER = Prepared(insert(group_members))
+_REMOVE_MEMBER = Prepared(
+    delete(group_members).where(
+        group_members.c.group_id == bindparam("group_id"),
+        group_members.c.user_id == bindparam("user_id"),
+    )
+)
+
+
+def find_group(conn: Connection, account_id: str, name: str) -> Group | None:
+    row = _FIND_GROUP.first(conn, {"account_id": account_id, "name": name.lower()})
     return _group(row) if row else None
 
 
@@ -172,22 +189,17 @@ def add_member(conn: Connection, group_id: str, user_id: str, when: datetime) ->
     concurrent DeleteUser or DeleteGroup sees the membership.
     """
     hold(conn, ("user", user_id), ("group", group_id))
-    memberships = select(group_members.c.group_id).where(group_members.c.user_id == user_id)
-    current = set(conn.execute(memberships).scalars())
+    current = {row.group_id for row in _MEMBERSHIPS_OF_USER.rows(conn, {"user_id": user_id})}
     if group_id in current:
         return
     if len(current) >= MAX_GROUPS_PER_USER:
         raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
-    conn.execute(insert(group_members).values(group_id=group_id, user_id=user_id, added_at=when))
+    _ADD_MEMBER.run(conn, {"group_id": group_id, "user_id": user_id, "added_at": when})
 
 
 def remove_member(conn: Connection, group_id: str, user_id: str) -> None:
     """Remove a user from a group; removing a non-member changes nothing (as AWS)."""
-    conn.execute(
-        delete(group_members).where(
-            group_members.c.group_id == group_id, group_members.c.user_id == user_id
-        )
-    )
+    _REMOVE_MEMBER.run(conn, {"group_id": group_id, "user_id": user_id})
 
 
 # What must go before a group can: checked in this order, with AWS's message for each.
