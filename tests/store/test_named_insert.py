@@ -7,24 +7,15 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 
 from iamd import ids
-from iamd.store import accounts
 from iamd.store.database import Database
 from iamd.store.named_insert import NamedInsert
 from iamd.store.schema import groups
 
 
-def test_a_taken_name_inserts_nothing_and_the_transaction_goes_on(db: Database) -> None:
-    account_id = ids.account_id()
+def test_a_taken_name_inserts_nothing_and_the_transaction_goes_on(
+    db: Database, account_id: str
+) -> None:
     now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
-    with db.transaction() as conn:
-        accounts.create_account(
-            conn,
-            account_id=account_id,
-            name="named",
-            email=f"{account_id}@example.com",
-            root_user_id=account_id,
-            created_at=now,
-        )
     named = NamedInsert(groups)
 
     def group(name: str) -> dict[str, object]:

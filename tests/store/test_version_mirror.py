@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Connection, create_engine, text
 
 from iamd import ids
-from iamd.store import accounts, version_mirror
+from iamd.store import version_mirror
 from iamd.store.database import Database
 from iamd.store.users import (
     User,
@@ -57,21 +57,6 @@ def node(db: Database) -> Iterator[Database]:
     assert mirror is None or eventually(lambda: mirror.is_live)
     yield other
     other.dispose()
-
-
-@pytest.fixture
-def account_id(db: Database) -> str:
-    account_id = ids.account_id()
-    with db.transaction() as conn:
-        accounts.create_account(
-            conn,
-            account_id=account_id,
-            name="mirrored",
-            email=f"{account_id}@example.com",
-            root_user_id=account_id,
-            created_at=datetime.now(UTC),
-        )
-    return account_id
 
 
 @pytest.fixture
