@@ -20,6 +20,7 @@ from iamd.store import attachments, groups, pages, roles, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
 from iamd.store.schema import policy_attachments
+from iamd.store.schema import tags as tags_table
 from iamd.store.schema import users as users_table
 from support import IamdServer
 
@@ -202,3 +203,33 @@ def test_a_named_group_and_a_membership(
     assert fast == usual == [(fast[0][0],)]
     iam.remove_user_from_group(GroupName="Prepared-Group", UserName="bob")
     assert both_ways(db, groups._MEMBERSHIPS_OF_USER, {"user_id": bob[0]}) == ([], [])
+
+
+def test_a_new_entity_s_tags_in_one_statement_are_what_sqlalchemy_writes(
+    db: Database, people: list[str], account: Any
+) -> None:
+    """`tag_new`'s one multi-row insert stores each tag as one insert per tag does."""
+    new_tags = [("Team", "a"), ("cost-Centre", ""), ("é", "ü" * 256)]
+    with db.transaction() as conn:
+        fast_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "ana"})[0]
+        usual_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "cy_1"})[
+            0
+        ]
+        tags.drop_all_tags(conn, "user", fast_id)
+        tags.drop_all_tags(conn, "user", usual_id)
+        tags.tag_new(conn, account.account_id, "user", fast_id, new_tags)
+        for position, (key, value) in enumerate(new_tags, start=1):
+            conn.execute(
+                tags._INSERT.statement,
+                {"account_id": account.account_id, "entity_kind": "user", "entity_id": usual_id,
+                 "key": key, "key_lower": key.lower(), "value": value, "position": position},
+            )  # fmt: skip
+    columns = select(tags_table).where(tags_table.c.entity_id == bindparam("id"))
+    with db.transaction(write=False) as conn:
+        fast = [row._asdict() for row in conn.execute(columns, {"id": fast_id})]
+        usual = [row._asdict() for row in conn.execute(columns, {"id": usual_id})]
+        listed = tags.tags_of(conn, "user", fast_id)
+    assert [{**row, "entity_id": None} for row in fast] == [
+        {**row, "entity_id": None} for row in usual
+    ]
+    assert listed == new_tags

@@ -89,11 +89,15 @@ def role_details(ctx: OperationContext, role: Role) -> Output:
     return output
 
 
-def _boundary_and_tags(ctx: OperationContext, role: Role) -> Output:
+def _boundary_and_tags(
+    ctx: OperationContext, role: Role, role_tags: list[tags.Tag] | None = None
+) -> Output:
+    """The role's boundary and its tags (read, unless the caller just stored them)."""
     output: Output = {}
     if role.boundary_arn:
         output["PermissionsBoundary"] = boundary_output(role.boundary_arn)
-    role_tags = tags.tags_of(ctx.conn, TAG_KIND, role.role_id)
+    if role_tags is None:
+        role_tags = tags.tags_of(ctx.conn, TAG_KIND, role.role_id)
     if role_tags:
         output["Tags"] = tags_output(role_tags)
     return output
@@ -155,9 +159,8 @@ def new_role(
 def store_new_role(ctx: OperationContext, role: Role, new_tags: list[tags.Tag]) -> Output:
     """Insert the role and its tags; answer it as CreateRole does (no description)."""
     roles.insert_role(ctx.conn, role)
-    if new_tags:
-        tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
-    return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role)}
+    tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
+    return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role, new_tags)}
 
 
 def get_role(ctx: OperationContext, params: Params) -> Output:

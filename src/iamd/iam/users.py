@@ -82,9 +82,8 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
         boundary_arn=boundary,
     )
     users.insert_user(ctx.conn, user)
-    if new_tags:
-        tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
-    return {"User": user_output(ctx, user, with_details=True)}
+    tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
+    return {"User": detailed_user_output(ctx, user, new_tags)}  # the tags as just stored
 
 
 def get_user(ctx: OperationContext, params: Params) -> Output:

@@ -106,10 +106,39 @@ def tag_new(
     check_unique_keys(new_tags)
     if len(new_tags) > MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")
-    entity = {"account_id": account_id, "entity_kind": entity_kind, "entity_id": entity_id}
+    if not new_tags:
+        return
+    values: dict[str, object] = {
+        "account_id": account_id,
+        "entity_kind": entity_kind,
+        "entity_id": entity_id,
+    }
     for position, (key, value) in enumerate(new_tags, start=1):
-        row = {"key": key, "key_lower": key.lower(), "value": value, "position": position}
-        _INSERT.run(conn, {**entity, **row})
+        per_tag = (key, key.lower(), value, position)
+        values.update((f"{name}_{position}", v) for name, v in zip(_PER_TAG, per_tag, strict=True))
+    _insert_of(len(new_tags)).run(conn, values)
+
+
+def _insert_of(count: int) -> Prepared:
+    """One INSERT of ``count`` tags of one entity: on PostgreSQL one round trip, not
+    one per tag."""
+    prepared = _INSERTS.get(count)
+    if prepared is None:
+        rows = [
+            {
+                "account_id": bindparam("account_id"),
+                "entity_kind": bindparam("entity_kind"),
+                "entity_id": bindparam("entity_id"),
+                **{name: bindparam(f"{name}_{n}") for name in _PER_TAG},
+            }
+            for n in range(1, count + 1)
+        ]
+        prepared = _INSERTS.setdefault(count, Prepared(insert(tags).values(rows)))
+    return prepared
+
+
+_PER_TAG = ("key", "key_lower", "value", "position")
+_INSERTS: dict[int, Prepared] = {}  # by the number of tags: at most MAX_TAGS statements
 
 
 def remove_tags(conn: Connection, entity_kind: str, entity_id: str, keys: Sequence[str]) -> None:
