@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
@@ -124,7 +125,7 @@ def _insert_of(count: int) -> Prepared:
     one per tag."""
     prepared = _INSERTS.get(count)
     if prepared is None:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "account_id": bindparam("account_id"),
                 "entity_kind": bindparam("entity_kind"),
