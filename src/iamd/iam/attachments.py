@@ -32,21 +32,22 @@ class Principal:
 
 
 def find_principal(
-    ctx: OperationContext, kind: str, params: Params, *, to_change: bool = False
+    ctx: OperationContext, kind: str, params: Params, *, to_change: bool = False, held: bool = False
 ) -> Principal:
     """The user, group or role the input names; AWS's NoSuchEntity when there is none.
 
     ``to_change``: the call changes the principal's policies, which a service-linked
-    role refuses (only AWS changes those).
+    role refuses (only AWS changes those). ``held``: a user's or role's row is held
+    from this read on (`users.find_user`), as the write that follows holds it.
     """
     name = params[NAME_MEMBERS[kind]]
     if kind == "user":
-        user = users.get_user(ctx.conn, ctx.account_id, name)
+        user = users.get_user(ctx.conn, ctx.account_id, name, held=held)
         return Principal(kind, user.user_id, user.name)
     if kind == "group":
         group = groups.get_group(ctx.conn, ctx.account_id, name)
         return Principal(kind, group.group_id, group.name)
-    role = roles.get_role(ctx.conn, ctx.account_id, name)
+    role = roles.get_role(ctx.conn, ctx.account_id, name, held=held)
     if to_change and role.path.startswith(PROTECTED_ROLE_PATHS):
         raise UnmodifiableEntity(
             f"Cannot perform the operation on the protected role '{role.name}' - "
@@ -74,7 +75,7 @@ def check_attachable(ctx: OperationContext, policy_arn: str) -> str | None:
 def attach_policy(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
         policy_arn = checked_arn(params["PolicyArn"])
-        principal = find_principal(ctx, kind, params, to_change=True)
+        principal = find_principal(ctx, kind, params, to_change=True, held=True)
         policy_id = check_attachable(ctx, policy_arn)
         store.attach(
             ctx.conn,

@@ -245,5 +245,8 @@ OPERATIONS: OperationTable = {
         "Role",
         TAG_KIND,
         lambda ctx, params: roles.get_role(ctx.conn, ctx.account_id, params["RoleName"]).role_id,
+        locate_to_tag=lambda ctx, params: (
+            roles.get_role(ctx.conn, ctx.account_id, params["RoleName"], held=True).role_id
+        ),
     ),
 }

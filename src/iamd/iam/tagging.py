@@ -39,11 +39,17 @@ def paged_tags(pairs: list[tags.Tag], params: Params) -> Output:
     return output
 
 
-def tag_operations(noun: str, kind: str, locate: EntityLocator) -> OperationTable:
-    """``Tag<noun>``, ``Untag<noun>`` and ``List<noun>Tags`` for one taggable family."""
+def tag_operations(
+    noun: str, kind: str, locate: EntityLocator, *, locate_to_tag: EntityLocator | None = None
+) -> OperationTable:
+    """``Tag<noun>``, ``Untag<noun>`` and ``List<noun>Tags`` for one taggable family.
+
+    ``locate_to_tag``: how ``Tag<noun>`` finds the entity, if not as the others do (a
+    find that already holds the row `tags.add_tags` holds).
+    """
 
     def tag(ctx: OperationContext, params: Params) -> Output:
-        entity_id = locate(ctx, params)
+        entity_id = (locate_to_tag or locate)(ctx, params)
         tags.add_tags(ctx.conn, ctx.account_id, kind, entity_id, tags_input(params))
         return {}
 

@@ -142,5 +142,8 @@ OPERATIONS: OperationTable = {
         "User",
         TAG_KIND,
         lambda ctx, params: users.get_user(ctx.conn, ctx.account_id, params["UserName"]).user_id,
+        locate_to_tag=lambda ctx, params: (
+            users.get_user(ctx.conn, ctx.account_id, params["UserName"], held=True).user_id
+        ),
     ),
 }

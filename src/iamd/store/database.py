@@ -20,6 +20,7 @@ from sqlalchemy.pool import QueuePool
 from iamd.errors import ConcurrentModification
 from iamd.store import versioned
 from iamd.store.kept_connections import Kept
+from iamd.store.locks import holds_remembered
 from iamd.store.migrate import upgrade_to_head
 from iamd.store.version_mirror import VersionMirror
 from iamd.store.writer_lock import WriterLock
@@ -104,7 +105,7 @@ class Database:
         queued = self._writers.held() if write and self._writers is not None else nullcontext()
         try:
             if kept is not None:
-                with queued, kept[0].transaction(kept[1]) as conn:
+                with queued, kept[0].transaction(kept[1]) as conn, holds_remembered(conn):
                     yield conn
                 return
             options: dict[str, Any] = {"iamd_write": write, "iamd_durable": durable}
@@ -114,7 +115,8 @@ class Database:
             with self.engine.connect().execution_options(**options) as conn, queued, conn.begin():
                 if not durable and not self.is_sqlite:
                     conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-                yield conn
+                with holds_remembered(conn):
+                    yield conn
         except DBAPIError as error:
             if not is_lost_race(error):
                 raise

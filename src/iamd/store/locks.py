@@ -21,6 +21,9 @@ database's write lock from its first statement (``BEGIN IMMEDIATE``, see
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Column, Connection, bindparam, select
 
 from iamd.errors import NoSuchEntity
@@ -65,8 +68,55 @@ _NOUNS = {"instance-profile": "instance profile", "mfa": "MFA device"}
 
 
 def hold(conn: Connection, *parents: Parent) -> None:
-    """Lock the parents' rows to the transaction's end; NoSuchEntity if one is gone."""
+    """Lock the parents' rows to the transaction's end; NoSuchEntity if one is gone.
+
+    A parent this transaction already holds is not locked again (no statement).
+    """
+    held = _held(conn)
     for kind, key in sorted(parents, key=lambda parent: (_RANK[parent[0]], parent[1])):
+        if held is not None and (kind, key) in held:
+            continue
         if _HOLD[kind].first(conn, {"key": key}) is None:
             noun = _NOUNS.get(kind, kind.replace("-", " "))
             raise NoSuchEntity(f"The {noun} {key} no longer exists.")
+        if held is not None and not conn.in_nested_transaction():
+            held.add((kind, key))
+
+
+# Where a transaction of `Database.transaction` keeps the parents it holds. A lock taken
+# inside a savepoint that is rolled back is let go with it, so only locks taken outside
+# one are remembered.
+_HELD = "iamd.held_parents"
+
+
+@contextmanager
+def holds_remembered(conn: Connection) -> Iterator[None]:
+    """For the transaction inside: remember what it holds, so nothing is held twice."""
+    conn.info[_HELD] = set()
+    try:
+        yield
+    finally:
+        conn.info.pop(_HELD, None)
+
+
+def _held(conn: Connection) -> set[Parent] | None:
+    held: set[Parent] | None = conn.info.get(_HELD)
+    return held
+
+
+def may_hold_first(conn: Connection, kind: str) -> bool:
+    """Whether a row of ``kind`` may be locked now by the read that finds it (before
+    its key is known) without breaking the one order: nothing of its kind or of a kind
+    locked after it is held yet, and no savepoint would let the lock go."""
+    held = _held(conn)
+    if held is None or conn.in_nested_transaction():
+        return False
+    rank = _RANK[kind]
+    return all(_RANK[other] < rank for other, _ in held)
+
+
+def held_by_read(conn: Connection, parent: Parent) -> None:
+    """``parent``'s row was read ``FOR NO KEY UPDATE`` (after `may_hold_first`)."""
+    held = _held(conn)
+    if held is not None:
+        held.add(parent)
