@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from iamd import ids
 from iamd.errors import NoSuchEntity
-from iamd.store import locks, users
+from iamd.store import groups, locks, users
 from iamd.store.database import Database
 
 
@@ -97,6 +97,42 @@ def test_a_row_locked_after_others_is_found_without_its_lock(
             assert not locked_elsewhere(db, user.user_id)
         locks.hold(conn, ("user", user.user_id))
         assert ("user", user.user_id) in locks._held(conn)  # type: ignore[operator]
+
+
+@pytest.fixture
+def group(db: Database, account_id: str) -> groups.Group:
+    new = groups.Group(
+        group_id=ids.entity_id(ids.GROUP),
+        account_id=account_id,
+        name="Crew",
+        path="/",
+        created_at=datetime(2026, 12, 5, 12, 0, tzinfo=UTC),
+    )
+    with db.transaction() as conn:
+        groups.insert_group(conn, new)
+    return new
+
+
+def test_a_user_then_a_group_are_both_held_by_their_reads(
+    db: Database, user: users.User, group: groups.Group
+) -> None:
+    """AddUserToGroup's order: users come before groups, so each read takes its lock."""
+    with writing(db) as conn:
+        users.get_user(conn, user.account_id, "Held", held=True)
+        groups.get_group(conn, group.account_id, "crew", held=True)
+        assert locks._held(conn) == {("user", user.user_id), ("group", group.group_id)}
+
+
+def test_a_group_then_a_user_leaves_the_user_to_hold(
+    db: Database, user: users.User, group: groups.Group
+) -> None:
+    """Read the other way round, the user's read would lock out of order: it does not."""
+    with writing(db) as conn:
+        groups.get_group(conn, group.account_id, "Crew", held=True)
+        users.get_user(conn, user.account_id, "Held", held=True)
+        assert locks._held(conn) == {("group", group.group_id)}
+        if not db.is_sqlite:
+            assert not locked_elsewhere(db, user.user_id)
 
 
 def test_a_lock_inside_a_savepoint_is_not_remembered(db: Database, user: users.User) -> None:

@@ -23,11 +23,12 @@ class KeyOwner:
     user_name: str
 
 
-def key_owner(ctx: OperationContext, params: Params) -> KeyOwner:
-    """Whose keys a call is about: the named user, else the caller itself."""
+def key_owner(ctx: OperationContext, params: Params, *, held: bool = False) -> KeyOwner:
+    """Whose keys a call is about: the named user, else the caller itself; ``held`` as
+    for `users.find_user`."""
     if params.get("UserName") is None and ctx.caller.is_root:
         return KeyOwner(None, ctx.account_id)
-    user = target_user(ctx, params)
+    user = target_user(ctx, params, held=held)
     return KeyOwner(user.user_id, user.name)
 
 
@@ -48,7 +49,7 @@ def metadata_output(key: AccessKey, owner: KeyOwner) -> Output:
 
 
 def create_access_key(ctx: OperationContext, params: Params) -> Output:
-    owner = key_owner(ctx, params)
+    owner = key_owner(ctx, params, held=True)  # as `add_key` holds it
     secret = ids.secret_access_key()
     key = access_keys.add_key(
         ctx.conn,

@@ -37,7 +37,7 @@ def find_principal(
     """The user, group or role the input names; AWS's NoSuchEntity when there is none.
 
     ``to_change``: the call changes the principal's policies, which a service-linked
-    role refuses (only AWS changes those). ``held``: a user's or role's row is held
+    role refuses (only AWS changes those). ``held``: the principal's row is held
     from this read on (`users.find_user`), as the write that follows holds it.
     """
     name = params[NAME_MEMBERS[kind]]
@@ -45,7 +45,7 @@ def find_principal(
         user = users.get_user(ctx.conn, ctx.account_id, name, held=held)
         return Principal(kind, user.user_id, user.name)
     if kind == "group":
-        group = groups.get_group(ctx.conn, ctx.account_id, name)
+        group = groups.get_group(ctx.conn, ctx.account_id, name, held=held)
         return Principal(kind, group.group_id, group.name)
     role = roles.get_role(ctx.conn, ctx.account_id, name, held=held)
     if to_change and role.path.startswith(PROTECTED_ROLE_PATHS):

@@ -90,9 +90,9 @@ def delete_group(ctx: OperationContext, params: Params) -> Output:
 
 
 def add_user_to_group(ctx: OperationContext, params: Params) -> Output:
-    # AWS names a missing user before a missing group.
-    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"])
-    group = groups.get_group(ctx.conn, ctx.account_id, params["GroupName"])
+    # AWS names a missing user before a missing group. Both held as `add_member` holds them.
+    user = users.get_user(ctx.conn, ctx.account_id, params["UserName"], held=True)
+    group = groups.get_group(ctx.conn, ctx.account_id, params["GroupName"], held=True)
     groups.add_member(ctx.conn, group.group_id, user.user_id, ctx.now)
     return {}
 

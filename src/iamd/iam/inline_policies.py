@@ -18,7 +18,7 @@ from iamd.store.pages import DEFAULT_MAX_ITEMS
 
 def put_policy(kind: str) -> Operation:
     def operation(ctx: OperationContext, params: Params) -> Output:
-        principal = find_principal(ctx, kind, params, to_change=True)
+        principal = find_principal(ctx, kind, params, to_change=True, held=True)
         document: str = params["PolicyDocument"]
         validate_policy(document, "inline")
         owner = (kind, principal.principal_id, principal.name)

@@ -50,9 +50,10 @@ def boundary_output(policy_arn: str) -> Output:
     return {"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": policy_arn}
 
 
-def target_user(ctx: OperationContext, params: Params) -> User:
-    """The named user, or — with no UserName — the calling IAM user itself."""
-    return users.get_user(ctx.conn, ctx.account_id, _target_user_name(ctx, params))
+def target_user(ctx: OperationContext, params: Params, *, held: bool = False) -> User:
+    """The named user, or — with no UserName — the calling IAM user itself; ``held``
+    as for `users.find_user`."""
+    return users.get_user(ctx.conn, ctx.account_id, _target_user_name(ctx, params), held=held)
 
 
 def _target_user_name(ctx: OperationContext, params: Params) -> str:

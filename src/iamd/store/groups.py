@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
-from iamd.store.locks import hold
+from iamd.store.locks import HeldRead, hold
 from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
@@ -73,6 +73,7 @@ _FIND_GROUP = Prepared(
         groups.c.account_id == bindparam("account_id"), groups.c.name_lower == bindparam("name")
     )
 )
+_FIND_GROUP_TO_CHANGE = HeldRead("group", _FIND_GROUP)
 _MEMBERSHIPS_OF_USER = Prepared(
     select(group_members.c.group_id).where(group_members.c.user_id == bindparam("user_id"))
 )
@@ -85,13 +86,15 @@ _REMOVE_MEMBER = Prepared(
 )
 
 
-def find_group(conn: Connection, account_id: str, name: str) -> Group | None:
-    row = _FIND_GROUP.first(conn, {"account_id": account_id, "name": name.lower()})
+def find_group(conn: Connection, account_id: str, name: str, *, held: bool = False) -> Group | None:
+    """The named group, if it exists; ``held`` as for `users.find_user`."""
+    parameters = {"account_id": account_id, "name": name.lower()}
+    row = _FIND_GROUP_TO_CHANGE.first(conn, parameters, held=held)
     return _group(row) if row else None
 
 
-def get_group(conn: Connection, account_id: str, name: str) -> Group:
-    group = find_group(conn, account_id, name)
+def get_group(conn: Connection, account_id: str, name: str, *, held: bool = False) -> Group:
+    group = find_group(conn, account_id, name, held=held)
     if group is None:
         raise not_found(name)
     return group

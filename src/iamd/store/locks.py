@@ -21,10 +21,11 @@ database's write lock from its first statement (``BEGIN IMMEDIATE``, see
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Column, Connection, bindparam, select
+from sqlalchemy import Column, Connection, Select, bindparam, select
 
 from iamd.errors import NoSuchEntity
 from iamd.store.prepared import Prepared
@@ -104,19 +105,34 @@ def _held(conn: Connection) -> set[Parent] | None:
     return held
 
 
-def may_hold_first(conn: Connection, kind: str) -> bool:
-    """Whether a row of ``kind`` may be locked now by the read that finds it (before
-    its key is known) without breaking the one order: nothing of its kind or of a kind
+class HeldRead:
+    """A parent's row found by something other than its key (a name): for a write
+    about to change it, read with its lock (``FOR NO KEY UPDATE``, as `hold` takes) when
+    the order allows, one statement where `hold` after the read would make two."""
+
+    def __init__(self, kind: str, plain: Prepared) -> None:
+        assert isinstance(plain.statement, Select)
+        self.kind = kind
+        self.plain = plain
+        self.locking = Prepared(plain.statement.with_for_update(key_share=True))
+        self._key = KEYS[kind].key
+
+    def first(self, conn: Connection, parameters: Mapping[str, Any], *, held: bool = False) -> Any:
+        """The row, or None; with ``held``, held to the transaction's end if it can be."""
+        parents = _held(conn) if held else None
+        if parents is None or not _may_hold_now(conn, parents, self.kind):
+            return self.plain.first(conn, parameters)
+        row = self.locking.first(conn, parameters)
+        if row is not None:
+            parents.add((self.kind, getattr(row, self._key)))
+        return row
+
+
+def _may_hold_now(conn: Connection, parents: set[Parent], kind: str) -> bool:
+    """Whether a row of ``kind`` may be locked now by the read that finds it (before its
+    key is known) without breaking the one order: nothing of its kind or of a kind
     locked after it is held yet, and no savepoint would let the lock go."""
-    held = _held(conn)
-    if held is None or conn.in_nested_transaction():
+    if conn.in_nested_transaction():
         return False
     rank = _RANK[kind]
-    return all(_RANK[other] < rank for other, _ in held)
-
-
-def held_by_read(conn: Connection, parent: Parent) -> None:
-    """``parent``'s row was read ``FOR NO KEY UPDATE`` (after `may_hold_first`)."""
-    held = _held(conn)
-    if held is not None:
-        held.add(parent)
+    return all(_RANK[other] < rank for other, _ in parents)

@@ -13,7 +13,7 @@ from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs
 from iamd.store.access_keys import LAST_USED_GRANULARITY
-from iamd.store.locks import held_by_read, hold, may_hold_first
+from iamd.store.locks import HeldRead, hold
 from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
@@ -80,24 +80,19 @@ def insert_role(conn: Connection, role: Role) -> Role:
 
 
 # Built once: every call that names a role looks it up.
-_NAMED_ROLE = select(roles).where(
-    roles.c.account_id == bindparam("account_id"), roles.c.name_lower == bindparam("name")
+_FIND_ROLE = Prepared(
+    select(roles).where(
+        roles.c.account_id == bindparam("account_id"), roles.c.name_lower == bindparam("name")
+    )
 )
-_FIND_ROLE = Prepared(_NAMED_ROLE)
-_FIND_ROLE_HELD = Prepared(_NAMED_ROLE.with_for_update(key_share=True))  # as `locks.hold`
+_FIND_ROLE_TO_CHANGE = HeldRead("role", _FIND_ROLE)
 
 
 def find_role(conn: Connection, account_id: str, name: str, *, held: bool = False) -> Role | None:
-    """The named role, if it exists. ``held`` as for `users.find_user`."""
-    hold_now = held and may_hold_first(conn, "role")
-    found = _FIND_ROLE_HELD if hold_now else _FIND_ROLE
-    row = found.first(conn, {"account_id": account_id, "name": name.lower()})
-    if row is None:
-        return None
-    role = _role(row)
-    if hold_now:
-        held_by_read(conn, ("role", role.role_id))
-    return role
+    """The named role, if it exists; ``held`` as for `users.find_user`."""
+    parameters = {"account_id": account_id, "name": name.lower()}
+    row = _FIND_ROLE_TO_CHANGE.first(conn, parameters, held=held)
+    return _role(row) if row else None
 
 
 def get_role(conn: Connection, account_id: str, name: str, *, held: bool = False) -> Role:

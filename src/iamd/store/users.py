@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 from iamd.clock import as_utc
 from iamd.errors import DeleteConflict, EntityAlreadyExists, NoSuchEntity
 from iamd.store import principal_refs, versioned
-from iamd.store.locks import held_by_read, hold, may_hold_first
+from iamd.store.locks import HeldRead, hold
 from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
@@ -80,11 +80,12 @@ def insert_user(conn: Connection, user: User) -> User:
 
 
 # Built once: these lookups run on most requests.
-_NAMED_USER = select(users).where(
-    users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name")
+_FIND_USER = Prepared(
+    select(users).where(
+        users.c.account_id == bindparam("account_id"), users.c.name_lower == bindparam("name")
+    )
 )
-_FIND_USER = Prepared(_NAMED_USER)
-_FIND_USER_HELD = Prepared(_NAMED_USER.with_for_update(key_share=True))  # as `locks.hold`
+_FIND_USER_TO_CHANGE = HeldRead("user", _FIND_USER)
 _USER_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 # The user and its tags in one statement (GetUser): a row per tag, in their order, or
 # one row with no tag.
@@ -102,21 +103,11 @@ _FIND_USER_WITH_TAGS = Prepared(
 
 
 def find_user(conn: Connection, account_id: str, name: str, *, held: bool = False) -> User | None:
-    """The named user, if it exists.
-
-    ``held``: for a write about to change it, its row is held from this read on, as
-    `locks.hold` would hold it (one statement where there were two), when the one
-    order of locks allows it.
-    """
-    hold_now = held and may_hold_first(conn, "user")
-    found = _FIND_USER_HELD if hold_now else _FIND_USER
-    row = found.first(conn, {"account_id": account_id, "name": name.lower()})
-    if row is None:
-        return None
-    user = user_from_row(row)
-    if hold_now:
-        held_by_read(conn, ("user", user.user_id))
-    return user
+    """The named user, if it exists; ``held``: for a write about to change it, its row
+    is held from this read on (`locks.HeldRead`)."""
+    parameters = {"account_id": account_id, "name": name.lower()}
+    row = _FIND_USER_TO_CHANGE.first(conn, parameters, held=held)
+    return user_from_row(row) if row else None
 
 
 def get_user(conn: Connection, account_id: str, name: str, *, held: bool = False) -> User:
