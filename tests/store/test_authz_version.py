@@ -279,6 +279,26 @@ def test_a_tag_given_its_own_value_again_changes_nothing(
     ) == {"user/u"}
 
 
+def test_a_new_principal_s_tags_bump_nothing(
+    iam: Any, account: RootCredential, db: Database
+) -> None:
+    """A user or role created with tags starts at version 0 (nobody cached it), and the
+    account's version does not move; its tags are there all the same."""
+    versions = Versions(db, account.account_id)
+    tags = [{"Key": "team", "Value": "blue"}, {"Key": "cost", "Value": ""}]
+    before = versions.now()
+    iam.create_user(UserName="tagged-new", Tags=tags)
+    iam.create_role(RoleName="tagged-new", AssumeRolePolicyDocument=TRUST, Tags=tags)
+    assert versions.now() == before
+    assert versions.now("user/tagged-new") == versions.now("role/tagged-new") == 0
+    assert iam.list_user_tags(UserName="tagged-new")["Tags"] == tags
+    assert iam.list_role_tags(RoleName="tagged-new")["Tags"] == tags
+    assert versions.moved(
+        lambda: iam.tag_user(UserName="tagged-new", Tags=[{"Key": "team", "Value": "red"}]),
+        "user/tagged-new",
+    ) == {"user/tagged-new"}
+
+
 def test_versions_are_read_once_inside_read_once_and_afresh_after(
     iam: Any, account: RootCredential, db: Database
 ) -> None:

@@ -158,8 +158,9 @@ def new_role(
 
 def store_new_role(ctx: OperationContext, role: Role, new_tags: list[tags.Tag]) -> Output:
     """Insert the role and its tags; answer it as CreateRole does (no description)."""
-    roles.insert_role(ctx.conn, role)
+    # The tags first: their triggers then find no role to bump (`tags.tag_new`).
     tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
+    roles.insert_role(ctx.conn, role)
     return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role, new_tags)}
 
 

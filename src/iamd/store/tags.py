@@ -101,9 +101,15 @@ def add_tags(
 def tag_new(
     conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
 ) -> None:
-    """The tags of an entity this transaction created: it has none yet, and until the
+    """The tags of an entity this transaction creates: it has none yet, and until the
     transaction commits no other can see it to add any, so there is nothing to hold
-    or read first (as `add_tags` must)."""
+    or read first (as `add_tags` must).
+
+    Inserted before the entity's own row, each tag's version trigger finds no row to
+    bump: a new entity's version needs none (no cache holds what did not exist), and
+    on PostgreSQL each bump would be a row update and a notification. Should the
+    entity's insert fail (its name taken), the transaction and its tags roll back.
+    """
     check_unique_keys(new_tags)
     if len(new_tags) > MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")
