@@ -18,10 +18,9 @@ def user_arn(ctx: OperationContext, user: User) -> str:
     return iam_arn(user.account_id, "user", user.path, user.name, partition=ctx.partition)
 
 
-def user_output(ctx: OperationContext, user: User, *, with_details: bool = False) -> Output:
-    """The ``User`` shape; GetUser and CreateUser add tags and the boundary."""
-    if with_details:
-        return detailed_user_output(ctx, user, tags.tags_of(ctx.conn, TAG_KIND, user.user_id))
+def user_output(ctx: OperationContext, user: User) -> Output:
+    """The ``User`` shape; GetUser and CreateUser add tags and the boundary
+    (`detailed_user_output`)."""
     output: Output = {
         "Path": user.path,
         "UserName": user.name,
