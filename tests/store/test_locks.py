@@ -7,12 +7,10 @@ SQLite, where the write lock covers every row, what the transaction remembers ho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from iamd import ids
@@ -51,16 +49,10 @@ def locked_elsewhere(db: Database, user_id: str) -> bool:
     return False
 
 
-@contextmanager
-def writing(db: Database) -> Iterator[Connection]:
-    with db.transaction() as conn:
-        yield conn
-
-
 def test_a_user_found_to_be_changed_is_held_to_the_transaction_s_end(
     db: Database, user: users.User
 ) -> None:
-    with writing(db) as conn:
+    with db.transaction() as conn:
         found = users.get_user(conn, user.account_id, "HELD", held=True)  # any case
         assert found == user
         assert ("user", user.user_id) in locks._held(conn)  # type: ignore[operator]
@@ -72,7 +64,7 @@ def test_a_user_found_to_be_changed_is_held_to_the_transaction_s_end(
 
 
 def test_a_plain_find_holds_nothing(db: Database, user: users.User) -> None:
-    with writing(db) as conn:
+    with db.transaction() as conn:
         users.get_user(conn, user.account_id, "Held")
         assert locks._held(conn) == set()
         if not db.is_sqlite:
@@ -80,7 +72,7 @@ def test_a_plain_find_holds_nothing(db: Database, user: users.User) -> None:
 
 
 def test_a_user_gone_is_no_such_entity_either_way(db: Database, account_id: str) -> None:
-    with writing(db) as conn, pytest.raises(NoSuchEntity):
+    with db.transaction() as conn, pytest.raises(NoSuchEntity):
         users.get_user(conn, account_id, "nobody", held=True)
 
 
@@ -89,7 +81,7 @@ def test_a_row_locked_after_others_is_found_without_its_lock(
 ) -> None:
     """Locks are taken in one order (users before accounts): once the account is held,
     the user is found as usual and held afterwards by `hold`, in its turn."""
-    with writing(db) as conn:
+    with db.transaction() as conn:
         locks.hold(conn, ("account", user.account_id))
         users.get_user(conn, user.account_id, "Held", held=True)
         assert locks._held(conn) == {("account", user.account_id)}
@@ -117,7 +109,7 @@ def test_a_user_then_a_group_are_both_held_by_their_reads(
     db: Database, user: users.User, group: groups.Group
 ) -> None:
     """AddUserToGroup's order: users come before groups, so each read takes its lock."""
-    with writing(db) as conn:
+    with db.transaction() as conn:
         users.get_user(conn, user.account_id, "Held", held=True)
         groups.get_group(conn, group.account_id, "crew", held=True)
         assert locks._held(conn) == {("user", user.user_id), ("group", group.group_id)}
@@ -127,7 +119,7 @@ def test_a_group_then_a_user_leaves_the_user_to_hold(
     db: Database, user: users.User, group: groups.Group
 ) -> None:
     """Read the other way round, the user's read would lock out of order: it does not."""
-    with writing(db) as conn:
+    with db.transaction() as conn:
         groups.get_group(conn, group.account_id, "Crew", held=True)
         users.get_user(conn, user.account_id, "Held", held=True)
         assert locks._held(conn) == {("group", group.group_id)}
@@ -138,7 +130,7 @@ def test_a_group_then_a_user_leaves_the_user_to_hold(
 def test_a_lock_inside_a_savepoint_is_not_remembered(db: Database, user: users.User) -> None:
     """A savepoint rolled back lets its locks go, so nothing taken inside one is
     remembered as held."""
-    with writing(db) as conn:
+    with db.transaction() as conn:
         with conn.begin_nested() as savepoint:
             users.get_user(conn, user.account_id, "Held", held=True)
             locks.hold(conn, ("user", user.user_id))
@@ -149,7 +141,7 @@ def test_a_lock_inside_a_savepoint_is_not_remembered(db: Database, user: users.U
 
 
 def test_each_transaction_remembers_its_own(db: Database, user: users.User) -> None:
-    with writing(db) as conn:
+    with db.transaction() as conn:
         users.get_user(conn, user.account_id, "Held", held=True)
-    with writing(db) as conn:
+    with db.transaction() as conn:
         assert locks._held(conn) == set()
