@@ -153,6 +153,32 @@ def test_a_due_batch_is_written_by_the_trails_thread_not_the_request(
     trail.close()
 
 
+def test_what_arrives_while_a_batch_is_written_waits_for_the_next_interval(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch per interval: under load events keep arriving while a batch is
+    written, and chasing them kept the thread committing tiny batches back to back."""
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.2))
+    started: list[float] = []
+    write = trail._write
+
+    def watched(batch: Any) -> None:
+        started.append(time.monotonic())
+        if len(started) == 1:
+            trail.record_later(_event(START, "DuringTheFirstBatch"))
+        write(batch)
+
+    monkeypatch.setattr(trail, "_write", watched)
+    trail.record_later(_event(START))
+    deadline = time.monotonic() + 5
+    while len(_names(db, clock)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sorted(_names(db, clock)) == ["DuringTheFirstBatch", "GetUser"]
+    assert started[1] - started[0] >= 0.15  # the next interval's batch, not at once
+    trail.close()
+
+
 def test_an_event_queued_inside_an_open_transaction_waits_for_the_thread(db: Database) -> None:
     clock = FixedClock(START)
     trail = Trail(db, clock, TrailSettings(flush_interval=0.05))

@@ -196,28 +196,34 @@ class Trail:
 
     def flush(self) -> None:
         """Write everything queued so far (waits for a batch already being written)."""
-        moved = False  # whether a batch of this flush has moved the outbox already
-        while True:
+        first = True  # whether the outbox is still to be asked about
+        while self._write_batch(check_outbox=first):
+            first = False
+
+    def _write_batch(self, *, check_outbox: bool = True) -> bool:
+        """Write what is queued now as one batch, moving the outbox with it.
+
+        Whether anything was queued. ``check_outbox=False``: nothing is written unless
+        something is queued (a batch of this flush has moved the outbox already).
+        """
+        with self._lock:
+            while self._writing:
+                self._idle.wait()
+            batch, self._pending = self._pending, []
+            if not batch and not check_outbox:
+                return False
+            self._flushed_at = time.monotonic()
+            self._writing += 1
+        try:
+            # Whether the outbox holds anything is asked of the store, not remembered:
+            # a write's event is there only once the write's transaction commits.
+            if batch or self._outbox_has_rows():
+                self._write(batch)
+        finally:
             with self._lock:
-                while self._writing:
-                    self._idle.wait()
-                batch, self._pending = self._pending, []
-                if moved and not batch:  # nothing came while the last batch was written
-                    return
-                self._flushed_at = time.monotonic()
-                self._writing += 1
-            try:
-                # Whether the outbox holds anything is asked of the store, not remembered:
-                # a write's event is there only once the write's transaction commits.
-                if batch or self._outbox_has_rows():
-                    self._write(batch)
-                    moved = True
-            finally:
-                with self._lock:
-                    self._writing -= 1
-                    self._idle.notify_all()
-            if not batch:
-                return
+                self._writing -= 1
+                self._idle.notify_all()
+        return bool(batch)
 
     def close(self) -> None:
         """Write what is pending and stop the background thread."""
@@ -261,7 +267,11 @@ class Trail:
             self._wake.clear()
             try:
                 if time.monotonic() - self._flushed_at >= self.settings.flush_interval:
-                    self.flush()
+                    # One batch, not `flush`: under load a few events arrive while it
+                    # is written, and writing those at once, and what came meanwhile,
+                    # kept the thread committing tiny batches back to back, each taking
+                    # the store's one write lock from the requests' writes.
+                    self._write_batch()
                 self._prune_when_due()
             except Exception as error:  # the trail must outlive a store that is briefly away
                 _log_failed_batch(error)
