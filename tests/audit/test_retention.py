@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 
 from iamd.audit import trail as trail_module
-from iamd.audit.events import Happened
+from iamd.audit.events import Happened, rows
 from iamd.audit.trail import Trail, TrailSettings
 from iamd.clock import FixedClock
 from iamd.errors import ConcurrentModification
 from iamd.store.audit_events import EventQuery, find_events
-from iamd.store.audit_outbox import find_events_and_waiting, outbox_has_rows
+from iamd.store.audit_outbox import find_events_and_waiting, insert_outbox, outbox_has_rows
 from iamd.store.database import Database
 from iamd.store.schema import audit_events
 
@@ -209,6 +209,40 @@ def test_a_writes_event_waits_in_the_outbox_then_moves_with_the_next_batch(db: D
     with db.transaction(write=False) as conn:
         assert [e.row.event_name for e in find_events(conn, query)] == ["CreateUser"]
         assert not outbox_has_rows(conn)
+    trail.close()
+
+
+def test_an_idle_trail_does_not_ask_the_store_about_the_outbox_every_interval(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.01, outbox_sweep=60))
+    asked: list[float] = []
+    ask = trail._outbox_has_rows
+
+    def watched() -> bool:
+        asked.append(time.monotonic())
+        return ask()
+
+    monkeypatch.setattr(trail, "_outbox_has_rows", watched)
+    trail.record_later(_event(START))  # starts the thread; its batch moves the outbox
+    time.sleep(0.3)  # thirty intervals
+    assert _names(db, clock) == ["GetUser"]
+    assert len(asked) <= 1
+    trail.close()
+
+
+def test_what_a_dead_process_left_in_the_outbox_is_moved_within_the_sweep(db: Database) -> None:
+    clock = FixedClock(START)
+    trail = Trail(db, clock, TrailSettings(flush_interval=0.01, outbox_sweep=0.2))
+    trail.record_later(_event(START))  # starts the thread
+    time.sleep(0.1)  # its first batches have looked at the outbox: empty
+    with db.transaction() as conn:  # another process's write, whose trail never moved it
+        insert_outbox(conn, rows(_event(START, "CreateUser")))
+    deadline = time.monotonic() + 5
+    while len(_names(db, clock)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(_names(db, clock)) == ["CreateUser", "GetUser"]
     trail.close()
 
 

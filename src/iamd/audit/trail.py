@@ -7,7 +7,9 @@ Durability, the rule callers rely on:
   goes to the trail's outbox (one page more for the write's transaction, not the
   eight of the indexed table), from which the next batch moves it, in one
   transaction; LookupEvents reads both. A call that fails writes nothing, and its
-  event is queued like a read's.
+  event is queued like a read's. A batch asks the store about the outbox only when
+  this process put an event there since it last asked, and every ``outbox_sweep``
+  (5 s) for what a process that died left there.
 - **Everything else is batched** (`record_later`): reads, failures, refusals, failed
   signatures. What is pending is written every ``flush_interval`` (0.2 s) in one
   transaction by the trail's own thread, woken by the request that finds the last
@@ -69,6 +71,9 @@ class TrailSettings:
     max_pending: int = 10_000
     prune_every: float = 600.0  # seconds
     prune_batch: int = 1_000
+    # Seconds between looks at the outbox when this process put nothing in it since the
+    # last: for the events of another process that died before moving them.
+    outbox_sweep: float = 5.0
 
 
 def call_rows(call: ApiCall) -> list[AuditRow]:
@@ -102,6 +107,10 @@ class Trail:
         self._pruned_at = 0.0
         self._synced_at = 0.0
         self._flushed_at = time.monotonic()
+        # When this process last put an event in the outbox (or saw one's write
+        # commit), and when it last asked the store whether the outbox holds any.
+        self._outbox_put_at = 0.0
+        self._outbox_asked_at = -float("inf")
 
     @property
     def db(self) -> Database:
@@ -117,6 +126,7 @@ class Trail:
         """
         if self.enabled:
             insert_outbox(conn, call_rows(call))
+            self._outbox_put_at = time.monotonic()
             self._ensure_thread()  # moves it when no later request does
 
     def record_event_in(self, conn: Connection, event: Happened) -> None:
@@ -126,6 +136,7 @@ class Trail:
         """
         if self.enabled:
             insert_outbox(conn, rows(event))
+            self._outbox_put_at = time.monotonic()
             self._ensure_thread()  # moves it when no later request does
 
     def finish(self, call: ApiCall, *, may_write: bool = True) -> None:
@@ -139,6 +150,9 @@ class Trail:
         if not self.enabled:
             return
         if call.is_recorded:  # its event is in the outbox: move it with the batch when due
+            # Again now that its write has committed: a batch that looked at the
+            # outbox in between did not see it.
+            self._outbox_put_at = time.monotonic()
             if self._is_due():
                 self._wake.set()  # the trail's thread moves it with the next batch
             return
@@ -271,7 +285,7 @@ class Trail:
                     # is written, and writing those at once, and what came meanwhile,
                     # kept the thread committing tiny batches back to back, each taking
                     # the store's one write lock from the requests' writes.
-                    self._write_batch()
+                    self._write_batch(check_outbox=self._outbox_may_hold_rows())
                 self._prune_when_due()
             except Exception as error:  # the trail must outlive a store that is briefly away
                 _log_failed_batch(error)
@@ -287,6 +301,7 @@ class Trail:
         """Insert a batch and move what waits in the outbox, in one transaction."""
         now = time.monotonic()
         durable = now - self._synced_at >= self.settings.sync_every
+        self._outbox_asked_at = now  # the batch moves whatever the outbox holds
         try:
             with self.db.transaction(durable=durable) as conn:
                 insert_rows(conn, batch)
@@ -313,7 +328,20 @@ class Trail:
                     self._pending[:0] = batch[done:]
                 raise
 
+    def _outbox_may_hold_rows(self) -> bool:
+        """Whether the next batch is to ask the store about the outbox.
+
+        When this process put an event there since it last asked (else an idle server
+        would ask every interval, forever), or every ``outbox_sweep`` for what another
+        process left there when it died, and for an event written in this one whose
+        commit the last look missed but whose call was never finished (a sign-in's).
+        """
+        if self._outbox_put_at >= self._outbox_asked_at:
+            return True
+        return time.monotonic() - self._outbox_asked_at >= self.settings.outbox_sweep
+
     def _outbox_has_rows(self) -> bool:
+        self._outbox_asked_at = time.monotonic()
         with self.db.transaction(write=False) as conn:
             return outbox_has_rows(conn)
 
