@@ -229,8 +229,9 @@ class Trail:
             self._flushed_at = time.monotonic()
             self._writing += 1
         try:
-            # Whether the outbox holds anything is asked of the store, not remembered:
-            # a write's event is there only once the write's transaction commits.
+            # Asked of the store, not known from this process's own writes: a write's
+            # event is there only once its transaction commits, and another process's
+            # may be there too (`_outbox_may_hold_rows` says when asking is worth it).
             if batch or self._outbox_has_rows():
                 self._write(batch)
         finally:
