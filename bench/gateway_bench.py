@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -37,7 +36,7 @@ from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import PreparedRequest, run_load
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, wait_ready
 
 UPSTREAM_KEY = ("AKIAUPSTREAMBENCH001", "upstream-bench-secret")
 BUCKET = "iamd-bench"
@@ -236,7 +235,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
     ports = {"iamd": free_port(), "moto": free_port(), "gateway": free_port()}
-    data_dir = tempfile.mkdtemp(prefix="iamd-gateway-bench-")
+    data_dir = scratch_dir("iamd-gateway-bench-")
     started: list[subprocess.Popen[bytes]] = []
     try:
         for process in processes(data_dir, ports):

@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 from gateway_bench import BUCKET, UPSTREAM_KEY, latencies, s3_headers, setup
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, wait_ready
 
 
 def callgrind_control(*args: str) -> None:
@@ -56,7 +55,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=30)
     options = parser.parse_args()
     ports = {"iamd": free_port(), "moto": free_port(), "gateway": free_port()}
-    data_dir = tempfile.mkdtemp(prefix="iamd-gateway-callgrind-")
+    data_dir = scratch_dir("iamd-gateway-callgrind-")
     out = Path(data_dir) / "callgrind.out"
     python = [sys.executable, "-m"]
     started = [

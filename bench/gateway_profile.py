@@ -23,7 +23,6 @@ import pstats
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 from gateway_bench import BUCKET, UPSTREAM_KEY, s3_headers, setup
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, wait_ready
 from starlette.requests import Request
 
 from iamd.audit.trail import Trail, TrailSettings
@@ -168,7 +167,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="cProfile's order: tottime, …")
     options = parser.parse_args()
     ports = {"iamd": free_port(), "moto": free_port(), "gateway": free_port()}
-    data_dir = tempfile.mkdtemp(prefix="iamd-gateway-profile-")
+    data_dir = scratch_dir("iamd-gateway-profile-")
     python = [sys.executable, "-m"]
     started: list[subprocess.Popen[bytes]] = []
     try:

@@ -18,7 +18,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from botocore.auth import SigV4Auth
@@ -26,7 +25,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, user_key, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, user_key, wait_ready
 from scaling_bench import fresh_database
 
 BODIES = {
@@ -45,7 +44,7 @@ def lua_script(port: int, service: str, body: str, key_id: str, secret: str) -> 
     for name, value in request.prepare().headers.items():
         if name.lower() not in ("host", "content-length"):
             lines.append(f'wrk.headers["{name}"] = "{value}"')
-    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path = Path(scratch_dir("iamd-wrk-")) / "requests.lua"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 
@@ -80,7 +79,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="under with_postgres.py")
     options = parser.parse_args()
     iamd_port, ceiling_port = free_port(), free_port()
-    data_dir = tempfile.mkdtemp(prefix="iamd-bench-")
+    data_dir = scratch_dir("iamd-bench-")
     store = []
     if options.postgres:
         server_url = os.environ.get("IAMD_TEST_DATABASE_URL")

@@ -19,7 +19,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, wait_ready
 
 POLICY = "arn:aws:iam::aws:policy/IAMReadOnlyAccess"
 
@@ -82,7 +81,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=25)
     options = parser.parse_args()
     database_url = os.environ.get("IAMD_TEST_DATABASE_URL")
-    data_dir = tempfile.mkdtemp(prefix="iamd-invalidation-")
+    data_dir = scratch_dir("iamd-invalidation-")
     ports = free_port(), free_port()
     # A starts (and migrates the store) first; B joins the same store.
     nodes = [node(ports[0], data_dir, database_url)]

@@ -9,6 +9,8 @@ Both servers are single uvicorn processes on loopback; iamd uses SQLite in a tem
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,6 +31,17 @@ ACCOUNT, KEY_ID, SECRET = (
     "AKIAIAMDBENCHROOT001",
     "iamdBenchRootSecret/0123456789abcdefghij",
 )
+
+
+def scratch_dir(prefix: str) -> str:
+    """A new temporary directory for one run's stores, removed when the bench exits.
+
+    Every run writes a store of its own (hundreds of MB after a trail or write bench);
+    left behind, repeated runs fill the disk.
+    """
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def free_port() -> int:
@@ -82,7 +95,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     options = parser.parse_args()
     iamd_port, base_port = free_port(), free_port()
-    data_dir = tempfile.mkdtemp(prefix="iamd-bench-")
+    data_dir = scratch_dir("iamd-bench-")
     iamd = start(
         [
             sys.executable,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, user_key, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, user_key, wait_ready
 from trail_bench import GET_USER, lua_script, wrk
 
 
@@ -46,7 +45,7 @@ def serve(port: int, workers: int, database_url: str, data_dir: str | None = Non
     return start(
         [
             sys.executable, "-m", "iamd.cli.main", "serve", "--port", str(port),
-            "--data-dir", data_dir or tempfile.mkdtemp(prefix="iamd-scaling-"),
+            "--data-dir", data_dir or scratch_dir("iamd-scaling-"),
             "--database-url", database_url, "--account-id", ACCOUNT,
             "--root-access-key-id", KEY_ID, "--root-secret-access-key", SECRET,
             "--log-level", "warning", "--no-audit-trail", "--workers", str(workers),
@@ -85,7 +84,7 @@ def nodes_rate(server_url: str, nodes: int, options: argparse.Namespace) -> floa
     """GetUser per second from N `iamd serve` processes on one database, summed."""
     database_url = fresh_database(server_url, f"scaling_nodes_{nodes}")
     ports = [free_port() for _ in range(nodes)]
-    data_dir = tempfile.mkdtemp(prefix="iamd-scaling-nodes-")
+    data_dir = scratch_dir("iamd-scaling-nodes-")
     processes = []
     try:
         for port in ports:  # one after the other: the first migrates, makes the account

@@ -44,7 +44,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -54,7 +53,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 sys.path.insert(0, str(Path(__file__).parent))
-from run import ACCOUNT, KEY_ID, SECRET, free_port, start, wait_ready
+from run import ACCOUNT, KEY_ID, SECRET, free_port, scratch_dir, start, wait_ready
 
 IAM_FULL_ACCESS = "arn:aws:iam::aws:policy/IAMFullAccess"
 
@@ -118,7 +117,7 @@ def threads_lua_script(port: int, per_thread: list[list[Call]], key_id: str, sec
         "  return requests[n]",
         "end",
     ]
-    path = Path(tempfile.mkstemp(suffix=".lua")[1])
+    path = Path(scratch_dir("iamd-wrk-")) / "requests.lua"
     path.write_text("\n".join(lines) + "\n")
     return str(path)
 
@@ -154,7 +153,7 @@ def wrk(port: int, script: str, seconds: float, connections: int, tolerated: flo
 
 
 def serve(port: int, *extra: str) -> subprocess.Popen[bytes]:
-    data_dir = tempfile.mkdtemp(prefix="iamd-trail-bench-")
+    data_dir = scratch_dir("iamd-trail-bench-")
     return start(
         [
             sys.executable, "-m", "iamd.cli.main", "serve", "--port", str(port),
@@ -241,7 +240,7 @@ def in_process(*, trail: bool, settings: Any = None) -> tuple[Any, tuple[str, st
     from iamd.store.database import Database, sqlite_url
     from iamd.store.sealing import Sealer, load_master_key
 
-    data_dir = Path(tempfile.mkdtemp(prefix="iamd-trail-cpu-"))
+    data_dir = Path(scratch_dir("iamd-trail-cpu-"))
     db = Database(sqlite_url(str(data_dir / "iamd.sqlite3")))
     db.migrate()
     clock = SystemClock()
@@ -283,7 +282,7 @@ def callgrind_report(requests: int, only: str | None) -> None:
 
 def _instructions(workload: int, trail: str, requests: int) -> int:
     """Instructions of one run of the in-process loop under callgrind."""
-    out = Path(tempfile.mkdtemp(prefix="iamd-trail-callgrind-")) / "callgrind.out"
+    out = Path(scratch_dir("iamd-trail-callgrind-")) / "callgrind.out"
     command = [
         "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
         sys.executable, __file__, "--counted", trail, "--workload", str(workload),

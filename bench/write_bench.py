@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -45,7 +44,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from http_bench import wait_ready_post
-from run import free_port, start, wait_ready
+from run import free_port, scratch_dir, start, wait_ready
 from scaling_bench import fresh_database
 from trail_bench import (
     GET_USER,
@@ -199,7 +198,7 @@ def main() -> None:
                 conn.execute("CREATE TABLE writes (action TEXT)")
             os.environ["CEILING_PG_URL"] = ceiling_url
         else:
-            database = Path(tempfile.mkdtemp(prefix="iamd-ceiling-")) / "ceiling.sqlite3"
+            database = Path(scratch_dir("iamd-ceiling-")) / "ceiling.sqlite3"
             os.environ["CEILING_DB"] = str(database)
         ceiling = start(
             [
