@@ -38,6 +38,7 @@ from iamd.gateway.s3_authorize import GatewayCall
 from iamd.policy import Decision, access_denied_message
 from iamd.store.database import Database
 from iamd.store.sealing import Sealer
+from iamd.store.versioned import read_once
 
 # The methods an API Gateway API can have (ANY is these).
 API_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD", "PATCH", "OPTIONS"})
@@ -151,7 +152,8 @@ def _evaluate(
                 403,
                 f"Credential should be scoped to a valid region, not '{signed.region}'. ",
             )
-        with db.transaction(write=False, savepoints=False) as conn:
+        # The key's versions, read once for its caller's policies too.
+        with db.transaction(write=False, savepoints=False) as conn, read_once():
             authenticated = authenticate_with(
                 conn,
                 sealer,

@@ -46,6 +46,7 @@ from iamd.gateway.s3_request import Admitted, S3Gateway, S3Request
 from iamd.policy import access_denied_message
 from iamd.policy.context import KeyResolver
 from iamd.store import buckets
+from iamd.store.versioned import read_once
 
 # An event to queue on the trail as the request is answered.
 Recording = Callable[[], None]
@@ -77,6 +78,7 @@ def admit_and_authorize(
     with (
         _refusals_recorded(gateway, request),
         gateway.db.transaction(write=False, savepoints=False) as conn,
+        read_once(),  # the key's versions, read once for its caller's policies too
     ):
         admitted = _admit(gateway, conn, request)
         decided = _decide(gateway, conn, admitted, None)
