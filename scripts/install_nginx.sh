@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install Debian's nginx for the forward-auth tests (tests/gateway/test_forward_auth_nginx.py),
+# Install Debian's nginx for the forward-auth tests (tests/gateway/test_forward_auth.py),
 # if missing. The tests run their own nginx on a loopback port with a config of their own;
 # the package's service is never started. Without apt-get (or root), print why and carry
 # on: those tests then skip.
