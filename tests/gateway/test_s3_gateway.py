@@ -4,6 +4,7 @@ policies as the IAM API decide what reaches a real S3-compatible upstream."""
 from __future__ import annotations
 
 import secrets
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -417,3 +418,92 @@ def test_a_revocation_applies_to_the_next_request_through_any_gateway(
             assert caught.value.response["Error"]["Code"] == "AccessDenied"
     finally:
         second.stop()
+
+
+def _refused_get(client: Any, bucket: str, key: str) -> str:
+    """The message of the AccessDenied a GetObject through the gateway gets."""
+    with pytest.raises(ClientError) as caught:
+        client.get_object(Bucket=bucket, Key=key)
+    assert caught.value.response["Error"]["Code"] == "AccessDenied"
+    return str(caught.value.response["Error"]["Message"])
+
+
+def test_a_new_default_policy_version_applies_to_the_next_request(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    root_s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    reads = allow_policy(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+    )
+    arn = iam.create_policy(PolicyName="bucket-reads", PolicyDocument=reads)["Policy"]["Arn"]
+    reader = s3_client(*user_with_policy(iam, "reader", arn))
+    assert reader.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    lists_only = allow_policy(
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"}
+    )
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=lists_only, SetAsDefault=True)
+    assert "no identity-based policy allows" in _refused_get(reader, bucket, "k")
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    assert reader.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_a_permissions_boundary_applies_to_the_next_request(
+    iam: Any, root_s3: Any, bucket: str, s3_client: Callable[..., Any]
+) -> None:
+    root_s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    writer = s3_client(
+        *user_with_policy(iam, "writer", "arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    )
+    writer.get_object(Bucket=bucket, Key="k")
+    lists_only = allow_policy({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"})
+    boundary = iam.create_policy(PolicyName="lists-only", PolicyDocument=lists_only)["Policy"]
+    iam.put_user_permissions_boundary(UserName="writer", PermissionsBoundary=boundary["Arn"])
+    assert "permissions boundary" in _refused_get(writer, bucket, "k")
+    writer.list_objects_v2(Bucket=bucket)  # what the boundary allows still passes
+    iam.delete_user_permissions_boundary(UserName="writer")
+    assert writer.get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+
+
+def test_revoking_a_roles_older_sessions_applies_to_the_next_request(
+    iam: Any, make_client: Callable[..., Any], account: RootCredential, root_s3: Any,
+    bucket: str, s3_client: Callable[..., Any],
+) -> None:  # fmt: skip
+    """AWS's "Revoke active sessions": a Deny of sessions issued before a moment
+    (``aws:TokenIssueTime``) stops them at once; a session issued after passes."""
+    root_s3.put_object(Bucket=bucket, Key="k", Body=b"v")
+    trust = allow_policy(
+        {"Effect": "Allow", "Principal": {"AWS": account.account_id}, "Action": "sts:AssumeRole"}
+    )
+    role = iam.create_role(RoleName="revocable", AssumeRolePolicyDocument=trust)["Role"]
+    iam.attach_role_policy(
+        RoleName="revocable", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    )
+    sts = make_client(
+        "sts", *user_with_policy(iam, "starter", "arn:aws:iam::aws:policy/AdministratorAccess")
+    )
+
+    def session() -> Any:
+        credentials = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="reader")["Credentials"]
+        return s3_client(
+            credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials["SessionToken"]
+        )
+
+    old = session()
+    old.get_object(Bucket=bucket, Key="k")
+    cutoff = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    revoke = allow_policy(
+        {
+            "Effect": "Deny",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"DateLessThan": {"aws:TokenIssueTime": cutoff}},
+        }
+    )
+    iam.put_role_policy(
+        RoleName="revocable", PolicyName="AWSRevokeOlderSessions", PolicyDocument=revoke
+    )
+    assert "explicit deny in an identity-based policy" in _refused_get(old, bucket, "k")
+    while datetime.now(UTC) < datetime.strptime(cutoff, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC):
+        time.sleep(0.05)
+    assert session().get_object(Bucket=bucket, Key="k")["Body"].read() == b"v"
+    assert "explicit deny" in _refused_get(old, bucket, "k")
