@@ -8,7 +8,10 @@ Each request's bytes go to the pipeline (`receive`, `answer`), which is synchron
 Most operations take well under a millisecond (SQLite in process, a few indexed
 queries), and handing them to a worker thread costs more than running them: they
 run on the event loop. Operations that hash passwords (argon2 takes tens of
-milliseconds by design) go to the thread pool so they never stall the loop.
+milliseconds by design) go to the thread pool so they never stall the loop. A write
+that finds another thread of the process writing (the audit trail's batch, which
+holds SQLite's one write lock for a few milliseconds five times a second) waits for
+it as a coroutine, so the loop answers reads meanwhile instead of stalling with it.
 
 Requests to ``/``, where every client sends its API calls, reach the endpoint
 straight from the server (`ApiFirst`); Starlette's routing and middleware, a fifth
@@ -40,6 +43,7 @@ from iamd.server.pipeline import (
     Server,
     answer,
     refuse_unread,
+    writes,
 )
 from iamd.server.pipeline import Response as PipelineResponse
 from iamd.server.pipeline import receive as receive_call
@@ -122,6 +126,8 @@ class ApiEndpoint:
             return ApiResponse(refuse_unread(server, http_request, request_id, meta, error))
         if incoming.action in SLOW_ACTIONS:
             return ApiResponse(await run_in_threadpool(answer, server, incoming, meta))
+        if writes(incoming.action):  # not on the loop's thread while another writes
+            await server.db.writers_released()
         return ApiResponse(answer(server, incoming, meta))
 
 

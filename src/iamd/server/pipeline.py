@@ -68,6 +68,12 @@ UNSIGNED_REGION = "us-east-1"
 # transaction refuses writes, so a missing name here fails its tests, not a race.)
 WRITING_READS = frozenset({"GetSessionToken", "GetWebIdentityToken"})
 
+
+def writes(action: str) -> bool:
+    """Whether the action's transaction writes (else it reads, and takes no write lock)."""
+    return not is_read_only(action) or action in WRITING_READS
+
+
 OPERATIONS: Mapping[str, Mapping[str, Operation]] = {
     "iam": {**IAM_OPERATIONS, **AUDIT_OPERATIONS["iam"]},
     "sts": STS_OPERATIONS,
@@ -261,7 +267,7 @@ def _run(server: Server, incoming: Incoming, meta: RequestMeta, seen: ApiCall) -
         return _run_unsigned(server, incoming, meta, seen)
     prepared = _authenticated_preparation(server, incoming, meta, seen)
     used: Authenticated | None = None
-    write = not is_read_only(incoming.action) or incoming.action in WRITING_READS
+    write = writes(incoming.action)
     try:
         # (no operation of the API takes a savepoint when it only reads)
         with server.db.transaction(write=write, savepoints=write) as conn:

@@ -59,6 +59,14 @@ class Database:
         self._statements = None if self.is_sqlite else _autocommit_kept(self.engine)
         self._mirror: VersionMirror | None = None
 
+    async def writers_released(self) -> None:
+        """Return once no other thread of this process is writing (on SQLite; else at once).
+
+        See `WriterLock.released`: for an event loop about to write.
+        """
+        if self._writers is not None:
+            await self._writers.released()
+
     def follow_versions(self) -> None:
         """Trust authorization versions already read until PostgreSQL says they moved
         (`version_mirror`): for long-running servers. SQLite reads them in-process."""

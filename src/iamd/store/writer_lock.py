@@ -9,12 +9,21 @@ process sharing a database file queue on an advisory lock of a file beside it
 lock, which is then free. SQLite's busy timeout stays as the backstop for any writer
 that does not queue here.
 
+An event loop about to write asks first (`released`) whether another thread of its
+process holds the lock — the audit trail's batch, a write handed to the thread
+pool — and if so waits for it as a coroutine: taking the lock there would block the
+loop, and every connection it serves, until that transaction commits. Another
+process's hold is not seen (the file lock cannot be watched without blocking); a
+writer may still wait for one on the loop, as before.
+
 Only where `fcntl` exists (every POSIX system); elsewhere writers fall back to SQLite's
 busy handler alone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -35,6 +44,11 @@ class WriterLock:
         self._depth = 0
         self._fd: int | None = None
         self._pid = 0  # the process that opened _fd: a forked child opens its own
+        # The thread of this process that holds the lock (or waits for the file's), and
+        # the event loops waiting for it to let go; both under `_watch`.
+        self._holder: int | None = None
+        self._waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._watch = threading.Lock()
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -42,12 +56,33 @@ class WriterLock:
             self._depth += 1
             try:
                 if self._depth == 1:
+                    self._set_holder(threading.get_ident())
                     self._lock_file()
                 yield
             finally:
                 self._depth -= 1
                 if self._depth == 0:
                     self._unlock_file()
+                    self._set_holder(None)
+
+    async def released(self) -> None:
+        """Return once no other thread of this process holds the lock (at once if none)."""
+        with self._watch:
+            holder = self._holder
+            if holder is None or holder == threading.get_ident():
+                return
+            loop = asyncio.get_running_loop()
+            let_go: asyncio.Future[None] = loop.create_future()
+            self._waiting.append((loop, let_go))
+        await let_go
+
+    def _set_holder(self, thread: int | None) -> None:
+        with self._watch:
+            self._holder = thread
+            waiting, self._waiting = (self._waiting, []) if thread is None else ([], self._waiting)
+        for loop, let_go in waiting:
+            with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
+                loop.call_soon_threadsafe(_resolve, let_go)
 
     def _lock_file(self) -> None:
         if fcntl is None:
@@ -60,3 +95,8 @@ class WriterLock:
     def _unlock_file(self) -> None:
         if fcntl is not None and self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _resolve(let_go: asyncio.Future[None]) -> None:
+    if not let_go.done():  # not cancelled meanwhile
+        let_go.set_result(None)
