@@ -77,9 +77,12 @@ class WriterLock:
         await let_go
 
     def _set_holder(self, thread: int | None) -> None:
+        """Note who holds the lock now; when no one does, wake the loops waiting for that."""
         with self._watch:
             self._holder = thread
-            waiting, self._waiting = (self._waiting, []) if thread is None else ([], self._waiting)
+            if thread is not None:
+                return
+            waiting, self._waiting = self._waiting, []
         for loop, let_go in waiting:
             with contextlib.suppress(RuntimeError):  # that loop has closed meanwhile
                 loop.call_soon_threadsafe(_resolve, let_go)
