@@ -50,3 +50,30 @@ def test_an_allowance_is_found_only_for_its_own_policy_set(
     allowances.remember(first, CALLER, "iam:GetUser", arn, _allowance(first, arn))
     assert allowances.remembered(first, CALLER, "iam:GetUser", arn) is not None
     assert allowances.remembered(rebuilt, CALLER, "iam:GetUser", arn) is None
+
+
+def test_one_allowance_stands_for_every_resource_when_no_statement_names_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(allowances, "_remembered", {})
+    everything = PrincipalPolicies(
+        (compile_policy(parse_policy(ALLOW_ALL), policy_id="p"),), None, ()
+    )
+    first, other = "arn:aws:iam::123456789012:user/a", "arn:aws:iam::123456789012:user/b"
+    decision = _allowance(everything, first)
+    allowances.remember(everything, CALLER, "iam:GetUser", first, decision)
+    assert allowances.remembered(everything, CALLER, "iam:GetUser", other) is decision
+    assert allowances.remembered(everything, CALLER, "iam:ListUsers", other) is None
+    assert allowances.remembered_count() == 1
+
+
+def test_an_allowance_of_named_resources_is_for_its_resource_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(allowances, "_remembered", {})
+    named = ALLOW_ALL.replace('"Resource":"*"', '"Resource":"arn:aws:iam::*:user/*"')
+    users = PrincipalPolicies((compile_policy(parse_policy(named), policy_id="p"),), None, ())
+    first, other = "arn:aws:iam::123456789012:user/a", "arn:aws:iam::123456789012:user/b"
+    allowances.remember(users, CALLER, "iam:GetUser", first, _allowance(users, first))
+    assert allowances.remembered(users, CALLER, "iam:GetUser", first) is not None
+    assert allowances.remembered(users, CALLER, "iam:GetUser", other) is None

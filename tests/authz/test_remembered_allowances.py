@@ -83,6 +83,44 @@ def test_an_allowance_is_per_resource(server: IamdServer, iam: Any) -> None:
         assert "no identity-based policy allows" in denied(alice.get_user, UserName="other")
 
 
+def test_an_allowance_of_every_resource_never_outlasts_a_statement_naming_one(
+    server: IamdServer, iam: Any
+) -> None:
+    """An Allow of ``"*"`` is remembered for any user; a Deny of some users still denies."""
+    admin = user_client(
+        server,
+        iam,
+        "creator",
+        allow("iam:CreateUser"),
+        deny("iam:CreateUser", "arn:aws:iam::*:user/admin-*"),
+    )
+    for n in range(3):
+        assert admin.create_user(UserName=f"plain-{n}")["User"]["UserName"] == f"plain-{n}"
+        refused = denied(admin.create_user, UserName=f"admin-{n}")
+        assert "explicit deny in an identity-based policy" in refused
+    only_team = user_client(
+        server, iam, "team-lead", allow("iam:CreateUser", "arn:aws:iam::*:user/team-*")
+    )
+    for n in range(3):
+        assert only_team.create_user(UserName=f"team-{n}")["User"]["UserName"] == f"team-{n}"
+        assert "no identity-based policy allows" in denied(only_team.create_user, UserName=f"x{n}")
+
+
+def test_a_boundary_naming_resources_is_read_for_every_resource(
+    server: IamdServer, iam: Any
+) -> None:
+    creator = user_client(server, iam, "bounded-creator", allow("iam:CreateUser"))
+    assert creator.create_user(UserName="before")["User"]["UserName"] == "before"
+    boundary = iam.create_policy(
+        PolicyName="TeamOnly",
+        PolicyDocument=policy(allow("iam:CreateUser", "arn:aws:iam::*:user/team-*")),
+    )["Policy"]["Arn"]
+    iam.put_user_permissions_boundary(UserName="bounded-creator", PermissionsBoundary=boundary)
+    for n in range(3):
+        assert creator.create_user(UserName=f"team-b{n}")["User"]["UserName"] == f"team-b{n}"
+        assert "permissions boundary" in denied(creator.create_user, UserName=f"other-b{n}")
+
+
 def test_a_remembered_allowance_has_the_first_ones_reasons_on_the_trail(
     server: IamdServer, iam: Any, account: RootCredential
 ) -> None:

@@ -14,6 +14,11 @@ can be created at will (sign-up may be open), and a caller may name any number o
 resources, so per-principal memos could grow without limit in sum. Past the bound
 the memo starts over.
 
+An allowance stands for every resource at once when each statement of the policies
+that names its action names every resource (``"Resource": "*"``, as AdministratorAccess
+and IAMFullAccess do): which resource a call names then cannot change the outcome, so
+a caller creating users by the thousand, each with a new ARN, is decided for once.
+
 Only allowances are remembered. A denial is decided afresh each time: its
 AccessDenied message and encoded authorization message quote the request it refused.
 A remembered allowance keeps the request it was first decided for; what is read of
@@ -32,7 +37,8 @@ from iamd.policy import Decision
 # Allowances remembered in this process, for every policy set together.
 MAX_REMEMBERED = 10_000
 
-_Key = tuple[int, str, str, str]  # the policies' id, the caller's ARN, action, resource
+# the policies' id, the caller's ARN, action, resource (None: any, see `_resource_key`)
+_Key = tuple[int, str, str, str | None]
 _remembered: dict[_Key, tuple[PrincipalPolicies, Decision]] = {}
 
 
@@ -42,7 +48,8 @@ def remembered(
     """The allowance these policies gave this caller for this action and resource."""
     if not _may_remember(policies, caller):
         return None
-    found = _remembered.get((id(policies), caller.arn, action, resource_arn))
+    key = (id(policies), caller.arn, action, _resource_key(policies, action, resource_arn))
+    found = _remembered.get(key)
     return found[1] if found is not None and found[0] is policies else None
 
 
@@ -54,7 +61,8 @@ def remember(
         return
     if len(_remembered) >= MAX_REMEMBERED:
         _remembered.clear()  # one call: safe while other threads read
-    _remembered[(id(policies), caller.arn, action, resource_arn)] = (policies, decision)
+    key = (id(policies), caller.arn, action, _resource_key(policies, action, resource_arn))
+    _remembered[key] = (policies, decision)
 
 
 def remembered_count() -> int:
@@ -66,3 +74,7 @@ def _may_remember(policies: PrincipalPolicies, caller: Caller) -> bool:
     # A session's policies are built anew for each of its calls (its session policies
     # and tags on top of its role's), so nothing remembered for one would be found again.
     return caller.session is None and policies.is_context_free
+
+
+def _resource_key(policies: PrincipalPolicies, action: str, resource_arn: str) -> str | None:
+    return None if policies.cover_every_resource(action) else resource_arn

@@ -58,6 +58,13 @@ class PrincipalPolicies:
             layers += (self.boundary,)
         return all(policy.is_context_free for policy in layers)
 
+    def cover_every_resource(self, action: str) -> bool:
+        """Does each statement of these policies that names ``action`` name every resource?"""
+        if self.boundary is not None and not self.boundary.covers_every_resource(action):
+            return False
+        layers = (*self.identity, *(self.session or ()))
+        return all(policy.covers_every_resource(action) for policy in layers)
+
 
 NO_POLICIES = PrincipalPolicies((), None, ())
 # What the root user's own side allows, for its federated users: everything.

@@ -128,10 +128,28 @@ class Policy:
         # non-ASCII names need not agree with `str.lower()`.
         found = self.by_action.get(request.action)
         if found is None:
-            found = tuple(s for s in self.candidates(request) if _action_matches(s, request))
-            if len(self.by_action) >= ACTION_MEMO_SIZE:
-                self.by_action.clear()  # one call, safe under concurrent readers
-            self.by_action[request.action] = found
+            found = self._remember_matches(request.action, self.candidates(request))
+        return found
+
+    def covers_every_resource(self, action: str) -> bool:
+        """Does every statement naming ``action`` apply to every resource (``"*"``)?
+
+        Then which resource a request names cannot change what this policy says of it.
+        """
+        found = self.by_action.get(action)
+        if found is None:
+            service, colon, _ = action.lower().partition(":")
+            candidates = self.by_service.get(service if colon else "", self.any_service)
+            found = self._remember_matches(action, candidates)
+        return all(_names_every_resource(statement) for statement in found)
+
+    def _remember_matches(
+        self, action: str, candidates: tuple[CompiledStatement, ...]
+    ) -> tuple[CompiledStatement, ...]:
+        found = tuple(s for s in candidates if _names_action(s, action))
+        if len(self.by_action) >= ACTION_MEMO_SIZE:
+            self.by_action.clear()  # one call, safe under concurrent readers
+        self.by_action[action] = found
         return found
 
 
@@ -257,11 +275,22 @@ def applicability(
 
 
 def _action_matches(statement: CompiledStatement, request: RequestContext) -> bool:
+    return _names_action(statement, request.action)
+
+
+def _names_action(statement: CompiledStatement, action: str) -> bool:
     if statement.actions is not None:
-        return statement.actions.matches(request.action)
+        return statement.actions.matches(action)
     if statement.not_actions is not None:
-        return not statement.not_actions.matches(request.action)
+        return not statement.not_actions.matches(action)
     return False  # a statement without actions grants and denies nothing
+
+
+def _names_every_resource(statement: CompiledStatement) -> bool:
+    resources = statement.resources
+    return (
+        resources is not None and resources.static.matches_all and statement.not_resources is None
+    )
 
 
 def _resource_matches(statement: CompiledStatement, request: RequestContext) -> bool:
