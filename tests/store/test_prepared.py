@@ -16,7 +16,7 @@ from sqlalchemy import Column, MetaData, String, Table, bindparam, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from iamd.errors import ConcurrentModification
-from iamd.store import attachments, groups, pages, roles, tags, users
+from iamd.store import attachments, groups, kept_connections, pages, roles, tags, users
 from iamd.store.database import Database
 from iamd.store.prepared import Prepared
 from iamd.store.schema import policy_attachments
@@ -138,6 +138,34 @@ def test_a_refused_constraint_through_the_driver_is_sqlalchemy_s_integrity_error
     with pytest.raises(ConcurrentModification) as raised, db.transaction() as conn:
         tags._INSERT.run(conn, row)
     assert isinstance(raised.value.__context__, IntegrityError)  # as SQLAlchemy raises it
+
+
+def test_statements_through_the_driver_go_on_after_a_refusal_and_a_lost_connection(
+    db: Database, people: list[str], account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a connection keeps one cursor for these statements (SQLite makes one
+    for each): it serves on after a statement of its own was refused, and a connection
+    that replaced one the server ended has a cursor of its own."""
+    monkeypatch.setattr(kept_connections, "PING_AFTER_IDLE", 0.0)
+    where = {"account_id": account.account_id, "name": "dee.x"}
+    _, row = _tag_row(db, account, "dee.x", value="again", position=98)
+    row.update(key="k", key_lower="k")  # the user's tag "k" is already there
+    with pytest.raises(ConcurrentModification), db.transaction() as conn:
+        assert users._FIND_USER.first(conn, where) is not None
+        tags._INSERT.run(conn, row)
+    with db.transaction() as conn:
+        assert users._FIND_USER.first(conn, where) is not None
+        first = conn.connection.dbapi_connection
+        pid = None if db.is_sqlite else conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    if db.is_sqlite:
+        conn.invalidate()
+    else:
+        with db.engine.connect() as other:  # the server ends the kept connection
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            other.commit()
+    with db.transaction() as conn:
+        assert conn.connection.dbapi_connection is not first
+        assert users._FIND_USER.first(conn, where) is not None
 
 
 def test_an_attachment_written_through_the_driver_is_what_sqlalchemy_writes(

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
+_CURSOR = "iamd_cursor"  # where `_kept_cursor` keeps it
 Statement = Select[Any] | Insert | Update | Delete
 
 
@@ -97,9 +98,8 @@ def on_driver(
     conn: Connection, sql: str, values: Any, outcome: Callable[[Any], Any] = lambda _: None
 ) -> Any:
     """Execute SQL in the driver's own form on a cursor of the connection's driver."""
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor()
+    kept = conn.dialect.name == "postgresql"
+    cursor = _kept_cursor(conn) if kept else _dbapi(conn).cursor()
     try:
         cursor.execute(sql, values)
         return outcome(cursor)
@@ -109,7 +109,31 @@ def on_driver(
         # handled.
         raise DBAPIError.instance(sql, values, error, conn.dialect.loaded_dbapi.Error) from error
     finally:
-        cursor.close()
+        if not kept:
+            cursor.close()
+
+
+def _kept_cursor(conn: Connection) -> Any:
+    """The one cursor kept with a psycopg connection, made on first use.
+
+    Making a cursor costs a tenth of a statement's round trip in psycopg; one kept per
+    connection is safe because psycopg reads every result whole (nothing is left
+    open on the server between statements) and a connection serves one thread at a
+    time. SQLite's cursors are cheap, and one kept there would hold its statement
+    (and so its read of the database) open until the next.
+    """
+    info = conn.connection.info  # follows the driver's connection, not the pool's slot
+    dbapi = _dbapi(conn)
+    cursor = info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not dbapi:
+        cursor = info[_CURSOR] = dbapi.cursor()
+    return cursor
+
+
+def _dbapi(conn: Connection) -> Any:
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    return dbapi
 
 
 def _converted(compiled: _Compiled, row: Any) -> Any:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from iamd.store.prepared import on_driver
+
 if TYPE_CHECKING:
     from iamd.store.version_mirror import VersionMirror
 
@@ -205,13 +207,8 @@ def _principal_versions(
 
 
 def _fetch_one(conn: Connection, sql: str, parameters: tuple[str, ...]) -> tuple[Any, ...] | None:
-    dbapi = conn.connection.dbapi_connection
-    assert dbapi is not None
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(sql.format(placeholder), parameters)
-        row: tuple[Any, ...] | None = cursor.fetchone()
-    finally:
-        cursor.close()
+    row: tuple[Any, ...] | None = on_driver(
+        conn, sql.format(placeholder), parameters, lambda cursor: cursor.fetchone()
+    )
     return row
