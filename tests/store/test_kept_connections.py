@@ -185,17 +185,24 @@ def test_a_kept_connection_that_broke_is_replaced_before_it_fails_a_request(
     monkeypatch.setattr(kept_connections, "PING_AFTER_IDLE", 0.0)
     db, _ = server.open_store()
     try:
-        with db.transaction(write=False) as kept:
-            first = kept.connection.dbapi_connection
-            pid = None if db.is_sqlite else kept.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-        if db.is_sqlite:
-            kept.invalidate()
-        else:
-            with db.engine.connect() as other:  # the server ends the kept connection
-                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-                other.commit()
+        first = lose_kept_connection(db, write=False)
         with db.transaction(write=False) as conn:
             assert conn.exec_driver_sql("SELECT 1").scalar_one() == 1
             assert conn.connection.dbapi_connection is not first
     finally:
         db.dispose()
+
+
+def lose_kept_connection(db: Database, *, write: bool) -> Any:
+    """The driver's connection this thread keeps (to read or to write), once ended as a
+    failure ends it: PostgreSQL's server closing it, SQLAlchemy invalidating it (SQLite)."""
+    with db.transaction(write=write) as kept:
+        lost = kept.connection.dbapi_connection
+        pid = None if db.is_sqlite else kept.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    if db.is_sqlite:
+        kept.invalidate()
+    else:
+        with db.engine.connect() as other:  # the server ends the kept connection
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            other.commit()
+    return lost

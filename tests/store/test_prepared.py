@@ -22,6 +22,7 @@ from iamd.store.prepared import Prepared
 from iamd.store.schema import policy_attachments
 from iamd.store.schema import tags as tags_table
 from iamd.store.schema import users as users_table
+from store.test_kept_connections import lose_kept_connection
 from support import IamdServer
 
 
@@ -155,14 +156,7 @@ def test_statements_through_the_driver_go_on_after_a_refusal_and_a_lost_connecti
         tags._INSERT.run(conn, row)
     with db.transaction() as conn:
         assert users._FIND_USER.first(conn, where) is not None
-        first = conn.connection.dbapi_connection
-        pid = None if db.is_sqlite else conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    if db.is_sqlite:
-        conn.invalidate()
-    else:
-        with db.engine.connect() as other:  # the server ends the kept connection
-            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
-            other.commit()
+    first = lose_kept_connection(db, write=True)
     with db.transaction() as conn:
         assert conn.connection.dbapi_connection is not first
         assert users._FIND_USER.first(conn, where) is not None

@@ -25,8 +25,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
-_CURSOR = "iamd_cursor"  # where `_kept_cursor` keeps it
 Statement = Select[Any] | Insert | Update | Delete
+
+_CURSOR = "iamd_cursor"  # where `_kept_cursor` keeps it, in the connection's info
 
 
 @dataclass(frozen=True)
