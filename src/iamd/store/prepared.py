@@ -7,6 +7,8 @@ object — costs several times the query itself on SQLite. `Prepared` keeps what
 that machinery would work out each time (the SQL text, the order of its parameters,
 each column's result conversion) and does only the rest.
 
+On PostgreSQL they go through psycopg's libpq wrapper rather than a cursor (`libpq`).
+
 A parameter whose type converts values on the way in (a time, on SQLite, is stored as
 text) is converted by that type's own processor, as SQLAlchemy would. Selects give
 rows (`rows`, `first`); an insert, update or delete without RETURNING is `run`.
@@ -24,10 +26,10 @@ from sqlalchemy import Connection, Delete, Insert, Select, Update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
+from iamd.store import libpq
+
 Processor = Callable[[Any], Any] | None
 Statement = Select[Any] | Insert | Update | Delete
-
-_CURSOR = "iamd_cursor"  # where `_kept_cursor` keeps it, in the connection's info
 
 
 @dataclass(frozen=True)
@@ -98,37 +100,22 @@ def _execute(
 def on_driver(
     conn: Connection, sql: str, values: Any, outcome: Callable[[Any], Any] = lambda _: None
 ) -> Any:
-    """Execute SQL in the driver's own form on a cursor of the connection's driver."""
-    kept = conn.dialect.name == "postgresql"
-    cursor = _kept_cursor(conn) if kept else _dbapi(conn).cursor()
+    """Execute SQL in the driver's own form on the connection's driver; ``outcome``
+    reads the cursor (on PostgreSQL, `libpq.Fetched`, read the same way)."""
     try:
-        cursor.execute(sql, values)
-        return outcome(cursor)
+        if conn.dialect.name == "postgresql":
+            return outcome(libpq.execute(_dbapi(conn), conn.connection.info, sql, values))
+        cursor = _dbapi(conn).cursor()
+        try:
+            cursor.execute(sql, values)
+            return outcome(cursor)
+        finally:
+            cursor.close()
     except conn.dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy would raise it, so a lost race (a refused constraint, a deadlock
         # PostgreSQL broke) is still told apart from a fault where transactions are
         # handled.
         raise DBAPIError.instance(sql, values, error, conn.dialect.loaded_dbapi.Error) from error
-    finally:
-        if not kept:
-            cursor.close()
-
-
-def _kept_cursor(conn: Connection) -> Any:
-    """The one cursor kept with a psycopg connection, made on first use.
-
-    Making a cursor costs a tenth of a statement's round trip in psycopg; one kept per
-    connection is safe because psycopg reads every result whole (nothing is left
-    open on the server between statements) and a connection serves one thread at a
-    time. SQLite's cursors are cheap, and one kept there would hold its statement
-    (and so its read of the database) open until the next.
-    """
-    info = conn.connection.info  # follows the driver's connection, not the pool's slot
-    dbapi = _dbapi(conn)
-    cursor = info.get(_CURSOR)
-    if cursor is None or cursor.closed or cursor.connection is not dbapi:
-        cursor = info[_CURSOR] = dbapi.cursor()
-    return cursor
 
 
 def _dbapi(conn: Connection) -> Any:

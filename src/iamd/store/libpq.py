@@ -1,0 +1,242 @@
+"""Statements run on a psycopg connection through its libpq wrapper, not its cursors.
+
+A round trip through a psycopg cursor costs about twice the client CPU of the same
+statement sent through `psycopg.pq` (the cursor's query conversion, its generator
+and wait machinery, its result object), and a write makes four or five of them. Here
+the same pieces do the same work: psycopg's own adapters dump the parameters and load
+the rows (`Transformer`, as a cursor would with ``%s``), the error of a failed
+statement is the one psycopg would raise (`error_from_result`), and the connection's
+transaction state stays libpq's, which psycopg reads before each of its own
+statements and at commit and rollback.
+
+Each statement is prepared on the server at its first use on a connection, keyed
+like psycopg's by its text and its parameters' types. psycopg itself must prepare
+none (``prepare_threshold=None``): when it holds any, its rollback deallocates every
+statement on the connection, these too.
+A statement that begins a transaction (the connection is not in autocommit and not
+yet in one) sends psycopg's implicit BEGIN in the same round trip, pipelined.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import pq
+from psycopg.adapt import PyFormat, Transformer
+from psycopg.errors import error_from_result
+
+# Statements prepared on one connection, at most; others run unprepared.
+MAX_PREPARED = 200
+_PLACEHOLDER = re.compile(rb"%\((\w+)\)s|%s|%%")
+_OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
+_IDLE = pq.TransactionStatus.IDLE
+_STATE = "iamd_libpq"  # where `_state` keeps a connection's, in its pool record's info
+_PIPELINES = pq.version() >= 140000
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A statement's outcome, read as from a DB-API cursor."""
+
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self.rows
+
+
+@dataclass(frozen=True)
+class _Numbered:
+    """SQL in the driver's ``%(name)s`` or ``%s`` form, numbered as PostgreSQL's ``$n``."""
+
+    sql: bytes
+    names: tuple[str, ...] | None  # the parameters by number; None: given in order
+
+
+class _Connection:
+    """What one psycopg connection keeps: its transformer and its prepared statements."""
+
+    def __init__(self, dbapi: psycopg.Connection[Any]) -> None:
+        self.pgconn = dbapi.pgconn
+        self.transformer = Transformer(dbapi)
+        self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
+
+
+_numbered: dict[str, _Numbered] = {}
+_numbered_lock = threading.Lock()
+
+
+def execute(
+    dbapi: psycopg.Connection[Any],
+    info: dict[str, Any],
+    sql: str,
+    values: Sequence[Any] | Mapping[str, Any],
+) -> Fetched:
+    """Run ``sql`` with ``values`` on ``dbapi``; ``info`` is its pool record's info."""
+    numbered = _numbered.get(sql) or _number(sql)
+    if numbered.names is not None:
+        assert isinstance(values, Mapping)
+        values = [values[name] for name in numbered.names]
+    assert not isinstance(values, Mapping)
+    state = _state(dbapi, info)
+    transformer = state.transformer
+    dumped = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
+    formats = transformer.formats or []
+    types = transformer.types or ()
+    begin = not dbapi.autocommit and state.pgconn.transaction_status == _IDLE
+    name = _prepared_name(state, numbered.sql, types)
+    if name is None:
+        result = _run(state.pgconn, begin, numbered.sql, dumped, types, formats)
+    else:
+        result = _run_prepared(state.pgconn, begin, name, dumped, formats)
+    if result.status not in _OK:
+        raise error_from_result(result, encoding=dbapi.info.encoding)
+    rows: list[tuple[Any, ...]] = []
+    if result.status == pq.ExecStatus.TUPLES_OK:
+        transformer.set_pgresult(result)
+        rows = transformer.load_rows(0, result.ntuples, tuple)
+        transformer.set_pgresult(None)
+    counted = result.command_tuples
+    return Fetched(rows, -1 if counted is None else counted)
+
+
+def commit(dbapi: psycopg.Connection[Any]) -> None:
+    """Commit the connection's transaction, if it is in one, as psycopg's commit would
+    (a failed transaction's COMMIT rolls it back)."""
+    pgconn = dbapi.pgconn
+    if pgconn.transaction_status == _IDLE:
+        return
+    result = pgconn.exec_(b"COMMIT")
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(result, encoding=dbapi.info.encoding)
+
+
+def _state(dbapi: psycopg.Connection[Any], info: dict[str, Any]) -> _Connection:
+    state: _Connection | None = info.get(_STATE)
+    if state is None or state.pgconn is not dbapi.pgconn:
+        if dbapi.prepare_threshold is not None:
+            raise RuntimeError("connect with prepare_threshold=None: psycopg would deallocate")
+        state = info[_STATE] = _Connection(dbapi)
+    return state
+
+
+def _prepared_name(state: _Connection, sql: bytes, types: tuple[int, ...]) -> bytes | None:
+    """The statement's name on the server, prepared now if it is new; None once the
+    connection holds `MAX_PREPARED`."""
+    key = (sql, types)
+    name = state.prepared.get(key)
+    if name is not None or len(state.prepared) >= MAX_PREPARED:
+        return name
+    name = b"iamd_%d" % len(state.prepared)
+    result = state.pgconn.prepare(name, sql, types)
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(result)  # the statement's own error, found parsing it
+    state.prepared[key] = name
+    return name
+
+
+def _run_prepared(
+    pgconn: pq.abc.PGconn,
+    begin: bool,
+    name: bytes,
+    dumped: Sequence[Any],
+    formats: Sequence[pq.Format],
+) -> pq.abc.PGresult:
+    if not begin:
+        return pgconn.exec_prepared(name, dumped, formats)
+    if not _PIPELINES:
+        _begin(pgconn)
+        return pgconn.exec_prepared(name, dumped, formats)
+    return _pipelined(pgconn, lambda: pgconn.send_query_prepared(name, dumped, formats))
+
+
+def _run(
+    pgconn: pq.abc.PGconn,
+    begin: bool,
+    sql: bytes,
+    dumped: Sequence[Any],
+    types: Sequence[int],
+    formats: Sequence[pq.Format],
+) -> pq.abc.PGresult:
+    if begin:
+        _begin(pgconn)
+    return pgconn.exec_params(sql, dumped, types, formats)
+
+
+def _begin(pgconn: pq.abc.PGconn) -> None:
+    result = pgconn.exec_(b"BEGIN")
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(result)
+
+
+def _pipelined(pgconn: pq.abc.PGconn, send: Callable[[], None]) -> pq.abc.PGresult:
+    """BEGIN and one statement in one round trip; the statement's result."""
+    pgconn.enter_pipeline_mode()
+    try:
+        pgconn.send_query_params(b"BEGIN", None)
+        send()
+        pgconn.pipeline_sync()
+        results = _results_until_sync(pgconn)
+    finally:
+        if pgconn.pipeline_status != pq.PipelineStatus.OFF:
+            pgconn.exit_pipeline_mode()
+    if len(results) != 2:
+        raise psycopg.OperationalError(f"the server ended the pipeline: {_message(pgconn)}")
+    begun, result = results
+    if begun.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(begun)
+    return result
+
+
+def _results_until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:
+    """Each command's result up to the pipeline's sync (which libpq ends with None)."""
+    results: list[pq.abc.PGresult] = []
+    ended = False
+    while True:
+        result = pgconn.get_result()
+        if result is None:
+            if ended:  # nothing more will come: the connection failed
+                raise psycopg.OperationalError(f"the pipeline ended: {_message(pgconn)}")
+            ended = True  # the end of one command's results
+            continue
+        ended = False
+        if result.status == pq.ExecStatus.PIPELINE_SYNC:
+            return results
+        results.append(result)
+
+
+def _message(pgconn: pq.abc.PGconn) -> str:
+    return pgconn.error_message.decode(errors="replace")
+
+
+def _number(sql: str) -> _Numbered:
+    names: list[str] = []
+    positional = 0
+
+    def number(match: re.Match[bytes]) -> bytes:
+        nonlocal positional
+        if match.group(0) == b"%%":
+            return b"%"
+        if match.group(1) is None:
+            positional += 1
+            return b"$%d" % positional
+        name = match.group(1).decode()
+        if name not in names:
+            names.append(name)
+        return b"$%d" % (names.index(name) + 1)
+
+    numbered_sql = _PLACEHOLDER.sub(number, sql.encode())
+    if names and positional:
+        raise ValueError("a statement takes named or positional parameters, not both")
+    numbered = _Numbered(numbered_sql, tuple(names) if names else None)
+    with _numbered_lock:
+        _numbered[sql] = numbered
+    return numbered
