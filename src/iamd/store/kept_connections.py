@@ -9,10 +9,10 @@ threads may keep one of each kind (`MAX_KEPT`, so that together they stay well u
 the pool's size and others always find a connection); other threads, a transaction
 inside another, and the trail's non-durable batches go through the pool as before.
 
-On SQLite transactions begin and end on the driver. On PostgreSQL SQLAlchemy begins
-and ends them, and a connection idle for longer than `PING_AFTER_IDLE` is pinged
-before use, as the pool pings each one it hands out: one that the server closed
-meanwhile is dropped for another rather than failing the request.
+Transactions begin and end on the driver rather than in SQLAlchemy. On PostgreSQL a
+connection idle for longer than `PING_AFTER_IDLE` is pinged before use, as the pool
+pings each one it hands out: one that the server closed meanwhile is dropped for
+another rather than failing the request.
 
 A kept connection goes back to the pool when its thread ends (the thread's storage
 lets go of it, and SQLAlchemy returns a collected connection) and is closed when the
@@ -27,10 +27,15 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
+
+from iamd.store import libpq
+
+if TYPE_CHECKING:
+    import psycopg
 
 # Threads that may keep a connection of one kind: the event loop's, and a few others
 # (the thread pool's), far fewer than the pool holds.
@@ -51,7 +56,8 @@ class Kept:
         driver_begin: str | None,
     ) -> None:
         """``driver_begin``: the statement that begins a transaction on the driver
-        (SQLite); None leaves beginning and ending to SQLAlchemy, with pings (PostgreSQL).
+        (SQLite); None: the first statement begins it, and the connection is pinged
+        after `PING_AFTER_IDLE` (PostgreSQL).
         """
         self._engine = engine
         self._options = options
@@ -67,12 +73,11 @@ class Kept:
         conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             return self._keep()
+        if self._local.busy:
+            return None  # in use further up this thread's stack: never pinged nor dropped
         if conn.closed or conn.invalidated:
             self._drop(conn)
             return self._keep()
-        dbapi = conn.connection.dbapi_connection
-        if conn.in_transaction() or getattr(dbapi, "in_transaction", False):
-            return None  # in use further up this thread's stack: never pinged nor dropped
         if not self._alive(conn):
             self._drop(conn)
             return self._keep()
@@ -97,31 +102,36 @@ class Kept:
     def transaction(self, conn: Connection) -> Iterator[Connection]:
         """A transaction on a kept connection, begun and ended on the driver.
 
-        A statement run through SQLAlchemy inside still autobegins SQLAlchemy's
+        On SQLite it begins with ``driver_begin``; on PostgreSQL with the first
+        statement (psycopg's implicit BEGIN, or `libpq`'s pipelined with it). A
+        statement run through SQLAlchemy inside still autobegins SQLAlchemy's
         transaction object (whose BEGIN the engine skips: the driver is already in a
-        transaction), and that object then ends the transaction instead. Without a
-        driver statement to begin with, SQLAlchemy begins and ends it.
+        transaction, or begins one itself), and that object then ends the transaction
+        instead.
         """
-        if self._begin is None:
-            with conn.begin():
-                yield conn
-            return
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
         begin = self._begin
-        _on_driver(conn, lambda: dbapi.execute(begin))
+        self._local.busy = True
         try:
-            yield conn
-        except BaseException:
+            if begin is not None:
+                _on_driver(conn, lambda: dbapi.execute(begin))
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction():
+                    conn.rollback()
+                elif not conn.invalidated:  # an invalidated one has nothing left to undo
+                    _on_driver(conn, dbapi.rollback)
+                raise
             if conn.in_transaction():
-                conn.rollback()
-            elif not conn.invalidated:  # an invalidated one has nothing left to undo
-                _on_driver(conn, dbapi.rollback)
-            raise
-        if conn.in_transaction():
-            conn.commit()
-        else:
-            _on_driver(conn, dbapi.commit)
+                conn.commit()
+            elif begin is not None:
+                _on_driver(conn, dbapi.commit)
+            else:
+                _on_driver(conn, lambda: libpq.commit(cast("psycopg.Connection[Any]", dbapi)))
+        finally:
+            self._local.busy = False
 
     def _keep(self) -> Connection | None:
         with self._lock:
@@ -136,6 +146,7 @@ class Kept:
             raise
         self._local.conn = conn
         self._local.used = time.monotonic()
+        self._local.busy = False
         return conn
 
     def _drop(self, conn: Connection) -> None:
