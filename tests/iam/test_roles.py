@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from iam.test_users import tag_rows
 from iamd.store.roles import record_role_use
 from support import IamdServer, error_of
 
@@ -115,6 +116,15 @@ def test_names_are_unique_case_insensitively(iam: Any) -> None:
         409,
     )
     assert iam.get_role(RoleName="SHARED")["Role"]["RoleName"] == "Shared"
+
+
+def test_a_taken_name_leaves_the_new_tags_unwritten(iam: Any, server: IamdServer) -> None:
+    make_role(iam, "Tagged", Tags=[{"Key": "team", "Value": "blue"}])
+    stored = tag_rows(server)
+    taken = error_from(lambda: make_role(iam, "tagged", Tags=[{"Key": "team", "Value": "red"}]))
+    assert taken == ("EntityAlreadyExists", "Role with name tagged already exists.", 409)
+    assert iam.list_role_tags(RoleName="Tagged")["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert tag_rows(server) == stored
 
 
 def test_missing_role_errors(iam: Any) -> None:

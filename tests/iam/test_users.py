@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from sqlalchemy import func, select
 
-from support import error_of
+from iamd.store.schema import tags as tags_table
+from support import IamdServer, error_of
 
 
 def test_create_get_list_delete_user(iam: Any, account: Any) -> None:
@@ -41,6 +43,26 @@ def test_user_with_path_and_tags(iam: Any, account: Any) -> None:
     assert iam.get_user(UserName="bob")["User"]["Tags"] == tags
     assert iam.list_user_tags(UserName="bob")["Tags"] == tags
     assert "Tags" not in iam.list_users()["Users"][0]
+
+
+def test_a_taken_name_leaves_the_new_tags_unwritten(iam: Any, server: IamdServer) -> None:
+    # On PostgreSQL the tags and the user go in one round trip, the tags first.
+    iam.create_user(UserName="Dana", Tags=[{"Key": "team", "Value": "blue"}])
+    stored = tag_rows(server)
+    with pytest.raises(ClientError) as excinfo:
+        iam.create_user(UserName="dana", Tags=[{"Key": "team", "Value": "red"}])
+    assert error_of(excinfo) == ("EntityAlreadyExists", "User with name dana already exists.", 409)
+    assert iam.list_user_tags(UserName="Dana")["Tags"] == [{"Key": "team", "Value": "blue"}]
+    assert tag_rows(server) == stored
+
+
+def tag_rows(server: IamdServer) -> int:
+    database, _ = server.open_store()
+    try:
+        with database.transaction(write=False) as conn:
+            return int(conn.execute(select(func.count()).select_from(tags_table)).scalar_one())
+    finally:
+        database.dispose()
 
 
 def test_names_are_unique_case_insensitively(iam: Any) -> None:

@@ -92,9 +92,7 @@ def test_the_first_statement_begins_the_transaction_and_a_rollback_ends_it(
 def test_named_parameters_used_twice_and_a_literal_percent(conn: Connection) -> None:
     on_driver(conn, _VALUES, row())
     sql = "SELECT label || '%%', %(id)s = id FROM probe WHERE id = %(id)s OR label = %(id)s"
-    assert on_driver(conn, sql, {"id": "a"}, lambda fetched: fetched.fetchall()) == [
-        ("ä%%", True)
-    ]
+    assert on_driver(conn, sql, {"id": "a"}, lambda fetched: fetched.fetchall()) == [("ä%%", True)]
 
 
 def test_a_refused_constraint_is_sqlalchemy_s_integrity_error(conn: Connection) -> None:
@@ -155,6 +153,21 @@ def test_beyond_the_bound_statements_run_unprepared(
 
 def test_a_connection_that_psycopg_prepares_on_is_refused(db: Database) -> None:
     url = db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url) as connection:
-        with pytest.raises(RuntimeError, match="prepare_threshold"):
-            libpq.execute(connection, {}, "SELECT 1", ())
+    with psycopg.connect(url) as connection, pytest.raises(RuntimeError, match="threshold"):
+        libpq.execute(connection, {}, "SELECT 1", ())
+
+
+def test_statements_run_together_in_order_and_stop_at_the_first_failure(
+    conn: Connection,
+) -> None:
+    both = [(_VALUES, row()), (_VALUES, row(id="b"))]
+    fetched = libpq.execute_all(dbapi(conn), conn.connection.info, both)
+    assert [outcome.rowcount for outcome in fetched] == [1, 1]
+    assert status(conn) == pq.TransactionStatus.INTRANS  # begun in the same round trip
+    libpq.commit(dbapi(conn))
+    again = [(_VALUES, row(id="c")), (_VALUES, row()), (_VALUES, row(id="d"))]
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        libpq.execute_all(dbapi(conn), conn.connection.info, again)
+    dbapi(conn).rollback()
+    kept = on_driver(conn, "SELECT id FROM probe ORDER BY id", (), lambda f: f.fetchall())
+    assert kept == [("a",), ("b",)]

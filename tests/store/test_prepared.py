@@ -230,7 +230,8 @@ def test_a_named_group_and_a_membership(
 def test_a_new_entity_s_tags_in_one_statement_are_what_sqlalchemy_writes(
     db: Database, people: list[str], account: Any
 ) -> None:
-    """`tag_new`'s one multi-row insert stores each tag as one insert per tag does."""
+    """`new_tags_insert`'s one multi-row insert stores each tag as one insert per tag
+    does."""
     new_tags = [("Team", "a"), ("cost-Centre", ""), ("é", "ü" * 256)]
     with db.transaction() as conn:
         fast_id = users._FIND_USER.first(conn, {"account_id": account.account_id, "name": "ana"})[0]
@@ -239,7 +240,9 @@ def test_a_new_entity_s_tags_in_one_statement_are_what_sqlalchemy_writes(
         ]
         tags.drop_all_tags(conn, "user", fast_id)
         tags.drop_all_tags(conn, "user", usual_id)
-        tags.tag_new(conn, account.account_id, "user", fast_id, new_tags)
+        insert_tags = tags.new_tags_insert(account.account_id, "user", fast_id, new_tags)
+        assert insert_tags is not None
+        insert_tags[0].run(conn, insert_tags[1])
         for position, (key, value) in enumerate(new_tags, start=1):
             conn.execute(
                 tags._INSERT.statement,

@@ -29,7 +29,7 @@ from iamd.store import principal_refs, roles, tags
 from iamd.store.pages import DEFAULT_MAX_ITEMS
 from iamd.store.roles import Role
 
-TAG_KIND = "role"
+TAG_KIND = roles.ROLE_TAG_KIND
 DEFAULT_MAX_SESSION_DURATION = 3600
 PROTECTED_PATHS = ("/aws-service-role/", "/aws-reserved/")
 # AWS's default quota on a trust policy, counted without white space.
@@ -158,9 +158,7 @@ def new_role(
 
 def store_new_role(ctx: OperationContext, role: Role, new_tags: list[tags.Tag]) -> Output:
     """Insert the role and its tags; answer it as CreateRole does (no description)."""
-    # The tags first: their triggers then find no role to bump (`tags.tag_new`).
-    tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, role.role_id, new_tags)
-    roles.insert_role(ctx.conn, role)
+    roles.insert_role(ctx.conn, role, new_tags)
     return {**role_summary(ctx, role), **_boundary_and_tags(ctx, role, new_tags)}
 
 

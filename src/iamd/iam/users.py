@@ -81,9 +81,7 @@ def create_user(ctx: OperationContext, params: Params) -> Output:
         password_last_used=None,
         boundary_arn=boundary,
     )
-    # The tags first: their triggers then find no user to bump (`tags.tag_new`).
-    tags.tag_new(ctx.conn, ctx.account_id, TAG_KIND, user.user_id, new_tags)
-    users.insert_user(ctx.conn, user)
+    users.insert_user(ctx.conn, user, new_tags)
     return {"User": detailed_user_output(ctx, user, new_tags)}  # the tags as just stored
 
 

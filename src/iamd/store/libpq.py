@@ -13,19 +13,22 @@ Each statement is prepared on the server at its first use on a connection, keyed
 like psycopg's by its text and its parameters' types. psycopg itself must prepare
 none (``prepare_threshold=None``): when it holds any, its rollback deallocates every
 statement on the connection, these too.
+
 A statement that begins a transaction (the connection is not in autocommit and not
-yet in one) sends psycopg's implicit BEGIN in the same round trip, pipelined.
+yet in one) sends psycopg's implicit BEGIN in the same round trip, pipelined; so do
+statements run together (`execute_all`).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import psycopg.abc
 from psycopg import pq
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.errors import error_from_result
@@ -37,6 +40,8 @@ _OK = (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
 _IDLE = pq.TransactionStatus.IDLE
 _STATE = "iamd_libpq"  # where `_state` keeps a connection's, in its pool record's info
 _PIPELINES = pq.version() >= 140000
+
+Values = Sequence[Any] | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,18 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class _Send:
+    """A statement ready to send: its prepared name (None: unprepared), its text, and
+    its parameters as dumped."""
+
+    name: bytes | None
+    sql: bytes
+    dumped: Sequence[Any]
+    types: tuple[int, ...]
+    formats: list[pq.Format]
+
+
+@dataclass(frozen=True)
 class _Numbered:
     """SQL in the driver's ``%(name)s`` or ``%s`` form, numbered as PostgreSQL's ``$n``."""
 
@@ -66,7 +83,7 @@ class _Connection:
 
     def __init__(self, dbapi: psycopg.Connection[Any]) -> None:
         self.pgconn = dbapi.pgconn
-        self.transformer = Transformer(dbapi)
+        self.transformer: psycopg.abc.Transformer = Transformer(dbapi)
         self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
 
 
@@ -78,34 +95,34 @@ def execute(
     dbapi: psycopg.Connection[Any],
     info: dict[str, Any],
     sql: str,
-    values: Sequence[Any] | Mapping[str, Any],
+    values: Values,
 ) -> Fetched:
     """Run ``sql`` with ``values`` on ``dbapi``; ``info`` is its pool record's info."""
-    numbered = _numbered.get(sql) or _number(sql)
-    if numbered.names is not None:
-        assert isinstance(values, Mapping)
-        values = [values[name] for name in numbered.names]
-    assert not isinstance(values, Mapping)
+    return execute_all(dbapi, info, [(sql, values)])[0]
+
+
+def execute_all(
+    dbapi: psycopg.Connection[Any],
+    info: dict[str, Any],
+    statements: Sequence[tuple[str, Values]],
+) -> list[Fetched]:
+    """Run statements in order in one round trip, each one's outcome.
+
+    The first to fail raises its error, and PostgreSQL skips those after it.
+    """
     state = _state(dbapi, info)
-    transformer = state.transformer
-    dumped = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
-    formats = transformer.formats or []
-    types = transformer.types or ()
+    sends = [_send_of(state, sql, values) for sql, values in statements]
     begin = not dbapi.autocommit and state.pgconn.transaction_status == _IDLE
-    name = _prepared_name(state, numbered.sql, types)
-    if name is None:
-        result = _run(state.pgconn, begin, numbered.sql, dumped, types, formats)
+    if len(sends) == 1 and not begin:
+        results = [_run(state.pgconn, sends[0])]
+    elif _PIPELINES:
+        results = _pipelined(state.pgconn, begin, sends)
     else:
-        result = _run_prepared(state.pgconn, begin, name, dumped, formats)
-    if result.status not in _OK:
-        raise error_from_result(result, encoding=dbapi.info.encoding)
-    rows: list[tuple[Any, ...]] = []
-    if result.status == pq.ExecStatus.TUPLES_OK:
-        transformer.set_pgresult(result)
-        rows = transformer.load_rows(0, result.ntuples, tuple)
-        transformer.set_pgresult(None)
-    counted = result.command_tuples
-    return Fetched(rows, -1 if counted is None else counted)
+        results = _one_by_one(state.pgconn, begin, sends)
+    for result in results:
+        if result.status not in _OK:
+            raise error_from_result(result, encoding=dbapi.info.encoding)
+    return [_fetched(state.transformer, result) for result in results]
 
 
 def commit(dbapi: psycopg.Connection[Any]) -> None:
@@ -143,57 +160,76 @@ def _prepared_name(state: _Connection, sql: bytes, types: tuple[int, ...]) -> by
     return name
 
 
-def _run_prepared(
-    pgconn: pq.abc.PGconn,
-    begin: bool,
-    name: bytes,
-    dumped: Sequence[Any],
-    formats: Sequence[pq.Format],
-) -> pq.abc.PGresult:
-    if not begin:
-        return pgconn.exec_prepared(name, dumped, formats)
-    if not _PIPELINES:
-        _begin(pgconn)
-        return pgconn.exec_prepared(name, dumped, formats)
-    return _pipelined(pgconn, lambda: pgconn.send_query_prepared(name, dumped, formats))
+def _send_of(state: _Connection, sql: str, values: Values) -> _Send:
+    numbered = _numbered.get(sql) or _number(sql)
+    if numbered.names is not None:
+        assert isinstance(values, Mapping)
+        values = [values[name] for name in numbered.names]
+    assert not isinstance(values, Mapping)
+    transformer = state.transformer
+    dumped = transformer.dump_sequence(values, [PyFormat.AUTO] * len(values))
+    formats = list(transformer.formats or ())
+    types = tuple(transformer.types or ())
+    name = _prepared_name(state, numbered.sql, types)
+    return _Send(name, numbered.sql, dumped, types, formats)
 
 
-def _run(
-    pgconn: pq.abc.PGconn,
-    begin: bool,
-    sql: bytes,
-    dumped: Sequence[Any],
-    types: Sequence[int],
-    formats: Sequence[pq.Format],
-) -> pq.abc.PGresult:
+def _fetched(transformer: psycopg.abc.Transformer, result: pq.abc.PGresult) -> Fetched:
+    rows: list[tuple[Any, ...]] = []
+    if result.status == pq.ExecStatus.TUPLES_OK:
+        transformer.set_pgresult(result)
+        rows = transformer.load_rows(0, result.ntuples, tuple)
+        transformer.set_pgresult(None)
+    counted = result.command_tuples
+    return Fetched(rows, -1 if counted is None else counted)
+
+
+def _run(pgconn: pq.abc.PGconn, send: _Send) -> pq.abc.PGresult:
+    if send.name is None:
+        return pgconn.exec_params(send.sql, send.dumped, send.types, send.formats)
+    return pgconn.exec_prepared(send.name, send.dumped, send.formats)
+
+
+def _one_by_one(
+    pgconn: pq.abc.PGconn, begin: bool, sends: Sequence[_Send]
+) -> list[pq.abc.PGresult]:
+    """Without pipelines (libpq before 14): a round trip each, up to the first failure."""
     if begin:
-        _begin(pgconn)
-    return pgconn.exec_params(sql, dumped, types, formats)
+        _check(pgconn.exec_(b"BEGIN"))
+    results = []
+    for send in sends:
+        results.append(_run(pgconn, send))
+        if results[-1].status not in _OK:
+            break
+    return results
 
 
-def _begin(pgconn: pq.abc.PGconn) -> None:
-    result = pgconn.exec_(b"BEGIN")
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        raise error_from_result(result)
-
-
-def _pipelined(pgconn: pq.abc.PGconn, send: Callable[[], None]) -> pq.abc.PGresult:
-    """BEGIN and one statement in one round trip; the statement's result."""
+def _pipelined(pgconn: pq.abc.PGconn, begin: bool, sends: Sequence[_Send]) -> list[pq.abc.PGresult]:
+    """The statements' results, sent in one pipeline (after BEGIN if ``begin``)."""
     pgconn.enter_pipeline_mode()
     try:
-        pgconn.send_query_params(b"BEGIN", None)
-        send()
+        if begin:
+            pgconn.send_query_params(b"BEGIN", None)
+        for send in sends:
+            if send.name is None:
+                pgconn.send_query_params(send.sql, send.dumped, send.types, send.formats)
+            else:
+                pgconn.send_query_prepared(send.name, send.dumped, send.formats)
         pgconn.pipeline_sync()
         results = _results_until_sync(pgconn)
     finally:
         if pgconn.pipeline_status != pq.PipelineStatus.OFF:
             pgconn.exit_pipeline_mode()
-    if len(results) != 2:
+    if len(results) != len(sends) + begin:
         raise psycopg.OperationalError(f"the server ended the pipeline: {_message(pgconn)}")
-    begun, result = results
-    if begun.status != pq.ExecStatus.COMMAND_OK:
-        raise error_from_result(begun)
-    return result
+    if begin:
+        _check(results.pop(0))
+    return results
+
+
+def _check(result: pq.abc.PGresult) -> None:
+    if result.status != pq.ExecStatus.COMMAND_OK:
+        raise error_from_result(result)
 
 
 def _results_until_sync(pgconn: pq.abc.PGconn) -> list[pq.abc.PGresult]:

@@ -10,14 +10,14 @@ before. No error is raised, so there is no savepoint to take for recovering from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
-from iamd.store.prepared import Prepared
+from iamd.store.prepared import Prepared, run_together
 
 
 class NamedInsert:
@@ -35,10 +35,19 @@ class NamedInsert:
         # Python-side default, or NULL.
         self._defaults = {column.key: _scalar_default(column) for column in table.c}
 
-    def inserted(self, conn: Connection, row: Mapping[str, Any]) -> bool:
-        """Insert ``row``; False, with nothing written, when its name is taken."""
+    def inserted(
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        after: Sequence[tuple[Prepared, Mapping[str, Any]]] = (),
+    ) -> bool:
+        """Insert ``row``; False, with nothing written by it, when its name is taken.
+
+        ``after``: writes to run first, in the same round trip (`run_together`).
+        """
         statement = self._by_dialect[conn.dialect.name]
-        return statement.run(conn, {**self._defaults, **row}) == 1
+        counts = run_together(conn, [*after, (statement, {**self._defaults, **row})])
+        return counts[-1] == 1
 
 
 def _scalar_default(column: Column[Any]) -> Any:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,20 @@ class Prepared:
         return compiled
 
 
+def run_together(conn: Connection, runs: Sequence[tuple[Prepared, Mapping[str, Any]]]) -> list[int]:
+    """Run inserts, updates or deletes in order (on PostgreSQL in one round trip); the
+    number of rows each changed. The first to fail raises, and none after it runs."""
+    if conn.dialect.name != "postgresql":
+        return [prepared.run(conn, parameters) for prepared, parameters in runs]
+    statements = []
+    for prepared, parameters in runs:
+        compiled = prepared._for(conn.dialect)
+        statements.append((compiled.sql, _driver_values(compiled, parameters)))
+    with _raised_as_sqlalchemy(conn, statements[0][0], statements[0][1]):
+        fetched = libpq.execute_all(_dbapi(conn), conn.connection.info, statements)
+    return [outcome.rowcount for outcome in fetched]
+
+
 def _execute(
     conn: Connection,
     compiled: _Compiled,
@@ -83,6 +98,11 @@ def _execute(
     outcome: Callable[[Any], Any],
 ) -> Any:
     """Execute on a cursor of the connection's driver; ``outcome`` reads the cursor."""
+    return on_driver(conn, compiled.sql, _driver_values(compiled, parameters), outcome)
+
+
+def _driver_values(compiled: _Compiled, parameters: Mapping[str, Any]) -> Any:
+    """The parameters as the driver takes them: converted, and ordered if positional."""
     given = {**compiled.defaults, **parameters} if compiled.defaults else parameters
     if compiled.converters:
         given = {
@@ -91,10 +111,8 @@ def _execute(
             for name, value in given.items()
         }  # fmt: skip
     if compiled.parameter_names is None:
-        values: Any = given
-    else:
-        values = tuple(given[name] for name in compiled.parameter_names)
-    return on_driver(conn, compiled.sql, values, outcome)
+        return given
+    return tuple(given[name] for name in compiled.parameter_names)
 
 
 def on_driver(
@@ -102,7 +120,7 @@ def on_driver(
 ) -> Any:
     """Execute SQL in the driver's own form on the connection's driver; ``outcome``
     reads the cursor (on PostgreSQL, `libpq.Fetched`, read the same way)."""
-    try:
+    with _raised_as_sqlalchemy(conn, sql, values):
         if conn.dialect.name == "postgresql":
             return outcome(libpq.execute(_dbapi(conn), conn.connection.info, sql, values))
         cursor = _dbapi(conn).cursor()
@@ -111,11 +129,18 @@ def on_driver(
             return outcome(cursor)
         finally:
             cursor.close()
-    except conn.dialect.loaded_dbapi.Error as error:
-        # As SQLAlchemy would raise it, so a lost race (a refused constraint, a deadlock
-        # PostgreSQL broke) is still told apart from a fault where transactions are
-        # handled.
-        raise DBAPIError.instance(sql, values, error, conn.dialect.loaded_dbapi.Error) from error
+
+
+@contextmanager
+def _raised_as_sqlalchemy(conn: Connection, sql: str, values: Any) -> Iterator[None]:
+    """A driver error raised as SQLAlchemy would raise it, so that a lost race (a
+    refused constraint, a deadlock PostgreSQL broke) is still told apart from a fault
+    where transactions are handled."""
+    driver_error = conn.dialect.loaded_dbapi.Error
+    try:
+        yield
+    except driver_error as error:
+        raise DBAPIError.instance(sql, values, error, driver_error) from error
 
 
 def _dbapi(conn: Connection) -> Any:

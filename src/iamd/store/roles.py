@@ -18,6 +18,7 @@ from iamd.store.named_insert import NamedInsert
 from iamd.store.pages import Page, page_by_name
 from iamd.store.prepared import Prepared
 from iamd.store.schema import inline_policies, instance_profile_roles, policy_attachments, roles
+from iamd.store.tags import Tag, new_tags_insert
 
 
 @dataclass(frozen=True)
@@ -57,10 +58,14 @@ def not_found(name: str) -> NoSuchEntity:
     return NoSuchEntity(f"The role with name {name} cannot be found.")
 
 
+# A role's rows in the tags table carry this kind.
+ROLE_TAG_KIND = "role"
 _INSERT_ROLE = NamedInsert(roles)
 
 
-def insert_role(conn: Connection, role: Role) -> Role:
+def insert_role(conn: Connection, role: Role, new_tags: Sequence[Tag] = ()) -> Role:
+    """Insert a new role, its tags first in the same round trip (`new_tags_insert`)."""
+    insert_tags = new_tags_insert(role.account_id, ROLE_TAG_KIND, role.role_id, new_tags)
     row = {
         "id": role.role_id,
         "account_id": role.account_id,
@@ -74,7 +79,7 @@ def insert_role(conn: Connection, role: Role) -> Role:
         "boundary_arn": role.boundary_arn,
         "created_at": role.created_at,
     }
-    if not _INSERT_ROLE.inserted(conn, row):
+    if not _INSERT_ROLE.inserted(conn, row, [insert_tags] if insert_tags else []):
         raise EntityAlreadyExists(f"Role with name {role.name} already exists.")
     return role
 

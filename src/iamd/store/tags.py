@@ -98,12 +98,13 @@ def add_tags(
         next_position += 1
 
 
-def tag_new(
-    conn: Connection, account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
-) -> None:
-    """The tags of an entity this transaction creates: it has none yet, and until the
-    transaction commits no other can see it to add any, so there is nothing to hold
-    or read first (as `add_tags` must).
+def new_tags_insert(
+    account_id: str, entity_kind: str, entity_id: str, new_tags: Sequence[Tag]
+) -> tuple[Prepared, dict[str, object]] | None:
+    """The insert of the tags of an entity this transaction creates, and its parameters
+    (None for no tags). It has none yet, and until the transaction commits no other
+    can see it to add any, so there is nothing to hold or read first (as `add_tags`
+    must).
 
     Inserted before the entity's own row, each tag's version trigger finds no row to
     bump: a new entity's version needs none (no cache holds what did not exist), and
@@ -114,7 +115,7 @@ def tag_new(
     if len(new_tags) > MAX_TAGS:
         raise LimitExceeded("The number of tags has reached the maximum limit.")
     if not new_tags:
-        return
+        return None
     values: dict[str, object] = {
         "account_id": account_id,
         "entity_kind": entity_kind,
@@ -123,7 +124,7 @@ def tag_new(
     for position, (key, value) in enumerate(new_tags, start=1):
         per_tag = (key, key.lower(), value, position)
         values.update((f"{name}_{position}", v) for name, v in zip(_PER_TAG, per_tag, strict=True))
-    _insert_of(len(new_tags)).run(conn, values)
+    return _insert_of(len(new_tags)), values
 
 
 def _insert_of(count: int) -> Prepared:

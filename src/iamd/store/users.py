@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from iamd.store.schema import (
     user_credentials,
     users,
 )
+from iamd.store.tags import Tag, new_tags_insert
 
 # A user's rows in the tags table carry this kind.
 USER_TAG_KIND = "user"
@@ -63,7 +65,9 @@ def not_found(name: str) -> NoSuchEntity:
 _INSERT_USER = NamedInsert(users)
 
 
-def insert_user(conn: Connection, user: User) -> User:
+def insert_user(conn: Connection, user: User, new_tags: Sequence[Tag] = ()) -> User:
+    """Insert a new user, its tags first in the same round trip (`new_tags_insert`)."""
+    insert_tags = new_tags_insert(user.account_id, USER_TAG_KIND, user.user_id, new_tags)
     row = {
         "id": user.user_id,
         "account_id": user.account_id,
@@ -74,7 +78,7 @@ def insert_user(conn: Connection, user: User) -> User:
         "password_last_used": user.password_last_used,
         "boundary_arn": user.boundary_arn,
     }
-    if not _INSERT_USER.inserted(conn, row):
+    if not _INSERT_USER.inserted(conn, row, [insert_tags] if insert_tags else []):
         raise EntityAlreadyExists(f"User with name {user.name} already exists.")
     return user
 
