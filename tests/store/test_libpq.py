@@ -16,12 +16,12 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg import pq
-from sqlalchemy import Connection
+from sqlalchemy import Column, Connection, MetaData, Table, Text, insert
 from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
 
 from iamd.store import libpq
 from iamd.store.database import Database
-from iamd.store.prepared import on_driver
+from iamd.store.prepared import Prepared, on_driver, run_together
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("IAMD_TEST_DATABASE_URL"),
@@ -171,3 +171,13 @@ def test_statements_run_together_in_order_and_stop_at_the_first_failure(
     dbapi(conn).rollback()
     kept = on_driver(conn, "SELECT id FROM probe ORDER BY id", (), lambda f: f.fetchall())
     assert kept == [("a",), ("b",)]
+
+
+def test_writes_run_together_fail_as_sqlalchemy_s_error_naming_them(conn: Connection) -> None:
+    probe = Table("probe", MetaData(), Column("id", Text, primary_key=True), Column("label", Text))
+    write = Prepared(insert(probe))
+    assert run_together(conn, [(write, {"id": "a", "label": "x"})]) == [1]
+    with pytest.raises(IntegrityError) as refused:
+        run_together(conn, [(write, {"id": "b", "label": "y"}), (write, {"id": "a", "label": "z"})])
+    assert refused.value.statement is not None and refused.value.statement.count("INSERT") == 2
+    assert refused.value.params == [{"id": "b", "label": "y"}, {"id": "a", "label": "z"}]

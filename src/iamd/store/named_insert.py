@@ -39,14 +39,14 @@ class NamedInsert:
         self,
         conn: Connection,
         row: Mapping[str, Any],
-        after: Sequence[tuple[Prepared, Mapping[str, Any]]] = (),
+        first: Sequence[tuple[Prepared, Mapping[str, Any]]] = (),
     ) -> bool:
         """Insert ``row``; False, with nothing written by it, when its name is taken.
 
-        ``after``: writes to run first, in the same round trip (`run_together`).
+        ``first``: writes to run before it, in the same round trip (`run_together`).
         """
         statement = self._by_dialect[conn.dialect.name]
-        counts = run_together(conn, [*after, (statement, {**self._defaults, **row})])
+        counts = run_together(conn, [*first, (statement, {**self._defaults, **row})])
         return counts[-1] == 1
 
 
