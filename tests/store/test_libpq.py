@@ -105,6 +105,16 @@ def test_a_refused_constraint_is_sqlalchemy_s_integrity_error(conn: Connection) 
     assert on_driver(conn, _ROW, ("a",), lambda fetched: fetched.fetchall()) == []
 
 
+def test_a_failed_transaction_is_not_committed_in_silence(conn: Connection) -> None:
+    on_driver(conn, _VALUES, row())
+    with pytest.raises(IntegrityError):
+        on_driver(conn, _VALUES, row())
+    with pytest.raises(psycopg.errors.InFailedSqlTransaction):
+        libpq.commit(dbapi(conn))
+    assert status(conn) == pq.TransactionStatus.IDLE  # rolled back
+    assert on_driver(conn, _ROW, ("a",), lambda fetched: fetched.fetchall()) == []
+
+
 def test_a_nul_in_text_is_refused_before_it_is_sent(conn: Connection) -> None:
     with pytest.raises(DataError):
         on_driver(conn, _VALUES, row(label="a\x00b"))

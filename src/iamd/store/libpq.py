@@ -126,11 +126,19 @@ def execute_all(
 
 
 def commit(dbapi: psycopg.Connection[Any]) -> None:
-    """Commit the connection's transaction, if it is in one, as psycopg's commit would
-    (a failed transaction's COMMIT rolls it back)."""
+    """Commit the connection's transaction, if it is in one.
+
+    A failed one (a statement's error swallowed without a savepoint) is rolled back
+    and raises, where psycopg's commit would roll it back in silence: what a caller
+    is told was committed must be.
+    """
     pgconn = dbapi.pgconn
-    if pgconn.transaction_status == _IDLE:
+    status = pgconn.transaction_status
+    if status == _IDLE:
         return
+    if status == pq.TransactionStatus.INERROR:
+        _check(pgconn.exec_(b"ROLLBACK"))
+        raise psycopg.errors.InFailedSqlTransaction("a failed transaction was rolled back")
     result = pgconn.exec_(b"COMMIT")
     if result.status != pq.ExecStatus.COMMAND_OK:
         raise error_from_result(result, encoding=dbapi.info.encoding)
