@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import pq
 from sqlalchemy import Column, Connection, MetaData, Table, Text, insert
-from sqlalchemy.exc import DataError, IntegrityError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 
 from iamd.store import libpq
 from iamd.store.database import Database
@@ -191,3 +191,24 @@ def test_writes_run_together_fail_as_sqlalchemy_s_error_naming_them(conn: Connec
         run_together(conn, [(write, {"id": "b", "label": "y"}), (write, {"id": "a", "label": "z"})])
     assert refused.value.statement is not None and refused.value.statement.count("INSERT") == 2
     assert refused.value.params == [{"id": "b", "label": "y"}, {"id": "a", "label": "z"}]
+
+
+@pytest.mark.parametrize("through_sqlalchemy", [False, True])
+def test_a_kept_transaction_with_a_swallowed_error_raises_and_the_connection_goes_on(
+    db: Database, through_sqlalchemy: bool
+) -> None:
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE probe (id text PRIMARY KEY)")
+        connection.commit()
+    with pytest.raises(DBAPIError) as refused, db.transaction() as conn:
+        if through_sqlalchemy:  # SQLAlchemy's transaction object begun too
+            conn.exec_driver_sql("SELECT 1")
+        on_driver(conn, "INSERT INTO probe (id) VALUES (%s)", ("a",))
+        with pytest.raises(IntegrityError):
+            on_driver(conn, "INSERT INTO probe (id) VALUES (%s)", ("a",))
+    assert isinstance(refused.value.orig, psycopg.errors.InFailedSqlTransaction)
+    with db.transaction() as conn:
+        assert on_driver(conn, "SELECT id FROM probe", (), lambda f: f.fetchall()) == []
+        on_driver(conn, "INSERT INTO probe (id) VALUES (%s)", ("b",))
+    with db.transaction(write=False) as conn:
+        assert on_driver(conn, "SELECT id FROM probe", (), lambda f: f.fetchall()) == [("b",)]

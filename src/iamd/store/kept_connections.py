@@ -107,7 +107,7 @@ class Kept:
         statement run through SQLAlchemy inside still autobegins SQLAlchemy's
         transaction object (whose BEGIN the engine skips: the driver is already in a
         transaction, or begins one itself), and that object then ends the transaction
-        instead.
+        instead (on PostgreSQL once libpq has committed it).
         """
         dbapi = conn.connection.dbapi_connection
         assert dbapi is not None
@@ -118,6 +118,8 @@ class Kept:
                 _on_driver(conn, lambda: dbapi.execute(begin))
             try:
                 yield conn
+                if begin is None:  # PostgreSQL: COMMIT on libpq, which refuses a failed one
+                    _on_driver(conn, lambda: libpq.commit(cast("psycopg.Connection[Any]", dbapi)))
             except BaseException:
                 if conn.in_transaction():
                     conn.rollback()
@@ -125,11 +127,9 @@ class Kept:
                     _on_driver(conn, dbapi.rollback)
                 raise
             if conn.in_transaction():
-                conn.commit()
+                conn.commit()  # on PostgreSQL, committed already: SQLAlchemy's object ends
             elif begin is not None:
                 _on_driver(conn, dbapi.commit)
-            else:
-                _on_driver(conn, lambda: libpq.commit(cast("psycopg.Connection[Any]", dbapi)))
         finally:
             self._local.busy = False
 
