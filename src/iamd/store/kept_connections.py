@@ -30,9 +30,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
 from iamd.store import libpq
+from iamd.store.prepared import raised_as_sqlalchemy
 
 if TYPE_CHECKING:
     import psycopg
@@ -164,10 +164,6 @@ class Kept:
 
 
 def _on_driver(conn: Connection, call: Callable[[], object]) -> None:
-    """Run a driver call, raising its error as SQLAlchemy would (a lost race stays
-    one: `Database.transaction` tells it apart by SQLAlchemy's error classes)."""
-    driver_error = conn.dialect.loaded_dbapi.Error
-    try:
+    """Run a driver call, raising its error as SQLAlchemy would (`raised_as_sqlalchemy`)."""
+    with raised_as_sqlalchemy(conn):
         call()
-    except driver_error as error:
-        raise DBAPIError.instance(None, None, error, driver_error) from error

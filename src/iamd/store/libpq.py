@@ -2,7 +2,7 @@
 
 A round trip through a psycopg cursor costs about twice the client CPU of the same
 statement sent through `psycopg.pq` (the cursor's query conversion, its generator
-and wait machinery, its result object), and a write makes four or five of them. Here
+and wait machinery, its result object), and a write made four or five of them. Here
 the same pieces do the same work: psycopg's own adapters dump the parameters and load
 the rows (`Transformer`, as a cursor would with ``%s``), the error of a failed
 statement is the one psycopg would raise (`error_from_result`), and the connection's

@@ -86,7 +86,7 @@ def run_together(conn: Connection, runs: Sequence[tuple[Prepared, Mapping[str, A
     for prepared, parameters in runs:
         compiled = prepared._for(conn.dialect)
         statements.append((compiled.sql, _driver_values(compiled, parameters)))
-    with _raised_as_sqlalchemy(conn, statements):
+    with raised_as_sqlalchemy(conn, statements):
         fetched = libpq.execute_all(_dbapi(conn), conn.connection.info, statements)
     return [outcome.rowcount for outcome in fetched]
 
@@ -120,7 +120,7 @@ def on_driver(
 ) -> Any:
     """Execute SQL in the driver's own form on the connection's driver; ``outcome``
     reads the cursor (on PostgreSQL, `libpq.Fetched`, read the same way)."""
-    with _raised_as_sqlalchemy(conn, [(sql, values)]):
+    with raised_as_sqlalchemy(conn, [(sql, values)]):
         if conn.dialect.name == "postgresql":
             return outcome(libpq.execute(_dbapi(conn), conn.connection.info, sql, values))
         cursor = _dbapi(conn).cursor()
@@ -132,8 +132,8 @@ def on_driver(
 
 
 @contextmanager
-def _raised_as_sqlalchemy(
-    conn: Connection, statements: Sequence[tuple[str, Any]]
+def raised_as_sqlalchemy(
+    conn: Connection, statements: Sequence[tuple[str, Any]] = ()
 ) -> Iterator[None]:
     """A driver error raised as SQLAlchemy would raise it, so that a lost race (a
     refused constraint, a deadlock PostgreSQL broke) is still told apart from a fault
@@ -142,8 +142,8 @@ def _raised_as_sqlalchemy(
     try:
         yield
     except driver_error as error:
-        if len(statements) == 1:
-            sql, values = statements[0]
+        if len(statements) <= 1:
+            sql, values = statements[0] if statements else (None, None)
         else:
             sql, values = ";\n".join(sql for sql, _ in statements), [v for _, v in statements]
         raise DBAPIError.instance(sql, values, error, driver_error) from error
